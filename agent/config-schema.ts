@@ -1,0 +1,121 @@
+/**
+ * snooze.json (schema only; no Node imports so the renderer can share it): every key, its default and its allowed range, defined once.
+ * A bad value is refused with a message naming the key; the running config stays.
+ */
+import { z } from 'zod';
+
+const percent = (def: number) => z.number().min(0).max(100).default(def);
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+export const configSchema = z
+  .object({
+    check_interval_seconds: z.number().int().min(1).max(3600).default(60),
+    naptime_minutes: z.number().min(0.05).max(10080).default(30),
+    cpu_threshold_percent: percent(10),
+    memory_threshold_percent: percent(30),
+    network_threshold_kbps: z.number().min(0).max(10_000_000).default(50),
+    disk_io_threshold_kbps: z.number().min(0).max(10_000_000).default(100),
+    input_idle_threshold_secs: z.number().int().min(0).max(7 * 86400).default(900),
+    gpu_monitoring_enabled: z.boolean().default(true),
+    gpu_threshold_percent: percent(5),
+    /** "" = the instance's own region from metadata. */
+    aws_region: z
+      .string()
+      .regex(/^$|^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be empty or a region name such as us-east-1')
+      .default(''),
+    enable_instance_tags: z.boolean().default(true),
+    tagging_prefix: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9 _.:/=+\-@]+$/, 'may hold letters, digits, spaces and _ . : / = + - @')
+      .refine((p) => !p.toLowerCase().startsWith('aws:'), 'must not start with "aws:" (reserved by AWS)')
+      .default('CloudSnooze'),
+    detailed_instance_tags: z.boolean().default(true),
+    /** Hibernate instead of stop when the instance supports it. */
+    hibernate: z.boolean().default(false),
+    logging: z
+      .object({ log_level: z.enum(LOG_LEVELS).default('info') })
+      .strict()
+      .default({ log_level: 'info' }),
+    /** Kept from the original tool: "basic" samples the standard metrics; "advanced" also logs each sample at debug. */
+    monitoring_mode: z.enum(['basic', 'advanced']).default('basic'),
+    socket_path: z.string().min(1).max(100).default('/var/run/cloudsnooze.sock'),
+    /** Group given the socket (mode 0660) when it exists on the host. */
+    socket_group: z.string().max(32).default('cloudsnooze'),
+    /** Record what would be done (and on EC2 prove permissions with DryRun) instead of stopping. */
+    dry_run: z.boolean().default(false),
+    warning_minutes: z.number().min(0).max(1440).default(5),
+    history_path: z.string().min(1).default('/var/lib/cloudsnooze/history.jsonl'),
+    history_max_events: z.number().int().min(10).max(1_000_000).default(10_000),
+  })
+  .strict();
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigKey = keyof Config;
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as ConfigKey[];
+
+/** A partial config as sent by CONFIG_SET: same ranges, no defaults filled in. */
+export const configPatchSchema = z
+  .object(
+    Object.fromEntries(
+      Object.entries(configSchema.shape).map(([k, v]) => [k, (v as z.ZodDefault<z.ZodType>).unwrap().optional()]),
+    ) as { [K in ConfigKey]: z.ZodOptional<z.ZodType<Config[K]>> },
+  )
+  .strict();
+export type ConfigPatch = Partial<Config>;
+
+export const DEFAULT_CONFIG: Config = configSchema.parse({});
+
+/** Keys that only take effect at the next start (the socket is already bound). */
+export const RESTART_KEYS: readonly ConfigKey[] = ['socket_path', 'socket_group', 'history_path'];
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly key?: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** One sentence per problem, naming the key and what is allowed. */
+export function describeZodError(err: z.ZodError, prefix = ''): string {
+  return err.issues
+    .map((issue) => {
+      const key = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+      if (issue.code === 'unrecognized_keys') {
+        return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${[key, k].filter(Boolean).join('.')}"`).join(', ')}`;
+      }
+      if (issue.code === 'too_small') return `${key} must be at least ${String(issue.minimum)} (got ${describeInput(issue.input)})`;
+      if (issue.code === 'too_big') return `${key} must be at most ${String(issue.maximum)} (got ${describeInput(issue.input)})`;
+      if (issue.code === 'invalid_type') return `${key} must be ${issue.expected} (got ${describeInput(issue.input)})`;
+      return key ? `${key} ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
+function describeInput(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}
+
+/** Validate a whole config object (defaults filled in). Throws ConfigError naming the key. */
+export function parseConfig(raw: unknown): Config {
+  const r = configSchema.safeParse(raw);
+  if (!r.success) throw new ConfigError(describeZodError(r.error), r.error.issues[0]?.path.map(String).join('.'));
+  return r.data;
+}
+
+/** Apply a patch to the running config; throws ConfigError and changes nothing on a bad value. */
+export function applyPatch(current: Config, patch: unknown): { config: Config; changed: ConfigKey[] } {
+  const p = configPatchSchema.safeParse(patch);
+  if (!p.success) throw new ConfigError(describeZodError(p.error), p.error.issues[0]?.path.map(String).join('.'));
+  const next = parseConfig({ ...current, ...p.data });
+  const changed = CONFIG_KEYS.filter((k) => JSON.stringify(current[k]) !== JSON.stringify(next[k]));
+  return { config: next, changed };
+}
+

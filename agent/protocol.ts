@@ -1,0 +1,224 @@
+/**
+ * The socket contract: every request, reply, frame and event shape, defined once.
+ * The CLI, the Electron main process, the dashboard bridge and the renderer all
+ * import these types; the agent validates every request against the schemas here.
+ */
+import { z } from 'zod';
+import { configPatchSchema, type Config } from './config-schema.js';
+
+export const DEFAULT_SOCKET_PATH = '/var/run/cloudsnooze.sock';
+/** The guide's Go client reads once into a 4096-byte buffer. */
+export const GO_CLIENT_READ_BYTES = 4096;
+/** A request line larger than this is refused and the connection closed. */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+export const MAX_CONNECTIONS = 256;
+/** A connection that has not sent a complete request within this time is closed. */
+export const REQUEST_WAIT_MS = 10_000;
+/** The in-memory sample ring holds at least this many seconds. */
+export const SAMPLE_RING_SECONDS = 3600;
+
+export const AGENT_STATES = ['active', 'idle', 'warning', 'postponed', 'stay_awake', 'stopping', 'monitor_only'] as const;
+export type AgentState = (typeof AGENT_STATES)[number];
+
+export const AGENT_MODES = ['local', 'dry_run', 'aws'] as const;
+export type AgentMode = (typeof AGENT_MODES)[number];
+
+export const METRIC_NAMES = ['cpu', 'memory', 'network', 'disk_io', 'gpu', 'input'] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+
+export const HISTORY_TYPES = [
+  'agent_start',
+  'warning',
+  'postpone',
+  'stay_awake',
+  'release',
+  'config_change',
+  'dry_run_stop',
+  'stop',
+  'stop_failed',
+  'restart_marked',
+] as const;
+export type HistoryType = (typeof HISTORY_TYPES)[number];
+
+/** One reading of every metric. `null` means "not read": see `unreadable` and `input_available`. */
+export interface Sample {
+  /** Milliseconds since the epoch. */
+  t: number;
+  cpu_percent: number | null;
+  memory_percent: number | null;
+  network_kbps: number | null;
+  disk_io_kbps: number | null;
+  /** Average utilisation over all GPUs; null when there is no GPU or the tool failed. */
+  gpu_percent: number | null;
+  gpu_memory_percent: number | null;
+  gpu_count: number;
+  /** Most recent input from any source; null when no source exists on this host. */
+  input_idle_secs: number | null;
+  /** Metrics that should have been read but could not: they count as activity (fail safe). */
+  unreadable: MetricName[];
+}
+
+export interface Metrics {
+  cpu_percent: number | null;
+  memory_percent: number | null;
+  network_kbps: number | null;
+  disk_io_kbps: number | null;
+  input_idle_secs: number | null;
+  gpu_percent: number | null;
+  gpu_count: number;
+}
+
+export interface Thresholds {
+  cpu_percent: number;
+  memory_percent: number;
+  network_kbps: number;
+  disk_io_kbps: number;
+  input_idle_secs: number;
+  gpu_percent: number;
+}
+
+/** Why the instance is being kept awake. `value` null means the metric could not be read. */
+export interface Blocker {
+  metric: MetricName;
+  value: number | null;
+  threshold: number;
+  /** Human sentence, e.g. "CPU 43.0% (threshold 10%)". */
+  reason: string;
+}
+
+export interface StayAwake {
+  /** RFC 3339, or null for "until released". */
+  until: string | null;
+  reason: string;
+}
+
+export interface InstanceInfo {
+  id: string | null;
+  type: string | null;
+  region: string | null;
+  /** Where the identity came from: "local" off EC2, "ec2" from instance metadata. */
+  source: 'local' | 'ec2';
+}
+
+export interface Status {
+  state: AgentState;
+  mode: AgentMode;
+  metrics: Metrics;
+  thresholds: Thresholds;
+  blockers: Blocker[];
+  /** RFC 3339 or null. */
+  idle_since: string | null;
+  naptime_minutes: number;
+  warning_minutes: number;
+  check_interval_seconds: number;
+  /** Null when not counting down (active, holds, monitor_only). */
+  seconds_until_stop: number | null;
+  stop_at: string | null;
+  postponed_until: string | null;
+  stay_awake: StayAwake | null;
+  instance: InstanceInfo;
+  /** Input sources on this host, e.g. ["pts", "x11", "desktop"]; empty = input unavailable (not blocking). */
+  input_sources: string[];
+  /** Last cloud or metadata error, or why the agent is monitor_only. */
+  error: string | null;
+  /** RFC 3339 time of the sample this status reflects. */
+  sampled_at: string | null;
+  version: string;
+}
+
+export interface HistoryEvent {
+  id: number;
+  /** RFC 3339, UTC, no fraction. */
+  time: string;
+  type: HistoryType;
+  message: string;
+  /** Extra facts (tags written, request id, config diff ...). Left out of HISTORY unless `details: true`. */
+  details?: Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------
+// Requests
+
+const rfc3339 = z.iso.datetime({ offset: true });
+
+/** Params of each command. Unknown keys are refused so typos are reported, not ignored. */
+export const commandParams = {
+  STATUS: z.object({}).strict(),
+  CONFIG_GET: z.object({}).strict(),
+  CONFIG_SET: z.object({ values: configPatchSchema }).strict(),
+  HISTORY: z
+    .object({
+      limit: z.number().int().min(1).max(1000).default(10),
+      since: rfc3339.optional(),
+      type: z.enum(HISTORY_TYPES).optional(),
+      details: z.boolean().default(false),
+    })
+    .strict(),
+  POSTPONE: z.object({ minutes: z.number().positive().max(7 * 24 * 60) }).strict(),
+  STAY_AWAKE: z
+    .object({
+      minutes: z.number().positive().max(365 * 24 * 60).optional(),
+      reason: z.string().max(200).default('Stay awake requested'),
+    })
+    .strict(),
+  RELEASE: z.object({}).strict(),
+  SUBSCRIBE: z.object({}).strict(),
+  SAMPLES: z.object({ seconds: z.number().int().min(1).max(SAMPLE_RING_SECONDS).default(600) }).strict(),
+  INPUT_ACTIVITY: z
+    .object({ idle_secs: z.number().min(0).max(10 * 365 * 86400), source: z.string().max(40).default('desktop') })
+    .strict(),
+} as const;
+
+export type Command = keyof typeof commandParams;
+export const COMMANDS = Object.keys(commandParams) as Command[];
+export type ParamsIn<C extends Command> = z.input<(typeof commandParams)[C]>;
+export type Params<C extends Command> = z.output<(typeof commandParams)[C]>;
+
+/** What each command's `data` holds on success. */
+export interface CommandResults {
+  STATUS: Status;
+  CONFIG_GET: Config;
+  CONFIG_SET: Config;
+  HISTORY: { events: HistoryEvent[]; truncated: boolean };
+  POSTPONE: Status;
+  STAY_AWAKE: Status;
+  RELEASE: Status;
+  SUBSCRIBE: { subscribed: true };
+  SAMPLES: { samples: Sample[] };
+  INPUT_ACTIVITY: { accepted: true };
+}
+
+// Compile-time check: every command has a result type and vice versa.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _everyCommandHasAResult: Exact<Command, keyof CommandResults> = true;
+void _everyCommandHasAResult;
+
+/** The envelope: `{"command": "STATUS", "params": {}}`; params may be omitted. */
+export const requestEnvelope = z.object({
+  command: z.string().max(64),
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const ERROR_CODES = [
+  'BAD_REQUEST',
+  'UNKNOWN_COMMAND',
+  'INVALID_PARAMS',
+  'INVALID_CONFIG',
+  'TOO_LARGE',
+  'BUSY',
+  'TIMEOUT',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export type SuccessReply<T> = { success: true; data: T };
+export type ErrorReply = { success: false; error: string; code: ErrorCode };
+export type Reply<T> = SuccessReply<T> | ErrorReply;
+
+/** Frames sent after `SUBSCRIBE`'s reply, one JSON object per line, until the client closes. */
+export type Frame = { frame: 'status'; data: Status } | { frame: 'event'; data: HistoryEvent };
+
+/** RFC 3339 in UTC without a fraction: `2023-04-19T14:23:45Z` (the tag format too). */
+export function rfc3339Seconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}

@@ -1,0 +1,3 @@
+declare const __CLOUDSNOOZE_VERSION__: string | undefined;
+/** Injected by the bundler; "dev" when run from source (tests import modules directly). */
+export const VERSION: string = typeof __CLOUDSNOOZE_VERSION__ === 'string' ? __CLOUDSNOOZE_VERSION__ : 'dev';

@@ -1,0 +1,46 @@
+// Builds every runtime: the agent + CLI (esbuild, one ESM bundle with the AWS SDK split
+// into a lazily loaded chunk), the Electron main + preload (CJS), and the renderer (Vite).
+// `node scripts/build.mjs agent` builds only the agent.
+import { build } from 'esbuild';
+import { existsSync, readFileSync, chmodSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const only = process.argv.slice(2);
+const want = (t) => only.length === 0 || only.includes(t);
+const define = { __CLOUDSNOOZE_VERSION__: JSON.stringify(pkg.version) };
+
+if (want('agent')) {
+  await build({
+    entryPoints: { snoozed: 'agent/main.ts', snooze: 'agent/cli/main.ts' },
+    outdir: 'dist/agent',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: true,
+    define,
+    logLevel: 'warning',
+    // CJS dependencies bundled into ESM still call require() for Node built-ins.
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __csCreateRequire } from 'node:module';\nconst require = __csCreateRequire(import.meta.url);",
+    },
+    chunkNames: 'chunks/[name]-[hash]',
+  });
+  for (const f of ['dist/agent/snoozed.js', 'dist/agent/snooze.js']) if (existsSync(f)) chmodSync(f, 0o755);
+  console.log('built dist/agent (snoozed, snooze)');
+}
+
+if (want('electron') && existsSync('electron/main.ts')) {
+  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['electron'], define, logLevel: 'warning', sourcemap: true };
+  await build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.cjs' });
+  await build({ ...common, entryPoints: ['electron/preload.ts'], outfile: 'dist/electron/preload.cjs' });
+  console.log('built dist/electron (main, preload)');
+}
+
+if (want('renderer') && existsSync('renderer/index.html')) {
+  const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+  console.log('built dist/renderer');
+}
