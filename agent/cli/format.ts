@@ -1,0 +1,82 @@
+/** Human renderings of STATUS and HISTORY for the terminal. */
+import type { HistoryEvent, Status } from '../protocol.js';
+
+const STATE_WORDS: Record<Status['state'], string> = {
+  active: 'Active',
+  idle: 'Idle — counting down',
+  warning: 'Final warning',
+  postponed: 'Postponed',
+  stay_awake: 'Staying awake',
+  stopping: 'Stopping',
+  monitor_only: 'Monitor only (cannot act)',
+};
+
+const MODE_WORDS: Record<Status['mode'], string> = {
+  local: 'local mode (not on EC2: records what it would do)',
+  dry_run: 'dry run (proves permissions, never stops)',
+  aws: 'AWS (will tag and stop this instance)',
+};
+
+export function clock(secs: number): string {
+  const h = Math.floor(secs / 3600);
+  const m = Math.floor((secs % 3600) / 60);
+  const s = secs % 60;
+  const mm = String(m).padStart(2, '0');
+  const ss = String(s).padStart(2, '0');
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+function localTime(iso: string | null): string {
+  if (!iso) return '-';
+  const d = new Date(iso);
+  return d.toLocaleTimeString('en-GB', { hour12: false });
+}
+
+function num(v: number | null, unit: string, digits = 1): string {
+  return v === null ? 'n/a' : `${v.toFixed(digits)} ${unit}`;
+}
+
+export function renderStatus(s: Status): string {
+  const lines: string[] = [];
+  const inst = s.instance.id ? `${s.instance.id} (${s.instance.type ?? '?'}, ${s.instance.region ?? '?'})` : 'this machine';
+  lines.push(`CloudSnooze ${s.version} — ${inst}, ${MODE_WORDS[s.mode]}`);
+  let state = STATE_WORDS[s.state];
+  if (s.seconds_until_stop !== null) state += `: ${s.mode === 'aws' ? 'stops' : 'would stop'} in ${clock(s.seconds_until_stop)} (at ${localTime(s.stop_at)})`;
+  if (s.state === 'postponed' && s.postponed_until) state = `Postponed until ${localTime(s.postponed_until)}${s.seconds_until_stop !== null ? `, stop in ${clock(s.seconds_until_stop)}` : ''}`;
+  if (s.stay_awake) state = `Staying awake ${s.stay_awake.until ? `until ${localTime(s.stay_awake.until)}` : 'until released'} — ${s.stay_awake.reason}`;
+  lines.push(`State:    ${state}`);
+  lines.push(`Naptime:  ${s.naptime_minutes} min, warning ${s.warning_minutes} min before, sampling every ${s.check_interval_seconds} s${s.idle_since ? `; idle since ${localTime(s.idle_since)}` : ''}`);
+  lines.push('');
+  lines.push('Metric        Now            Threshold');
+  const m = s.metrics;
+  const t = s.thresholds;
+  const row = (name: string, now: string, thr: string) => lines.push(`${name.padEnd(14)}${now.padEnd(15)}${thr}`);
+  row('CPU', num(m.cpu_percent, '%'), `${t.cpu_percent} %`);
+  row('Memory', num(m.memory_percent, '%'), `${t.memory_percent} %`);
+  row('Network', num(m.network_kbps, 'KB/s'), `${t.network_kbps} KB/s`);
+  row('Disk I/O', num(m.disk_io_kbps, 'KB/s'), `${t.disk_io_kbps} KB/s`);
+  row('GPU', m.gpu_count > 0 ? `${num(m.gpu_percent, '%')} ×${m.gpu_count}` : 'none', `${t.gpu_percent} %`);
+  row('Input idle', m.input_idle_secs === null ? 'no source' : `${m.input_idle_secs} s`, `${t.input_idle_secs} s`);
+  lines.push('');
+  if (s.blockers.length) {
+    lines.push('Keeping it awake:');
+    for (const b of s.blockers) lines.push(`  - ${b.reason}`);
+  } else lines.push('Nothing keeps it awake: every metric is under its threshold.');
+  if (s.error) lines.push(`Error:    ${s.error}`);
+  return lines.join('\n');
+}
+
+export function renderHistoryText(events: HistoryEvent[]): string {
+  if (events.length === 0) return 'No history events.';
+  return events.map((e) => `${e.time}  ${e.type.padEnd(13)} ${e.message}`).join('\n');
+}
+
+function csvCell(v: string): string {
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+export function renderHistoryCsv(events: HistoryEvent[]): string {
+  const rows = [['id', 'time', 'type', 'message', 'details'].join(',')];
+  for (const e of events) rows.push([String(e.id), e.time, e.type, e.message, e.details ? JSON.stringify(e.details) : ''].map(csvCell).join(','));
+  return rows.join('\n');
+}

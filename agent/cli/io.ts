@@ -1,0 +1,22 @@
+/** What every CLI command gets, so commands are testable without a real terminal. */
+export interface CliIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Resolved from --socket, CLOUDSNOOZE_SOCKET, or the default paths. */
+  socketPath: string;
+  isTTY: boolean;
+  signal?: AbortSignal;
+}
+
+/** Exit codes: distinct so scripts can tell "agent down" from "value refused". */
+export const EXIT = {
+  OK: 0,
+  ERROR: 1,
+  USAGE: 2,
+  NOT_RUNNING: 3,
+  REFUSED: 4,
+  PERMISSION: 5,
+} as const;
+
+export class UsageError extends Error {}

@@ -1,0 +1,272 @@
+/**
+ * snooze: the command-line client of the CloudSnooze agent. A table of commands,
+ * each a small function over the socket client; distinct exit codes for
+ * "agent not running" (3), "value refused" (4) and usage errors (2).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { AgentError, request, subscribe } from '../client.js';
+import { CONFIG_KEYS, type ConfigKey } from '../config-schema.js';
+import { DEFAULT_SOCKET_PATH, HISTORY_TYPES, type HistoryType, type Status } from '../protocol.js';
+import { VERSION } from '../version.js';
+import { runDashboard } from './dashboard.js';
+import { doctorConfigPath, localChecks, printDoctor } from './doctor.js';
+import { parseDurationMs, parseSince } from './duration.js';
+import { runFleet } from './fleet.js';
+import { renderHistoryCsv, renderHistoryText, renderStatus } from './format.js';
+import { EXIT, UsageError, type CliIO } from './io.js';
+
+const HELP = `Usage: snooze [--socket PATH] COMMAND [options]
+
+Commands:
+  status [--json] [--watch]            current state, metrics and countdown
+  config list [--json]                 every setting
+  config get KEY                       one setting
+  config set KEY VALUE                 change a setting (validated by the agent)
+  history [--limit N] [--since 24h|TIME] [--type TYPE] [--format text|json|csv]
+  postpone DURATION                    push the stop out (e.g. 30, 90m, 2h; bare numbers are minutes)
+  stay-awake [--for 2h] [--reason TEXT]  never stop until released (or for a while)
+  release                              drop postpone / stay-awake
+  doctor [--config FILE]               check socket, config, input sources, GPU tool, EC2
+  dashboard [--port N]                 serve the dashboard on 127.0.0.1 for a browser
+  fleet list|watch|restart|savings     tools for instances CloudSnooze stopped (see snooze fleet --help)
+  version                              print the version
+
+Exit codes: 0 ok, 1 error, 2 usage, 3 agent not running, 4 value refused, 5 permission denied.
+Socket: --socket, else $CLOUDSNOOZE_SOCKET, else ${DEFAULT_SOCKET_PATH} (or the desktop app's per-user socket).
+`;
+
+type Cmd = (args: string[], io: CliIO) => Promise<number>;
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, positionals = 0) {
+  try {
+    const r = parseArgs({ args, options, strict: true, allowPositionals: positionals > 0 });
+    if (r.positionals.length > positionals) throw new UsageError(`unexpected argument "${r.positionals[positionals]}"`);
+    return r;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function agentErrorExit(err: unknown, io: CliIO): number {
+  if (err instanceof AgentError) {
+    io.err(`snooze: ${err.message}`);
+    if (err.code === 'NOT_RUNNING' || err.code === 'NO_REPLY') return EXIT.NOT_RUNNING;
+    if (err.code === 'PERMISSION_DENIED') return EXIT.PERMISSION;
+    if (err.code === 'INVALID_CONFIG' || err.code === 'INVALID_PARAMS') return EXIT.REFUSED;
+    return EXIT.ERROR;
+  }
+  throw err;
+}
+
+const status: Cmd = async (args, io) => {
+  const { values } = parse(args, { json: { type: 'boolean' }, watch: { type: 'boolean' } });
+  if (!values.watch) {
+    const s = await request(io.socketPath, 'STATUS');
+    io.out(values.json ? JSON.stringify(s, null, 2) : renderStatus(s));
+    return EXIT.OK;
+  }
+  // --watch: snapshot then stream, reconnecting, until Ctrl-C.
+  return new Promise<number>((resolve) => {
+    const draw = (s: Status) => {
+      if (values.json) io.out(JSON.stringify(s));
+      else io.out(`${io.isTTY ? '\x1b[2J\x1b[H' : ''}${renderStatus(s)}\n`);
+    };
+    const sub = subscribe(io.socketPath, {
+      onStatus: draw,
+      onOffline: (e) => io.err(`snooze: ${e.message}; retrying…`),
+    });
+    const stop = () => {
+      sub.close();
+      resolve(EXIT.OK);
+    };
+    io.signal?.addEventListener('abort', stop, { once: true });
+  });
+};
+
+function coerceValue(key: ConfigKey, raw: string): unknown {
+  // Strings stay strings for string keys ("CloudSnooze", "us-east-1"); everything else is JSON.
+  const stringKeys: ConfigKey[] = ['aws_region', 'tagging_prefix', 'socket_path', 'socket_group', 'history_path', 'monitoring_mode'];
+  if (stringKeys.includes(key)) return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+const config: Cmd = async (args, io) => {
+  const [sub, ...rest] = args;
+  if (sub === 'list' || sub === undefined) {
+    const { values } = parse(rest, { json: { type: 'boolean' } });
+    const c = await request(io.socketPath, 'CONFIG_GET');
+    if (values.json) io.out(JSON.stringify(c, null, 2));
+    else for (const k of CONFIG_KEYS) io.out(`${k.padEnd(28)} ${JSON.stringify(c[k])}`);
+    return EXIT.OK;
+  }
+  if (sub === 'get') {
+    const { positionals } = parse(rest, {}, 1);
+    const key = positionals[0];
+    if (!key) throw new UsageError('config get needs a KEY');
+    if (!(CONFIG_KEYS as string[]).includes(key)) throw new UsageError(`unknown config key "${key}"; see snooze config list`);
+    const c = await request(io.socketPath, 'CONFIG_GET');
+    const v = c[key as ConfigKey];
+    io.out(typeof v === 'string' ? v : JSON.stringify(v));
+    return EXIT.OK;
+  }
+  if (sub === 'set') {
+    const { positionals } = parse(rest, {}, 2);
+    const [key, value] = positionals;
+    if (!key || value === undefined) throw new UsageError('config set needs KEY VALUE');
+    if (!(CONFIG_KEYS as string[]).includes(key)) throw new UsageError(`unknown config key "${key}"; see snooze config list`);
+    const c = await request(io.socketPath, 'CONFIG_SET', { values: { [key]: coerceValue(key as ConfigKey, value) } });
+    io.out(`${key} = ${JSON.stringify(c[key as ConfigKey])}`);
+    return EXIT.OK;
+  }
+  throw new UsageError(`unknown config subcommand "${sub}" (list, get, set)`);
+};
+
+const history: Cmd = async (args, io) => {
+  const { values } = parse(args, {
+    limit: { type: 'string' },
+    since: { type: 'string' },
+    type: { type: 'string' },
+    format: { type: 'string', default: 'text' },
+  });
+  const limit = values.limit === undefined ? 10 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit must be a whole number from 1 to 1000 (got "${values.limit}")`);
+  const format = values.format ?? 'text';
+  if (!['text', 'json', 'csv'].includes(format)) throw new UsageError(`--format must be text, json or csv (got "${format}")`);
+  let since: string | undefined;
+  if (values.since !== undefined) {
+    since = parseSince(values.since) ?? undefined;
+    if (!since) throw new UsageError(`--since must be a duration like 24h or 7d, or a time like 2026-01-31T12:00:00Z (got "${values.since}")`);
+  }
+  if (values.type !== undefined && !(HISTORY_TYPES as readonly string[]).includes(values.type)) {
+    throw new UsageError(`--type must be one of ${HISTORY_TYPES.join(', ')}`);
+  }
+  const r = await request(io.socketPath, 'HISTORY', { limit, since, type: values.type as HistoryType | undefined, details: format !== 'text' });
+  const events = [...r.events].reverse(); // oldest first reads naturally in a terminal and a spreadsheet
+  if (format === 'json') io.out(JSON.stringify(events, null, 2));
+  else if (format === 'csv') io.out(renderHistoryCsv(events));
+  else io.out(renderHistoryText(events));
+  return EXIT.OK;
+};
+
+const postpone: Cmd = async (args, io) => {
+  const { positionals } = parse(args, {}, 1);
+  const ms = positionals[0] === undefined ? null : parseDurationMs(positionals[0], 'm');
+  if (ms === null || ms <= 0) throw new UsageError('postpone needs a duration, e.g. snooze postpone 30 (minutes), 90m or 2h');
+  const s = await request(io.socketPath, 'POSTPONE', { minutes: ms / 60_000 });
+  io.out(`Postponed: no stop before ${s.postponed_until ? new Date(s.postponed_until).toLocaleString() : 'the new time'}.`);
+  return EXIT.OK;
+};
+
+const stayAwake: Cmd = async (args, io) => {
+  const { values } = parse(args, { for: { type: 'string' }, reason: { type: 'string' } });
+  let minutes: number | undefined;
+  if (values.for !== undefined) {
+    const ms = parseDurationMs(values.for, 'm');
+    if (ms === null || ms <= 0) throw new UsageError(`--for must be a duration like 2h or 90m (got "${values.for}")`);
+    minutes = ms / 60_000;
+  }
+  const s = await request(io.socketPath, 'STAY_AWAKE', { minutes, reason: values.reason ?? 'snooze stay-awake' });
+  io.out(`Staying awake ${s.stay_awake?.until ? `until ${new Date(s.stay_awake.until).toLocaleString()}` : 'until you run: snooze release'}.`);
+  return EXIT.OK;
+};
+
+const release: Cmd = async (args, io) => {
+  parse(args, {});
+  const s = await request(io.socketPath, 'RELEASE');
+  io.out(`Released. State: ${s.state}${s.seconds_until_stop !== null ? `, stop in ${s.seconds_until_stop} s` : ''}.`);
+  return EXIT.OK;
+};
+
+const doctor: Cmd = async (args, io) => {
+  const { values } = parse(args, { config: { type: 'string' } });
+  const lines = await localChecks(io, doctorConfigPath(io, values.config));
+  return printDoctor(io, lines);
+};
+
+export const COMMANDS: Record<string, Cmd> = {
+  status,
+  config,
+  history,
+  postpone,
+  'stay-awake': stayAwake,
+  release,
+  doctor,
+  dashboard: (args, io) => runDashboard(args, io),
+  fleet: (args, io) => runFleet(args, io),
+  version: async (_a, io) => {
+    io.out(`snooze ${VERSION}`);
+    return EXIT.OK;
+  },
+};
+
+/** --socket may appear anywhere; the rest goes to the command. */
+export function splitGlobal(argv: string[]): { socket?: string; rest: string[] } {
+  const rest: string[] = [];
+  let socket: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--socket') {
+      socket = argv[++i];
+      if (socket === undefined) throw new UsageError('--socket needs a PATH');
+    } else if (a.startsWith('--socket=')) socket = a.slice('--socket='.length);
+    else rest.push(a);
+  }
+  return { socket, rest };
+}
+
+export function defaultSocket(env: NodeJS.ProcessEnv): string {
+  if (env.CLOUDSNOOZE_SOCKET) return env.CLOUDSNOOZE_SOCKET;
+  if (existsSync(DEFAULT_SOCKET_PATH)) return DEFAULT_SOCKET_PATH;
+  // The desktop app starts a per-user agent when no system agent runs.
+  const user = env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, 'cloudsnooze.sock') : null;
+  if (user && existsSync(user)) return user;
+  return DEFAULT_SOCKET_PATH;
+}
+
+export async function runCli(argv: string[], base: Omit<CliIO, 'socketPath'>): Promise<number> {
+  let io: CliIO | null = null;
+  try {
+    const { socket, rest } = splitGlobal(argv);
+    const [name, ...args] = rest;
+    if (!name || name === 'help' || name === '--help' || name === '-h') {
+      base.out(HELP);
+      return name ? EXIT.OK : EXIT.USAGE;
+    }
+    if (name === '--version') {
+      base.out(`snooze ${VERSION}`);
+      return EXIT.OK;
+    }
+    const cmd = COMMANDS[name];
+    if (!cmd) throw new UsageError(`unknown command "${name}"; run snooze --help`);
+    io = { ...base, socketPath: path.resolve(socket ?? defaultSocket(base.env)) };
+    return await cmd(args, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      base.err(`snooze: ${err.message}`);
+      return EXIT.USAGE;
+    }
+    if (err instanceof AgentError) return agentErrorExit(err, io ?? { ...base, socketPath: '' });
+    base.err(`snooze: ${(err as Error).message}`);
+    return EXIT.ERROR;
+  }
+}
+
+const isMain = process.argv[1] && /snooze(\.js)?$/.test(process.argv[1]);
+if (isMain) {
+  const ac = new AbortController();
+  process.on('SIGINT', () => ac.abort());
+  process.on('SIGTERM', () => ac.abort());
+  runCli(process.argv.slice(2), {
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+    env: process.env,
+    isTTY: process.stdout.isTTY === true,
+    signal: ac.signal,
+  }).then((code) => process.exit(code));
+}

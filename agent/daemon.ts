@@ -1,0 +1,419 @@
+/**
+ * The agent's heart: sample on a timer, ask the pure policy what to do, and do it
+ * (warn, then tag and stop through the provider). Everything with I/O is injected.
+ */
+import path from 'node:path';
+import { applyPatch, ConfigError, type Config, type ConfigKey, RESTART_KEYS } from './config-schema.js';
+import { saveConfig } from './config.js';
+import type { History, NewEvent } from './history.js';
+import { loadHolds, saveHolds } from './holds-store.js';
+import type { LogFn } from './log.js';
+import * as policy from './policy.js';
+import type { Decision, PolicyConfig, PolicyState } from './policy-types.js';
+import {
+  GO_CLIENT_READ_BYTES,
+  rfc3339Seconds,
+  SAMPLE_RING_SECONDS,
+  type AgentMode,
+  type AgentState,
+  type CommandResults,
+  type HistoryEvent,
+  type InstanceInfo,
+  type Sample,
+  type Status,
+} from './protocol.js';
+import type { CloudProvider } from './provider.js';
+import { LOCAL_INSTANCE } from './provider.js';
+import { RequestError, type HandlerTable } from './server.js';
+import { buildStopTags, stopReason } from './tags.js';
+import { VERSION } from './version.js';
+import type { Sampler } from './metrics/sampler.js';
+
+export interface DaemonDeps {
+  config: Config;
+  configPath: string;
+  sampler: Sampler;
+  provider: CloudProvider;
+  history: History;
+  log: LogFn;
+  /** --dry-run: never stop, whatever the config says. */
+  dryRunFlag: boolean;
+  /** Picks the provider again when dry_run changes at run time. */
+  reselectProvider: (config: Config) => Promise<CloudProvider>;
+  /** Status frames and events go to subscribers through this. */
+  broadcast: (frame: { frame: 'status'; data: Status } | { frame: 'event'; data: HistoryEvent }) => void;
+  warnTerminals: (message: string) => Promise<number>;
+  /** Called when the log level changes. */
+  onConfigApplied?: (config: Config, changed: ConfigKey[]) => void;
+  now?: () => number;
+}
+
+const EMPTY_SAMPLE = (t: number): Sample => ({
+  t,
+  cpu_percent: null,
+  memory_percent: null,
+  network_kbps: null,
+  disk_io_kbps: null,
+  gpu_percent: null,
+  gpu_memory_percent: null,
+  gpu_count: 0,
+  input_idle_secs: null,
+  unreadable: [],
+});
+
+/** Retry a failed stop after this long (doubling), never sooner than one interval and never later than the naptime. */
+function failureBackoffMs(failures: number, cfg: Config): number {
+  const base = 15_000 * 2 ** Math.min(failures - 1, 6);
+  return Math.max(cfg.check_interval_seconds * 1000, Math.min(base, cfg.naptime_minutes * 60_000));
+}
+
+export class Daemon {
+  private config: Config;
+  private pcfg: PolicyConfig;
+  private state: PolicyState = policy.initialPolicyState();
+  private decision: Decision | null = null;
+  private lastSample: Sample | null = null;
+  private ring: Sample[] = [];
+  private ringCap: number;
+  private provider: CloudProvider;
+  private instance: InstanceInfo = LOCAL_INSTANCE;
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private stopFailures = 0;
+  private lastError: string | null = null;
+  private mutations: Promise<unknown> = Promise.resolve();
+  private running = false;
+  private readonly now: () => number;
+  private readonly holdsFile: string;
+
+  constructor(private readonly deps: DaemonDeps) {
+    this.config = deps.config;
+    this.pcfg = policy.policyConfigFrom(deps.config);
+    this.provider = deps.provider;
+    this.now = deps.now ?? Date.now;
+    this.ringCap = SAMPLE_RING_SECONDS;
+    this.holdsFile = path.join(path.dirname(deps.config.history_path), 'holds.json');
+  }
+
+  get mode(): AgentMode {
+    if (this.provider.mode === 'aws' && (this.deps.dryRunFlag || this.config.dry_run)) return 'dry_run';
+    return this.provider.mode;
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    this.state = { ...this.state, holds: await loadHolds(this.holdsFile, this.now()) };
+    this.instance = await this.provider.identify();
+    await this.record({
+      type: 'agent_start',
+      message: `CloudSnooze ${VERSION} started in ${this.mode} mode`,
+      details: {
+        version: VERSION,
+        mode: this.mode,
+        instance: this.instance,
+        input_sources: this.deps.sampler.inputSources(),
+        naptime_minutes: this.config.naptime_minutes,
+      },
+    });
+    const note = await this.provider.onAgentStart?.(this.config.tagging_prefix);
+    if (note) await this.record(note);
+    await this.tick();
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.ticking = this.tick().finally(() => this.schedule());
+    }, this.config.check_interval_seconds * 1000);
+  }
+
+  /** One sample, one decision, at most one action. */
+  async tick(): Promise<void> {
+    const now = this.now();
+    const sample = await this.deps.sampler.sample(now);
+    this.lastSample = sample;
+    this.ring.push(sample);
+    if (this.ring.length > this.ringCap) this.ring.splice(0, this.ring.length - this.ringCap);
+    if (this.config.monitoring_mode === 'advanced') this.deps.log('debug', `sample ${JSON.stringify(sample)}`);
+    await this.serialized(() => this.evaluate(sample, now));
+    this.deps.broadcast({ frame: 'status', data: this.status() });
+  }
+
+  private async evaluate(sample: Sample, now: number): Promise<void> {
+    const holdsBefore = JSON.stringify(this.state.holds);
+    const d = policy.decide(this.state, sample, now, this.pcfg);
+    this.state = d.state;
+    this.decision = d;
+    if (JSON.stringify(d.state.holds) !== holdsBefore) await this.persistHolds();
+    if (this.provider.health().monitorOnly) return;
+    if (d.action === 'warn') await this.warn(d, now);
+    else if (d.action === 'stop') await this.act(sample, now);
+  }
+
+  private async warn(d: Decision, now: number): Promise<void> {
+    const secs = d.stopAt === null ? 0 : Math.max(0, Math.round((d.stopAt - now) / 1000));
+    const what = this.mode === 'aws' ? 'will be stopped' : 'would be stopped';
+    const message = `Idle: this instance ${what} in ${formatDuration(secs)} (at ${rfc3339Seconds(d.stopAt ?? now)})`;
+    this.deps.log('warn', message);
+    await this.record({ type: 'warning', message, details: { stop_at: rfc3339Seconds(d.stopAt ?? now), seconds_until_stop: secs } });
+    this.deps.warnTerminals(message).catch(() => undefined);
+  }
+
+  private async act(sample: Sample, decidedAt: number): Promise<void> {
+    this.stopping = true;
+    this.deps.broadcast({ frame: 'status', data: this.status() });
+    try {
+      this.instance = await this.provider.identify();
+      // Re-check right before acting: a hold may have arrived while we were busy.
+      const now = this.now();
+      const recheck = policy.decide(this.state, sample, now, this.pcfg);
+      if (recheck.action !== 'stop') {
+        this.state = recheck.state;
+        this.decision = recheck;
+        this.deps.log('info', 'stop cancelled at the final re-check (a hold or activity arrived)');
+        return;
+      }
+      const idleMs = now - (this.state.idleSince ?? decidedAt);
+      const reason = stopReason(idleMs, this.config.naptime_minutes);
+      const tags = this.config.enable_instance_tags
+        ? buildStopTags({
+            prefix: this.config.tagging_prefix,
+            detailed: this.config.detailed_instance_tags,
+            now,
+            reason,
+            sample,
+            naptimeMinutes: this.config.naptime_minutes,
+            instance: this.instance,
+          })
+        : {};
+      const outcome = await this.provider.stop({ reason, tags, hibernate: this.config.hibernate });
+      const base = { reason, tags, mode: this.mode, instance: this.instance };
+      if (outcome.kind === 'stopped') {
+        this.stopFailures = 0;
+        this.lastError = outcome.taggingError ? `tagging failed: ${outcome.taggingError}` : null;
+        await this.record({
+          type: 'stop',
+          message: `Stopped: ${reason}`,
+          details: { ...base, request_id: outcome.requestId ?? null, tagging_error: outcome.taggingError ?? null, note: outcome.note ?? null },
+        });
+        this.state = policy.afterAction(this.state, now);
+      } else if (outcome.kind === 'dry_run') {
+        this.stopFailures = 0;
+        this.lastError = outcome.permissionErrors?.length ? `missing permissions: ${outcome.permissionErrors.join(', ')}` : null;
+        await this.record({
+          type: 'dry_run_stop',
+          message: `Would have stopped (${this.mode === 'local' ? 'local mode' : 'dry run'}): ${reason}`,
+          details: { ...base, note: outcome.note, permission_errors: outcome.permissionErrors ?? [] },
+        });
+        this.state = policy.afterAction(this.state, now);
+      } else {
+        this.stopFailures++;
+        this.lastError = `stop failed: ${outcome.error}`;
+        const retryMs = failureBackoffMs(this.stopFailures, this.config);
+        await this.record({
+          type: 'stop_failed',
+          message: `Stop failed: ${outcome.error}; retrying in ${formatDuration(Math.round(retryMs / 1000))} if still idle`,
+          details: { ...base, error: outcome.error, code: outcome.code ?? null, attempt: this.stopFailures },
+        });
+        // Keep the countdown (and its warning) but wait before trying again: no tight loop.
+        this.state = { ...this.state, notBefore: now + retryMs };
+      }
+      this.decision = { ...(this.decision as Decision), state: this.state, action: 'none' };
+    } finally {
+      this.stopping = false;
+    }
+  }
+
+  private async record(ev: NewEvent): Promise<HistoryEvent> {
+    const e = await this.deps.history.append(ev);
+    if (ev.type !== 'warning') this.deps.log('info', `${ev.type}: ${ev.message}`);
+    this.deps.broadcast({ frame: 'event', data: e });
+    return e;
+  }
+
+  private persistHolds(): Promise<void> {
+    return saveHolds(this.holdsFile, this.state.holds).catch((err: Error) => this.deps.log('error', `cannot save holds to ${this.holdsFile}: ${err.message}`));
+  }
+
+  /** Mutations (holds, config, decisions) run one at a time so concurrent clients see a consistent state. */
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.mutations.then(fn, fn);
+    this.mutations = run.catch(() => undefined);
+    return run;
+  }
+
+  status(): Status {
+    const now = this.now();
+    const cfg = this.config;
+    const health = this.provider.health();
+    const view = policy.statusOf(this.state, now, this.pcfg);
+    let state: AgentState = view.status;
+    if (health.monitorOnly) state = 'monitor_only';
+    else if (this.stopping) state = 'stopping';
+    const counting = !health.monitorOnly && view.stopAt !== null;
+    const s = this.lastSample ?? EMPTY_SAMPLE(now);
+    const holds = this.state.holds;
+    return {
+      state,
+      mode: this.mode,
+      metrics: {
+        cpu_percent: round2(s.cpu_percent),
+        memory_percent: round2(s.memory_percent),
+        network_kbps: round2(s.network_kbps),
+        disk_io_kbps: round2(s.disk_io_kbps),
+        input_idle_secs: s.input_idle_secs === null ? null : Math.floor(s.input_idle_secs),
+        gpu_percent: round2(s.gpu_percent),
+        gpu_count: s.gpu_count,
+      },
+      thresholds: this.pcfg.thresholds,
+      blockers: this.lastSample ? policy.blockersOf(this.lastSample, this.pcfg) : [],
+      idle_since: this.state.idleSince === null ? null : rfc3339Seconds(this.state.idleSince),
+      naptime_minutes: cfg.naptime_minutes,
+      warning_minutes: cfg.warning_minutes,
+      check_interval_seconds: cfg.check_interval_seconds,
+      seconds_until_stop: counting ? Math.max(0, Math.ceil((view.stopAt! - now) / 1000)) : null,
+      stop_at: counting ? rfc3339Seconds(view.stopAt!) : null,
+      postponed_until: holds.postponedUntil !== null && holds.postponedUntil > now ? rfc3339Seconds(holds.postponedUntil) : null,
+      stay_awake: holds.stayAwake ? { until: holds.stayAwake.until === null ? null : rfc3339Seconds(holds.stayAwake.until), reason: holds.stayAwake.reason } : null,
+      instance: this.instance,
+      input_sources: this.deps.sampler.inputSources(),
+      error: health.monitorOnly ?? health.lastError ?? this.lastError,
+      sampled_at: this.lastSample ? rfc3339Seconds(this.lastSample.t) : null,
+      version: VERSION,
+    };
+  }
+
+  private async holdChanged(type: 'postpone' | 'stay_awake' | 'release', message: string, details: Record<string, unknown>): Promise<Status> {
+    await this.persistHolds();
+    await this.record({ type, message, details });
+    const st = this.status();
+    this.deps.broadcast({ frame: 'status', data: st });
+    return st;
+  }
+
+  private async applyConfig(next: Config, changed: ConfigKey[]): Promise<void> {
+    this.config = next;
+    this.pcfg = policy.policyConfigFrom(next);
+    if (changed.includes('history_max_events')) this.deps.history.setMaxEvents(next.history_max_events);
+    if (changed.includes('dry_run')) {
+      await this.provider.close?.();
+      this.provider = await this.deps.reselectProvider(next);
+    }
+    if (changed.includes('check_interval_seconds') && this.running) this.schedule();
+    this.deps.onConfigApplied?.(next, changed);
+  }
+
+  /** The command table of the socket API. */
+  handlers(): HandlerTable {
+    return {
+      STATUS: () => this.status(),
+      CONFIG_GET: () => this.config,
+      CONFIG_SET: (p) =>
+        this.serialized(async () => {
+          const { config: next, changed } = applyPatch(this.config, p.values);
+          if (changed.length === 0) return this.config;
+          try {
+            await saveConfig(this.deps.configPath, next);
+          } catch (err) {
+            throw new RequestError(`cannot save the config to ${this.deps.configPath}: ${(err as Error).message}; nothing changed`, 'INTERNAL');
+          }
+          const diff = Object.fromEntries(changed.map((k) => [k, { from: this.config[k], to: next[k] }]));
+          await this.applyConfig(next, changed);
+          const restart = changed.filter((k) => RESTART_KEYS.includes(k));
+          await this.record({
+            type: 'config_change',
+            message: `Config changed: ${changed.map((k) => `${k}=${JSON.stringify(next[k])}`).join(', ')}${restart.length ? ` (${restart.join(', ')} take effect at the next start)` : ''}`,
+            details: { changed: diff },
+          });
+          this.deps.broadcast({ frame: 'status', data: this.status() });
+          return this.config;
+        }),
+      HISTORY: (p) => historyReply(this.deps.history, p),
+      POSTPONE: (p) =>
+        this.serialized(async () => {
+          const now = this.now();
+          this.state = policy.postpone(this.state, p.minutes, now, this.pcfg);
+          const until = this.state.holds.postponedUntil ?? now;
+          return this.holdChanged('postpone', `Postponed by ${formatMinutes(p.minutes)}: no stop before ${rfc3339Seconds(until)}`, {
+            minutes: p.minutes,
+            until: rfc3339Seconds(until),
+          });
+        }),
+      STAY_AWAKE: (p) =>
+        this.serialized(async () => {
+          const now = this.now();
+          this.state = policy.stayAwake(this.state, p.minutes, p.reason, now);
+          const until = this.state.holds.stayAwake?.until ?? null;
+          return this.holdChanged(
+            'stay_awake',
+            `Stay awake ${until === null ? 'until released' : `until ${rfc3339Seconds(until)}`}: ${p.reason}`,
+            { minutes: p.minutes ?? null, until: until === null ? null : rfc3339Seconds(until), reason: p.reason },
+          );
+        }),
+      RELEASE: () =>
+        this.serialized(async () => {
+          const had = this.state.holds.stayAwake !== null || this.state.holds.postponedUntil !== null;
+          this.state = policy.release(this.state, this.now(), this.pcfg);
+          return this.holdChanged('release', had ? 'Released: holds cleared, idle countdown resumes' : 'Release: there was no hold', { had_hold: had });
+        }),
+      SUBSCRIBE: (_p, conn) => {
+        conn.subscribe();
+        return { subscribed: true as const };
+      },
+      SAMPLES: (p) => {
+        const since = this.now() - p.seconds * 1000;
+        let i = this.ring.length;
+        while (i > 0 && this.ring[i - 1]!.t >= since) i--;
+        return { samples: this.ring.slice(i) };
+      },
+      INPUT_ACTIVITY: (p) => {
+        this.deps.sampler.reportInput(p.source, p.idle_secs, this.now());
+        return { accepted: true as const };
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.ticking.catch(() => undefined);
+    await this.mutations.catch(() => undefined);
+    await this.provider.close?.();
+  }
+}
+
+/** HISTORY, trimmed so the default reply fits the Go client's single 4 KiB read. */
+export function historyReply(history: History, p: { limit: number; since?: string; type?: HistoryEvent['type']; details: boolean }): CommandResults['HISTORY'] {
+  const events = history.query(p);
+  if (p.details || p.limit > 10) return { events, truncated: false };
+  let truncated = false;
+  // Envelope overhead: {"success":true,"data":{"events":[...],"truncated":false}}\n
+  while (events.length > 0 && Buffer.byteLength(JSON.stringify({ success: true, data: { events, truncated: true } })) + 1 > GO_CLIENT_READ_BYTES) {
+    events.pop();
+    truncated = true;
+  }
+  return { events, truncated };
+}
+
+function round2(v: number | null): number | null {
+  return v === null ? null : Math.round(v * 100) / 100;
+}
+
+export function formatDuration(secs: number): string {
+  if (secs < 60) return `${secs} s`;
+  const m = Math.floor(secs / 60);
+  const s = secs % 60;
+  if (m < 60) return s ? `${m} min ${s} s` : `${m} min`;
+  const h = Math.floor(m / 60);
+  return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+}
+
+function formatMinutes(m: number): string {
+  return formatDuration(Math.round(m * 60));
+}
+
+export { ConfigError };

@@ -1,0 +1,25 @@
+/** Holds (postpone, stay awake) survive an agent restart: a crash must not cancel "stay awake". */
+import { promises as fs } from 'node:fs';
+import { writeFileAtomic } from './config.js';
+import type { Holds } from './policy-types.js';
+
+export const NO_HOLDS: Holds = { postponedUntil: null, stayAwake: null };
+
+export async function loadHolds(file: string, now: number): Promise<Holds> {
+  try {
+    const raw = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<Holds>;
+    const postponedUntil = typeof raw.postponedUntil === 'number' && raw.postponedUntil > now ? raw.postponedUntil : null;
+    const sa = raw.stayAwake;
+    const stayAwake =
+      sa && typeof sa === 'object' && typeof sa.reason === 'string' && (sa.until === null || (typeof sa.until === 'number' && sa.until > now))
+        ? { until: sa.until, reason: sa.reason }
+        : null;
+    return { postponedUntil, stayAwake };
+  } catch {
+    return NO_HOLDS;
+  }
+}
+
+export async function saveHolds(file: string, holds: Holds): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(holds)}\n`, 0o640);
+}

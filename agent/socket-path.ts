@@ -1,0 +1,64 @@
+/**
+ * Claiming the socket path safely: never delete something that is not a socket,
+ * replace a stale socket (nothing answers), refuse when another agent answers.
+ */
+import { promises as fs, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+export class SocketPathError extends Error {}
+
+function answers(p: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createConnection(p);
+    const done = (v: boolean) => {
+      clearTimeout(t);
+      s.destroy();
+      resolve(v);
+    };
+    const t = setTimeout(() => done(true), timeoutMs); // a hung listener is still a listener
+    s.on('connect', () => done(true));
+    s.on('error', () => done(false));
+  });
+}
+
+/** Makes `p` free to listen on, or throws SocketPathError saying why not. */
+export async function claimSocketPath(p: string): Promise<{ replacedStale: boolean }> {
+  await fs.mkdir(path.dirname(p), { recursive: true, mode: 0o755 });
+  let st;
+  try {
+    st = await fs.lstat(p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { replacedStale: false };
+    throw new SocketPathError(`cannot inspect socket path ${p}: ${(err as Error).message}`);
+  }
+  if (!st.isSocket()) {
+    const what = st.isDirectory() ? 'a directory' : st.isFile() ? 'a regular file' : 'not a socket';
+    throw new SocketPathError(`refusing to use ${p}: it is ${what}, not a socket (remove it yourself if it is not needed)`);
+  }
+  if (await answers(p)) throw new SocketPathError(`another CloudSnooze agent is already listening on ${p}`);
+  await fs.unlink(p);
+  return { replacedStale: true };
+}
+
+/** gid of a group from /etc/group, or null when the group does not exist. */
+export function groupId(name: string, groupFile = '/etc/group'): number | null {
+  if (!name) return null;
+  try {
+    for (const line of readFileSync(groupFile, 'utf8').split('\n')) {
+      const [g, , gid] = line.split(':');
+      if (g === name && gid !== undefined && /^\d+$/.test(gid)) return Number(gid);
+    }
+  } catch {
+    // No group database: no group to give.
+  }
+  return null;
+}
+
+/** Mode 0660, and the group when it exists. Returns the gid applied, if any. */
+export async function secureSocket(p: string, group: string): Promise<number | null> {
+  await fs.chmod(p, 0o660);
+  const gid = groupId(group);
+  if (gid !== null) await fs.chown(p, -1, gid);
+  return gid;
+}

@@ -1,0 +1,32 @@
+/**
+ * The tty message before a stop: written straight to each terminal device
+ * (like wall(1), without a child process), never blocking on a stuck terminal.
+ */
+import { constants, promises as fs } from 'node:fs';
+import path from 'node:path';
+
+export async function warnTerminals(message: string, devRoot = '/dev'): Promise<number> {
+  const targets: string[] = [];
+  try {
+    for (const name of await fs.readdir(path.join(devRoot, 'pts'))) if (/^\d+$/.test(name)) targets.push(path.join(devRoot, 'pts', name));
+  } catch {
+    // No pseudo-terminals: nobody is logged in over SSH.
+  }
+  const text = `\r\n\x07*** CloudSnooze: ${message} ***\r\n(postpone: snooze postpone 30 · keep running: snooze stay-awake)\r\n`;
+  let written = 0;
+  await Promise.all(
+    targets.map(async (t) => {
+      let fh: fs.FileHandle | undefined;
+      try {
+        fh = await fs.open(t, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK | constants.O_APPEND);
+        await fh.write(text);
+        written++;
+      } catch {
+        // A terminal we may not write to, or one that went away: skip it.
+      } finally {
+        await fh?.close().catch(() => undefined);
+      }
+    }),
+  );
+  return written;
+}
