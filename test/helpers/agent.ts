@@ -1,0 +1,142 @@
+/** Starts the real built agent (dist/agent/snoozed.js) on a temp socket for integration tests. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { request } from '../../agent/client.js';
+import type { Command, CommandResults, ParamsIn } from '../../agent/protocol.js';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const SNOOZED = path.join(ROOT, 'dist/agent/snoozed.js');
+export const SNOOZE = path.join(ROOT, 'dist/agent/snooze.js');
+
+/** Thresholds no machine reaches, so a test host is always "idle" unless a test says otherwise. */
+export const ALWAYS_IDLE = {
+  cpu_threshold_percent: 100,
+  memory_threshold_percent: 100,
+  network_threshold_kbps: 10_000_000,
+  disk_io_threshold_kbps: 10_000_000,
+  gpu_threshold_percent: 100,
+};
+
+export interface AgentHandle {
+  dir: string;
+  socket: string;
+  configPath: string;
+  historyPath: string;
+  proc: ChildProcess;
+  output: () => string;
+  req<C extends Command>(command: C, params?: ParamsIn<C>): Promise<CommandResults[C]>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+export interface StartOptions {
+  config?: Record<string, unknown>;
+  /** Write no config file (defaults + --socket). */
+  noConfigFile?: boolean;
+  env?: NodeJS.ProcessEnv;
+  args?: string[];
+  dir?: string;
+  /** Wait until STATUS answers (default true). */
+  waitReady?: boolean;
+}
+
+export function tempDir(prefix = 'cs-'): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startAgent(opts: StartOptions = {}): Promise<AgentHandle> {
+  if (!existsSync(SNOOZED)) throw new Error(`${SNOOZED} missing: run npm run build first`);
+  const dir = opts.dir ?? tempDir();
+  const socket = path.join(dir, 'agent.sock');
+  const configPath = path.join(dir, 'snooze.json');
+  const historyPath = path.join(dir, 'history.jsonl');
+  if (!opts.noConfigFile) {
+    writeFileSync(
+      configPath,
+      JSON.stringify({ check_interval_seconds: 1, naptime_minutes: 0.05, warning_minutes: 0.02, history_path: historyPath, gpu_monitoring_enabled: false, ...opts.config }, null, 2),
+    );
+  }
+  const devDir = path.join(dir, 'dev');
+  const proc = spawn(process.execPath, [SNOOZED, '--config', configPath, '--socket', socket, ...(opts.args ?? [])], {
+    env: {
+      ...process.env,
+      CLOUDSNOOZE_TTY_WARNINGS: '0',
+      CLOUDSNOOZE_DEV_DIR: devDir,
+      CLOUDSNOOZE_DMI_DIR: path.join(dir, 'no-dmi'),
+      CLOUDSNOOZE_NVIDIA_SMI: '',
+      CLOUDSNOOZE_ROCM_SMI: '',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const handle: AgentHandle = {
+    dir,
+    socket,
+    configPath,
+    historyPath,
+    proc,
+    output: () => out,
+    req: (command, params) => request(socket, command, params, { timeoutMs: 5000 }),
+    async stop(signal = 'SIGTERM') {
+      if (proc.exitCode !== null) return proc.exitCode;
+      proc.kill(signal);
+      return exited;
+    },
+    exited,
+  };
+  if (opts.waitReady !== false) {
+    await waitFor(async () => {
+      if (proc.exitCode !== null) throw new Error(`agent exited ${proc.exitCode}: ${out}`);
+      try {
+        await handle.req('STATUS');
+        return true;
+      } catch {
+        return false;
+      }
+    }, 15_000, 'agent did not answer STATUS');
+  }
+  return handle;
+}
+
+/** Polls until fn returns a truthy value; returns it. */
+export async function waitFor<T>(fn: () => Promise<T | false | null | undefined> | T | false | null | undefined, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      lastErr = err;
+      if ((err as Error).message.startsWith('agent exited')) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
+}
+
+/** Runs the built CLI and collects its output. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [SNOOZE, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`snooze ${args.join(' ')} timed out; stdout: ${stdout} stderr: ${stderr}`));
+    }, timeoutMs);
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
