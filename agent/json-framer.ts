@@ -65,6 +65,8 @@ export class JsonFramer {
       }
       this.pos++;
     }
+    // Whitespace between requests is not kept (it would count against the size limit).
+    if (this.start < 0) this.consume(this.pos);
     return out;
   }
 
