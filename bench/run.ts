@@ -1,0 +1,69 @@
+/**
+ * `npm run bench`: every figure beside a baseline measured in the same run, written
+ * as one Markdown table (bench/results/latest.md) and JSON (bench/results/latest.json).
+ * BENCH_ONLY=sampling,agent,status,... runs a subset.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { benchAgentFootprint, benchStatusLatency } from './agent.js';
+import { benchSampling } from './sampling.js';
+
+interface Row {
+  figure: string;
+  ours: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+}
+
+const only = process.env.BENCH_ONLY?.split(',');
+const want = (k: string) => !only || only.includes(k);
+const rows: Row[] = [];
+const json: Record<string, unknown> = {};
+const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const ratio = (a: number, b: number) => (b > 0 ? `${f(a / b)}×` : 'n/a');
+
+async function section(name: string, fn: () => Promise<void>): Promise<void> {
+  if (!want(name)) return;
+  process.stdout.write(`bench: ${name}…\n`);
+  try {
+    await fn();
+  } catch (err) {
+    process.stdout.write(`bench: ${name} failed: ${(err as Error).stack ?? err}\n`);
+    rows.push({ figure: name, ours: 'failed', baseline: '', ratio: '', target: (err as Error).message.slice(0, 80) });
+  }
+}
+
+await section('sampling', async () => {
+  const r = await benchSampling();
+  json.sampling = r;
+  rows.push({
+    figure: 'Sampling CPU per sample (ms)',
+    ours: f(r.ours_cpu_ms_per_sample, 3),
+    baseline: `${f(r.si_cpu_ms_per_sample, 3)} (systeminformation)`,
+    ratio: ratio(r.ours_cpu_ms_per_sample, r.si_cpu_ms_per_sample),
+    target: '< 5 ms, no child process',
+  });
+});
+
+await section('agent', async () => {
+  const r = await benchAgentFootprint();
+  json.agent = r;
+  rows.push({ figure: `Agent CPU at 1 sample/s, 1 subscriber (% of a core, ${r.seconds} s)`, ours: f(r.agent_cpu_percent, 3), baseline: `${f(r.baseline_cpu_percent, 3)} (idle node)`, ratio: ratio(r.agent_cpu_percent, r.baseline_cpu_percent), target: '< 0.5 %' });
+  rows.push({ figure: 'Agent RSS (MB)', ours: f(r.agent_rss_mb, 1), baseline: `${f(r.baseline_rss_mb, 1)} (idle node)`, ratio: ratio(r.agent_rss_mb, r.baseline_rss_mb), target: '< 70 MB' });
+});
+
+await section('status', async () => {
+  const r = await benchStatusLatency();
+  json.status = r;
+  rows.push({ figure: `STATUS p50 (ms), ${r.clients} clients polling`, ours: f(r.p50_ms, 3), baseline: `${f(r.baseline_p50_ms, 3)} (canned-reply server)`, ratio: ratio(r.p50_ms, r.baseline_p50_ms), target: '' });
+  rows.push({ figure: `STATUS p99 (ms), ${r.clients} clients polling`, ours: f(r.p99_ms, 3), baseline: `${f(r.baseline_p99_ms, 3)} (canned-reply server)`, ratio: ratio(r.p99_ms, r.baseline_p99_ms), target: '< 2 ms' });
+  rows.push({ figure: `STATUS requests/s, ${r.clients} clients back to back`, ours: f(r.rps, 0), baseline: `${f(r.baseline_rps, 0)} (canned-reply server)`, ratio: ratio(r.rps, r.baseline_rps), target: '' });
+});
+
+const header = `# CloudSnooze benchmark report\n\nOne run on ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}. Each figure beside its baseline from the same run; ratio = ours / baseline.\n\n`;
+const table = ['| figure | ours | baseline | ratio | target |', '|---|---|---|---|---|', ...rows.map((r) => `| ${r.figure} | ${r.ours} | ${r.baseline} | ${r.ratio} | ${r.target} |`)].join('\n');
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/latest.md', `${header}${table}\n`);
+writeFileSync('bench/results/latest.json', `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, ...json }, null, 2)}\n`);
+process.stdout.write(`\n${table}\n\nwritten: bench/results/latest.md, bench/results/latest.json\n`);
