@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { z } from 'zod';
 import { describeZodError, ConfigError } from './config-schema.js';
-import { JsonFramer } from './json-framer.js';
+import { JsonFramer, type Frame as RequestFrame } from './json-framer.js';
 import {
   commandParams,
   MAX_CONNECTIONS,
@@ -62,6 +62,9 @@ function errorLine(error: string, code: ErrorCode): string {
 
 interface ConnState {
   sock: net.Socket;
+  openedAt: number;
+  /** Completed at least one request: an active client, not a slow-loris. */
+  served: boolean;
   framer: JsonFramer;
   queue: Promise<void>;
   subscribed: boolean;
@@ -82,7 +85,8 @@ export class SocketServer {
 
   listen(path: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      const server = net.createServer((sock) => this.accept(sock));
+      // Half-open so a client that shuts down its side after a truncated request still gets an answer.
+      const server = net.createServer({ allowHalfOpen: true }, (sock) => this.accept(sock));
       server.maxConnections = this.limits.maxConnections + 16; // we answer BUSY ourselves below this
       server.once('error', reject);
       server.listen(path, () => {
@@ -126,20 +130,57 @@ export class SocketServer {
 
   private accept(sock: net.Socket): void {
     sock.on('error', () => sock.destroy());
-    if (this.conns.size >= this.limits.maxConnections) {
+    if (this.conns.size >= this.limits.maxConnections && !this.evictOldestIdle()) {
       sock.end(errorLine('too many connections to the agent; try again shortly', 'BUSY'));
       return;
     }
     const id = this.nextId++;
-    const st: ConnState = { sock, framer: new JsonFramer(), queue: Promise.resolve(), subscribed: false, waitTimer: null, garbageTimer: null };
+    const st: ConnState = {
+      sock,
+      openedAt: Date.now(),
+      served: false,
+      framer: new JsonFramer(),
+      queue: Promise.resolve(),
+      subscribed: false,
+      waitTimer: null,
+      garbageTimer: null,
+    };
     this.conns.set(id, st);
     sock.setEncoding('utf8');
     this.armWait(st);
     sock.on('data', (chunk: string) => this.onData(id, st, chunk));
+    sock.on('end', () => {
+      // The client is done sending: answer what is left, then close our side.
+      if (st.garbageTimer) clearTimeout(st.garbageTimer);
+      const rest = st.framer.flushGarbage();
+      if (rest) this.enqueue(id, st, rest);
+      else if (st.framer.pending > 0) this.enqueue(id, st, { kind: 'truncated' });
+      st.queue = st.queue.then(() => {
+        if (!st.sock.destroyed) st.sock.end();
+      });
+    });
     sock.on('close', () => {
       this.clearTimers(st);
       this.conns.delete(id);
     });
+  }
+
+  /**
+   * At the connection limit, make room by closing the oldest connection that has never
+   * completed a request (a stuck or hostile client) rather than refusing a live one.
+   */
+  private evictOldestIdle(): boolean {
+    let victim: ConnState | null = null;
+    for (const c of this.conns.values()) {
+      if (c.served || c.subscribed) continue;
+      if (!victim || c.openedAt < victim.openedAt) victim = c;
+    }
+    if (!victim) return false;
+    this.clearTimers(victim);
+    victim.sock.end(errorLine('closed to make room for other clients: no complete request was sent', 'TIMEOUT'));
+    victim.sock.destroy();
+    for (const [id, c] of this.conns) if (c === victim) this.conns.delete(id);
+    return true;
   }
 
   private armWait(st: ConnState): void {
@@ -182,7 +223,8 @@ export class SocketServer {
     }
   }
 
-  private enqueue(id: number, st: ConnState, f: ReturnType<JsonFramer['push']>[number]): void {
+  private enqueue(id: number, st: ConnState, f: RequestFrame | { kind: 'truncated' }): void {
+    st.served = true;
     // One request at a time per connection, so replies keep request order.
     st.queue = st.queue.then(async () => {
       if (st.sock.destroyed) return;
@@ -191,7 +233,8 @@ export class SocketServer {
     });
   }
 
-  private async handle(id: number, st: ConnState, f: ReturnType<JsonFramer['push']>[number]): Promise<string> {
+  private async handle(id: number, st: ConnState, f: RequestFrame | { kind: 'truncated' }): Promise<string> {
+    if (f.kind === 'truncated') return errorLine('the request ended before its JSON object was complete', 'BAD_REQUEST');
     if (f.kind === 'garbage') return errorLine('request is not JSON: send one object like {"command": "STATUS", "params": {}}', 'BAD_REQUEST');
     if (f.kind === 'too_deep') return errorLine('request is nested too deeply', 'BAD_REQUEST');
     let raw: unknown;

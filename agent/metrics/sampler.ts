@@ -1,0 +1,268 @@
+/**
+ * The agent's metric sampler: every metric from /proc and /sys on the hot path (plain file
+ * reads, no child process), GPU and X11 idle from their tools. Rates (CPU, network, disk)
+ * are over the time since the previous sample; the first sample compares with a baseline
+ * taken when the sampler was created, so it has values too.
+ *
+ * Fail safe: a metric that cannot be read is null and named in `unreadable`, which the
+ * policy counts as activity. sample() never throws.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MetricName, Sample } from '../protocol.js';
+import { CounterSet } from './counters.js';
+import { WholeDiskFilter } from './disks.js';
+import { DEFAULT_GPU_TIMEOUT_MS, detectGpuTool, readGpu, type GpuReading, type GpuTool } from './gpu.js';
+import { InputTracker } from './input.js';
+import { parseDiskstats, parseMeminfo, parseNetDev, parseProcStat, parseSelfStat } from './procfs.js';
+
+export interface SamplerOptions {
+  procRoot?: string; // default '/proc'
+  sysRoot?: string; // default '/sys'
+  devRoot?: string; // default '/dev'
+  gpuEnabled: () => boolean; // read each sample (config can change at run time)
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Sampler {
+  /** One reading of every metric; rates are over the time since the previous call. Never throws. */
+  sample(now: number): Promise<Sample>;
+  /** INPUT_ACTIVITY from the desktop app. */
+  reportInput(source: string, idleSecs: number, now: number): void;
+  /** Input sources present on this host now, e.g. ['pts'], ['pts','x11','desktop']. */
+  inputSources(): string[];
+}
+
+/**
+ * Shorter than this since the previous reading and the sampler waits: a few jiffies are too
+ * coarse for a CPU percentage (a jiffy is 10 ms). Only the first sample right after
+ * creation ever waits.
+ */
+const MIN_INTERVAL_MS = 100;
+/** Drivers get installed and removed: look for the GPU tool again this often. */
+const GPU_REDETECT_MS = 60_000;
+const SECTOR_BYTES = 512;
+
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return null;
+  }
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+interface CpuReading {
+  busy: number;
+  total: number;
+  self: number;
+}
+
+class ProcSampler implements Sampler {
+  private readonly paths: { stat: string; self: string; meminfo: string; netDev: string; diskstats: string };
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly gpuTimeoutMs: number;
+  private readonly disks: WholeDiskFilter;
+  private readonly input: InputTracker;
+  private readonly netRx = new CounterSet();
+  private readonly netTx = new CounterSet();
+  private readonly diskRead = new CounterSet();
+  private readonly diskWritten = new CounterSet();
+  private prevCpu: CpuReading | null = null;
+  private lastCpuPercent: number | null = null;
+  private prevAt: number;
+  private prevMono: number;
+  private gpuTool: GpuTool = { tool: null, path: null };
+  private gpuDetectedAt = -Infinity;
+
+  constructor(private readonly opts: SamplerOptions) {
+    const proc = opts.procRoot ?? '/proc';
+    this.paths = {
+      stat: join(proc, 'stat'),
+      self: join(proc, 'self', 'stat'),
+      meminfo: join(proc, 'meminfo'),
+      netDev: join(proc, 'net', 'dev'),
+      diskstats: join(proc, 'diskstats'),
+    };
+    this.env = opts.env ?? process.env;
+    const t = Number(this.env.CLOUDSNOOZE_GPU_TIMEOUT_MS);
+    this.gpuTimeoutMs = Number.isFinite(t) && t > 0 ? t : DEFAULT_GPU_TIMEOUT_MS;
+    this.disks = new WholeDiskFilter(opts.sysRoot ?? '/sys');
+    this.input = new InputTracker(opts.devRoot ?? '/dev', this.env);
+    this.prevAt = Date.now();
+    this.prevMono = performance.now();
+    // The baseline the first sample's rates are measured against.
+    this.readCpu();
+    this.readNet();
+    this.readDisk(this.prevAt);
+  }
+
+  reportInput(source: string, idleSecs: number, now: number): void {
+    this.input.report(source, idleSecs, now);
+  }
+
+  inputSources(): string[] {
+    try {
+      return this.input.sources(Date.now());
+    } catch {
+      return [];
+    }
+  }
+
+  async sample(now: number): Promise<Sample> {
+    try {
+      return await this.sampleUnsafe(now);
+    } catch {
+      // Nothing above should throw; if it does, everything counts as activity.
+      return {
+        t: now,
+        cpu_percent: null,
+        memory_percent: null,
+        network_kbps: null,
+        disk_io_kbps: null,
+        gpu_percent: null,
+        gpu_memory_percent: null,
+        gpu_count: 0,
+        input_idle_secs: null,
+        unreadable: ['cpu', 'memory', 'network', 'disk_io', 'gpu', 'input'],
+      };
+    }
+  }
+
+  private async sampleUnsafe(now: number): Promise<Sample> {
+    const since = performance.now() - this.prevMono;
+    if (since < MIN_INTERVAL_MS) await sleep(MIN_INTERVAL_MS - since);
+
+    const mono = performance.now();
+    // The caller's clock decides the interval (so tests can fake it), unless it went
+    // backwards or stood still; the monotonic clock is the floor.
+    const seconds = Math.max(now - this.prevAt, mono - this.prevMono) / 1000;
+    this.prevAt = now;
+    this.prevMono = mono;
+
+    const unreadable = new Set<MetricName>();
+    const cpu = this.cpuPercent();
+    if (cpu === null) unreadable.add('cpu');
+
+    const memText = readText(this.paths.meminfo);
+    const mem = memText === null ? null : parseMeminfo(memText);
+    if (mem === null) unreadable.add('memory');
+
+    const netBytes = this.readNet();
+    if (netBytes === null) unreadable.add('network');
+    const diskSectors = this.readDisk(now);
+    if (diskSectors === null) unreadable.add('disk_io');
+
+    const [gpu, input] = await Promise.all([this.readGpu(), this.input.read(now)]);
+    if (gpu.unreadable) unreadable.add('gpu');
+    if (input.error !== null) unreadable.add('input');
+
+    return {
+      t: now,
+      cpu_percent: cpu === null ? null : round2(cpu),
+      memory_percent: mem === null ? null : round2(mem),
+      network_kbps: netBytes === null ? null : round2(netBytes / 1024 / seconds),
+      disk_io_kbps: diskSectors === null ? null : round2((diskSectors * SECTOR_BYTES) / 1024 / seconds),
+      gpu_percent: gpu.gpu_percent === null ? null : round2(gpu.gpu_percent),
+      gpu_memory_percent: gpu.gpu_memory_percent === null ? null : round2(gpu.gpu_memory_percent),
+      gpu_count: gpu.gpu_count,
+      input_idle_secs: input.idleSecs,
+      unreadable: (['cpu', 'memory', 'network', 'disk_io', 'gpu', 'input'] as const).filter((m) => unreadable.has(m)),
+    };
+  }
+
+  private readCpu(): CpuReading | null {
+    const statText = readText(this.paths.stat);
+    const selfText = readText(this.paths.self);
+    const times = statText === null ? null : parseProcStat(statText);
+    const self = selfText === null ? null : parseSelfStat(selfText);
+    if (times === null || self === null) {
+      this.prevCpu = null;
+      return null;
+    }
+    const cur = { busy: times.busy, total: times.total, self };
+    if (this.prevCpu === null) this.prevCpu = cur;
+    return cur;
+  }
+
+  /** Machine CPU % over the interval with the agent's own CPU taken out. */
+  private cpuPercent(): number | null {
+    const prev = this.prevCpu;
+    const cur = this.readCpu();
+    if (cur === null || prev === null) return null;
+    const total = cur.total - prev.total;
+    // No tick went by (or the counters went back): keep the last value and the old baseline.
+    if (total <= 0) return this.lastCpuPercent;
+    const busy = Math.min(Math.max(cur.busy - prev.busy, 0), total);
+    const own = Math.max(cur.self - prev.self, 0);
+    this.prevCpu = cur;
+    this.lastCpuPercent = (Math.max(busy - own, 0) / total) * 100;
+    return this.lastCpuPercent;
+  }
+
+  /** rx+tx bytes since the previous reading, or null when unreadable or no baseline. */
+  private readNet(): number | null {
+    const text = readText(this.paths.netDev);
+    const ifaces = text === null ? null : parseNetDev(text);
+    if (ifaces === null) {
+      this.netRx.reset();
+      this.netTx.reset();
+      return null;
+    }
+    this.netRx.begin();
+    this.netTx.begin();
+    for (const i of ifaces) {
+      this.netRx.add(i.name, i.rx);
+      this.netTx.add(i.name, i.tx);
+    }
+    const rx = this.netRx.finish();
+    const tx = this.netTx.finish();
+    return rx === null || tx === null ? null : rx + tx;
+  }
+
+  /** Sectors read+written on whole disks since the previous reading, or null. */
+  private readDisk(nowMs: number): number | null {
+    const text = readText(this.paths.diskstats);
+    const devs = text === null ? null : parseDiskstats(text);
+    if (devs === null) {
+      this.diskRead.reset();
+      this.diskWritten.reset();
+      return null;
+    }
+    this.diskRead.begin();
+    this.diskWritten.begin();
+    for (const d of devs) {
+      if (!this.disks.isWhole(d.name, nowMs)) continue;
+      this.diskRead.add(d.name, d.sectorsRead);
+      this.diskWritten.add(d.name, d.sectorsWritten);
+    }
+    const r = this.diskRead.finish();
+    const w = this.diskWritten.finish();
+    return r === null || w === null ? null : r + w;
+  }
+
+  private async readGpu(): Promise<GpuReading> {
+    let enabled: boolean;
+    try {
+      enabled = this.opts.gpuEnabled();
+    } catch {
+      enabled = true;
+    }
+    if (!enabled) return { gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, unreadable: false };
+    const t = Date.now();
+    if (t - this.gpuDetectedAt > GPU_REDETECT_MS || t < this.gpuDetectedAt) {
+      this.gpuTool = detectGpuTool(this.env);
+      this.gpuDetectedAt = t;
+    }
+    return readGpu(this.gpuTool, this.gpuTimeoutMs);
+  }
+}
+
+export function createSampler(opts: SamplerOptions): Sampler {
+  return new ProcSampler(opts);
+}
