@@ -11,7 +11,7 @@ export const DEFAULT_SOCKET_PATH = '/var/run/cloudsnooze.sock';
 export const GO_CLIENT_READ_BYTES = 4096;
 /** A request line larger than this is refused and the connection closed. */
 export const MAX_REQUEST_BYTES = 64 * 1024;
-export const MAX_CONNECTIONS = 256;
+export const MAX_CONNECTIONS = 768;
 /** A connection that has not sent a complete request within this time is closed. */
 export const REQUEST_WAIT_MS = 10_000;
 /** The in-memory sample ring holds at least this many seconds. */

@@ -87,7 +87,6 @@ export class SocketServer {
     return new Promise((resolve, reject) => {
       // Half-open so a client that shuts down its side after a truncated request still gets an answer.
       const server = net.createServer({ allowHalfOpen: true }, (sock) => this.accept(sock));
-      server.maxConnections = this.limits.maxConnections + 16; // we answer BUSY ourselves below this
       server.once('error', reject);
       server.listen(path, () => {
         server.off('error', reject);
@@ -171,8 +170,10 @@ export class SocketServer {
    */
   private evictOldestIdle(): boolean {
     let victim: ConnState | null = null;
+    // A grace period so a client that has just connected gets to send its request.
+    const cutoff = Date.now() - 1000;
     for (const c of this.conns.values()) {
-      if (c.served || c.subscribed) continue;
+      if (c.served || c.subscribed || c.openedAt > cutoff) continue;
       if (!victim || c.openedAt < victim.openedAt) victim = c;
     }
     if (!victim) return false;
