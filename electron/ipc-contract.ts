@@ -1,0 +1,110 @@
+/**
+ * The one contract between the Electron main process, the preload and the renderer.
+ * Every channel is listed here with its payload and result; the compile-time checks
+ * below fail the build if a channel lacks a contract or the API drifts from it.
+ * The browser dashboard implements the same `CloudSnoozeApi` over HTTP, so the
+ * renderer cannot tell the two apart.
+ */
+import type { ConfigPatch, Config } from '../agent/config-schema.js';
+import type { HistoryEvent, HistoryType, Sample, Status } from '../agent/protocol.js';
+
+/** Errors cross IPC as values: Electron flattens thrown errors into unreadable strings. */
+export type Result<T> = { ok: true; data: T } | { ok: false; error: string; code: string };
+
+export interface HistoryQuery {
+  limit?: number;
+  since?: string;
+  type?: HistoryType;
+}
+
+export type ConnectionState = { online: true } | { online: false; error: string };
+
+/** renderer → main, answered (ipcRenderer.invoke / ipcMain.handle). */
+export interface InvokeChannels {
+  'agent:status': { payload: void; result: Result<Status> };
+  'agent:config-get': { payload: void; result: Result<Config> };
+  'agent:config-set': { payload: ConfigPatch; result: Result<Config> };
+  'agent:history': { payload: HistoryQuery; result: Result<{ events: HistoryEvent[] }> };
+  'agent:samples': { payload: { seconds: number }; result: Result<{ samples: Sample[] }> };
+  'agent:postpone': { payload: { minutes: number }; result: Result<Status> };
+  'agent:stay-awake': { payload: { minutes?: number; reason?: string }; result: Result<Status> };
+  'agent:release': { payload: void; result: Result<Status> };
+  'app:connection': { payload: void; result: ConnectionState };
+}
+
+/** main → renderer, pushed (webContents.send / ipcRenderer.on). */
+export interface PushChannels {
+  'push:status': Status;
+  'push:event': HistoryEvent;
+  'push:connection': ConnectionState;
+  /** Tray menu asks the window to show a view. */
+  'push:navigate': 'dashboard' | 'settings' | 'history';
+}
+
+export type InvokeChannel = keyof InvokeChannels;
+export type PushChannel = keyof PushChannels;
+
+export const INVOKE_CHANNELS = [
+  'agent:status',
+  'agent:config-get',
+  'agent:config-set',
+  'agent:history',
+  'agent:samples',
+  'agent:postpone',
+  'agent:stay-awake',
+  'agent:release',
+  'app:connection',
+] as const satisfies readonly InvokeChannel[];
+
+export const PUSH_CHANNELS = ['push:status', 'push:event', 'push:connection', 'push:navigate'] as const satisfies readonly PushChannel[];
+
+// Compile-time: the runtime lists name every channel of the contract, no more, no less.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _invokeListed: Exact<(typeof INVOKE_CHANNELS)[number], InvokeChannel> = true;
+const _pushListed: Exact<(typeof PUSH_CHANNELS)[number], PushChannel> = true;
+void _invokeListed;
+void _pushListed;
+
+type Unsubscribe = () => void;
+
+/** What the preload exposes as `window.cloudsnooze` (and the browser transport implements). Narrow on purpose: no generic send. */
+export interface CloudSnoozeApi {
+  getStatus(): Promise<InvokeChannels['agent:status']['result']>;
+  getConfig(): Promise<InvokeChannels['agent:config-get']['result']>;
+  setConfig(values: ConfigPatch): Promise<InvokeChannels['agent:config-set']['result']>;
+  getHistory(query: HistoryQuery): Promise<InvokeChannels['agent:history']['result']>;
+  getSamples(seconds: number): Promise<InvokeChannels['agent:samples']['result']>;
+  postpone(minutes: number): Promise<InvokeChannels['agent:postpone']['result']>;
+  stayAwake(minutes?: number, reason?: string): Promise<InvokeChannels['agent:stay-awake']['result']>;
+  release(): Promise<InvokeChannels['agent:release']['result']>;
+  getConnection(): Promise<ConnectionState>;
+  /** Callbacks get the payload only, never the Electron event. */
+  onStatus(cb: (status: Status) => void): Unsubscribe;
+  onEvent(cb: (event: HistoryEvent) => void): Unsubscribe;
+  onConnection(cb: (state: ConnectionState) => void): Unsubscribe;
+  onNavigate(cb: (view: PushChannels['push:navigate']) => void): Unsubscribe;
+}
+
+/** Which invoke channel each API method uses; the preload is written from this table. */
+export const API_INVOKE_METHODS = {
+  getStatus: 'agent:status',
+  getConfig: 'agent:config-get',
+  setConfig: 'agent:config-set',
+  getHistory: 'agent:history',
+  getSamples: 'agent:samples',
+  postpone: 'agent:postpone',
+  stayAwake: 'agent:stay-awake',
+  release: 'agent:release',
+  getConnection: 'app:connection',
+} as const satisfies Partial<Record<keyof CloudSnoozeApi, InvokeChannel>>;
+
+export const API_PUSH_METHODS = {
+  onStatus: 'push:status',
+  onEvent: 'push:event',
+  onConnection: 'push:connection',
+  onNavigate: 'push:navigate',
+} as const satisfies Partial<Record<keyof CloudSnoozeApi, PushChannel>>;
+
+// Compile-time: every API method is mapped to a channel.
+const _everyMethodMapped: Exact<keyof CloudSnoozeApi, keyof typeof API_INVOKE_METHODS | keyof typeof API_PUSH_METHODS> = true;
+void _everyMethodMapped;
