@@ -105,14 +105,14 @@ function describeInput(v: unknown): string {
 
 /** Validate a whole config object (defaults filled in). Throws ConfigError naming the key. */
 export function parseConfig(raw: unknown): Config {
-  const r = configSchema.safeParse(raw);
+  const r = configSchema.safeParse(raw, { reportInput: true });
   if (!r.success) throw new ConfigError(describeZodError(r.error), r.error.issues[0]?.path.map(String).join('.'));
   return r.data;
 }
 
 /** Apply a patch to the running config; throws ConfigError and changes nothing on a bad value. */
 export function applyPatch(current: Config, patch: unknown): { config: Config; changed: ConfigKey[] } {
-  const p = configPatchSchema.safeParse(patch);
+  const p = configPatchSchema.safeParse(patch, { reportInput: true });
   if (!p.success) throw new ConfigError(describeZodError(p.error), p.error.issues[0]?.path.map(String).join('.'));
   const next = parseConfig({ ...current, ...p.data });
   const changed = CONFIG_KEYS.filter((k) => JSON.stringify(current[k]) !== JSON.stringify(next[k]));

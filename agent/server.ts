@@ -244,14 +244,14 @@ export class SocketServer {
     } catch (err) {
       return errorLine(`request is not valid JSON: ${(err as Error).message}`, 'BAD_REQUEST');
     }
-    const env = requestEnvelope.safeParse(raw);
+    const env = requestEnvelope.safeParse(raw, { reportInput: true });
     if (!env.success) return errorLine(`bad request: ${describeZodError(env.error)}`, 'BAD_REQUEST');
     const command = env.data.command;
     if (!knownCommands.has(command)) {
       return errorLine(`unknown command "${command.slice(0, 64)}"; known: ${[...knownCommands].join(', ')}`, 'UNKNOWN_COMMAND');
     }
     const cmd = command as Command;
-    const params = (commandParams[cmd] as z.ZodType).safeParse(env.data.params ?? {});
+    const params = (commandParams[cmd] as z.ZodType).safeParse(env.data.params ?? {}, { reportInput: true });
     if (!params.success) return errorLine(`${cmd}: ${describeZodError(params.error, 'params')}`, 'INVALID_PARAMS');
     const conn: Connection = {
       id,

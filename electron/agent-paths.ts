@@ -1,0 +1,77 @@
+/**
+ * Where the desktop app finds an agent: the system socket first, else a per-user
+ * agent it starts itself with its own socket, config and history (XDG base dirs).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_SOCKET_PATH } from '../agent/protocol.js';
+import { writeFileAtomic } from '../agent/config.js';
+
+export interface AgentPaths {
+  systemSocket: string;
+  userSocket: string;
+  userConfig: string;
+  userHistory: string;
+  /** dist/agent/snoozed.js in development; resources/agent/snoozed.js in a packaged app. */
+  bundledAgent: string;
+}
+
+export interface PathInputs {
+  env: NodeJS.ProcessEnv;
+  home: string;
+  isPackaged: boolean;
+  resourcesPath: string;
+  /** Folder holding package.json and dist/ in development. */
+  appRoot: string;
+}
+
+/** The agent's config schema caps socket_path at 100 bytes (sun_path is 108). */
+export const MAX_SOCKET_PATH = 100;
+
+export function agentPaths(i: PathInputs): AgentPaths {
+  const { env, home } = i;
+  const runtime = env.XDG_RUNTIME_DIR;
+  const userSocket = runtime ? path.join(runtime, 'cloudsnooze.sock') : path.join(home, '.cache', 'cloudsnooze', 'agent.sock');
+  const configHome = env.XDG_CONFIG_HOME || path.join(home, '.config');
+  const stateHome = env.XDG_STATE_HOME || path.join(home, '.local', 'state');
+  return {
+    systemSocket: env.CLOUDSNOOZE_SOCKET || DEFAULT_SOCKET_PATH,
+    userSocket,
+    userConfig: path.join(configHome, 'cloudsnooze', 'snooze.json'),
+    userHistory: path.join(stateHome, 'cloudsnooze', 'history.jsonl'),
+    bundledAgent: i.isPackaged ? path.join(i.resourcesPath, 'agent', 'snoozed.js') : path.join(i.appRoot, 'dist', 'agent', 'snoozed.js'),
+  };
+}
+
+/**
+ * Makes the per-user config point the agent at per-user paths: creates it when missing,
+ * and adds socket_path/history_path when absent (the defaults are system paths a user
+ * cannot write). Everything else the user set is kept.
+ */
+export async function ensureUserConfig(p: AgentPaths): Promise<void> {
+  if (Buffer.byteLength(p.userSocket) > MAX_SOCKET_PATH) {
+    throw new Error(`the per-user socket path ${p.userSocket} is longer than ${MAX_SOCKET_PATH} bytes; set XDG_RUNTIME_DIR to a shorter folder`);
+  }
+  await fs.mkdir(path.dirname(p.userSocket), { recursive: true, mode: 0o700 });
+  await fs.mkdir(path.dirname(p.userHistory), { recursive: true, mode: 0o700 });
+  let current: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(await fs.readFile(p.userConfig, 'utf8'));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) current = parsed as Record<string, unknown>;
+    else throw new Error('not a JSON object');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // A broken file is the user's to fix; the agent reports exactly what is wrong with it.
+    if (code !== 'ENOENT') return;
+  }
+  const next = { ...current };
+  if (typeof next.socket_path !== 'string') next.socket_path = p.userSocket;
+  if (typeof next.history_path !== 'string') next.history_path = p.userHistory;
+  if (next.socket_path === current.socket_path && next.history_path === current.history_path) return;
+  await writeFileAtomic(p.userConfig, `${JSON.stringify(next, null, 2)}\n`, 0o600);
+}
+
+/** Arguments for the bundled agent; --socket wins over whatever the config says. */
+export function bundledAgentArgs(p: AgentPaths): string[] {
+  return [p.bundledAgent, '--config', p.userConfig, '--socket', p.userSocket];
+}

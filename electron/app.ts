@@ -1,0 +1,281 @@
+/**
+ * The composition root: wires Electron to the tested pieces (tray view, notifier,
+ * supervisor, agent connection, IPC handlers, security). Electron arrives as a
+ * parameter so a test can run this with a fake.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import type * as Electron from 'electron';
+import type { HistoryEvent, Status } from '../agent/protocol.js';
+import { AgentConnection, startInputReporter } from './agent-connection.js';
+import { agentPaths, bundledAgentArgs, ensureUserConfig } from './agent-paths.js';
+import { DashboardWindow, type View } from './dashboard-window.js';
+import type { ConnectionState } from './ipc-contract.js';
+import { registerIpcHandlers } from './ipc-handlers.js';
+import { getOpenAtLogin, setOpenAtLogin, startCommand, type LoginItemDeps } from './login-item.js';
+import {
+  denyAllPermissions,
+  guardWebContents,
+  installCsp,
+  isOwnRendererUrl,
+  rendererUrl,
+  secureWebPreferences,
+  type RendererOrigin,
+  type SessionLike,
+  type WebContentsLike,
+} from './security.js';
+import { AgentSupervisor } from './supervisor.js';
+import { panelVariant, TrayController, trayIconPath, traySize } from './tray.js';
+import type { TrayAction } from './tray-view.js';
+import { WarningNotifier } from './warning-notifier.js';
+
+export type ElectronModule = Pick<
+  typeof Electron,
+  'app' | 'BrowserWindow' | 'Tray' | 'Menu' | 'Notification' | 'nativeImage' | 'nativeTheme' | 'ipcMain' | 'powerMonitor' | 'session' | 'shell'
+>;
+
+export interface RunOptions {
+  /** Folder of main.cjs: dist/electron in development, app.asar/dist/electron when packaged. */
+  baseDir: string;
+  env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+  execPath?: string;
+  resourcesPath?: string;
+  log?: (msg: string) => void;
+}
+
+export interface RunningApp {
+  shutdown(): Promise<void>;
+  connection: AgentConnection;
+}
+
+const STAY_AWAKE_REASON = 'Stay awake requested from the desktop app';
+
+export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningApp | null> {
+  const { app } = e;
+  const env = o.env ?? process.env;
+  const platform = o.platform ?? process.platform;
+  const execPath = o.execPath ?? process.execPath;
+  const log = o.log ?? ((m: string) => console.error(`cloudsnooze: ${m}`));
+
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return null;
+  }
+
+  const appRoot = path.resolve(o.baseDir, '..', '..');
+  const assetsDir = path.join(appRoot, 'assets');
+  const origin: RendererOrigin = {
+    indexFile: path.join(appRoot, 'dist', 'renderer', 'index.html'),
+    devServerUrl: app.isPackaged ? undefined : env.CLOUDSNOOZE_DEV_SERVER_URL || undefined,
+  };
+  const webPreferences = secureWebPreferences(path.join(o.baseDir, 'preload.cjs'));
+  let quitting = false;
+
+  app.on('web-contents-created', (_event, contents) => {
+    guardWebContents(
+      contents as unknown as WebContentsLike,
+      (url) => void e.shell.openExternal(url),
+      (url) => isOwnRendererUrl(url, origin),
+    );
+  });
+  // The app lives in the tray: closing the window must not quit it.
+  app.on('window-all-closed', () => undefined);
+
+  await app.whenReady();
+  const ses = e.session.defaultSession as unknown as SessionLike;
+  installCsp(ses);
+  denyAllPermissions(ses);
+
+  const dashboard = new DashboardWindow({
+    create: () =>
+      new e.BrowserWindow({
+        show: false,
+        width: 1120,
+        height: 780,
+        minWidth: 720,
+        minHeight: 520,
+        title: 'CloudSnooze',
+        icon: path.join(assetsDir, 'icons', '256x256.png'),
+        backgroundColor: '#111827',
+        autoHideMenuBar: true,
+        webPreferences,
+      }),
+    url: rendererUrl(origin),
+    isQuitting: () => quitting,
+    onLoadError: (err) => log(`cannot load the dashboard (${origin.indexFile}): ${err.message}`),
+  });
+
+  const loginDeps: LoginItemDeps = {
+    platform,
+    env,
+    home: app.getPath('home'),
+    execPath: startCommand(env, execPath),
+    getLoginItemSettings: () => app.getLoginItemSettings(),
+    setLoginItemSettings: (s) => app.setLoginItemSettings(s),
+  };
+
+  const notifyError = (what: string, err: unknown) => {
+    const msg = `${what}: ${(err as Error).message}`;
+    log(msg);
+    if (e.Notification.isSupported()) new e.Notification({ title: 'CloudSnooze', body: msg }).show();
+  };
+
+  // eslint-disable-next-line prefer-const -- assigned after the tray that dispatches into it exists
+  let connection: AgentConnection;
+  const act = (what: string, p: Promise<unknown>) => void p.catch((err: unknown) => notifyError(`could not ${what}`, err));
+  const openView = (view: View) => dashboard.show(view);
+
+  const dispatch = (action: TrayAction): void => {
+    switch (action) {
+      case 'postpone:30':
+      case 'postpone:60':
+      case 'postpone:120':
+        return act('postpone', connection.request('POSTPONE', { minutes: Number(action.split(':')[1]) }));
+      case 'stay-awake:60':
+      case 'stay-awake:240':
+        return act('stay awake', connection.request('STAY_AWAKE', { minutes: Number(action.split(':')[1]), reason: STAY_AWAKE_REASON }));
+      case 'stay-awake:indefinite':
+        return act('stay awake', connection.request('STAY_AWAKE', { reason: STAY_AWAKE_REASON }));
+      case 'release':
+        return act('release', connection.request('RELEASE'));
+      case 'open-dashboard':
+        return openView('dashboard');
+      case 'open-settings':
+        return openView('settings');
+      case 'open-history':
+        return openView('history');
+      case 'toggle-login':
+        try {
+          setOpenAtLogin(loginDeps, !getOpenAtLogin(loginDeps));
+        } catch (err) {
+          notifyError('could not change "Start at login"', err);
+        }
+        tray.update({ openAtLogin: getOpenAtLogin(loginDeps) });
+        return;
+      case 'quit':
+        app.quit();
+        return;
+    }
+  };
+
+  const tray = new TrayController({
+    createTray: (iconPath) => {
+      const t = new e.Tray(e.nativeImage.createFromPath(iconPath));
+      return {
+        setImage: (p) => t.setImage(e.nativeImage.createFromPath(p)),
+        setToolTip: (s) => t.setToolTip(s),
+        setContextMenu: (tpl) => t.setContextMenu(e.Menu.buildFromTemplate(tpl)),
+        onClick: (cb) => void t.on('click', cb),
+        destroy: () => t.destroy(),
+      };
+    },
+    iconPath: (icon) => trayIconPath(assetsDir, icon, panelVariant(platform, e.nativeTheme.shouldUseDarkColors, env), traySize(platform)),
+    dispatch,
+    onClick: () => dashboard.show(),
+  });
+
+  const notifier = new WarningNotifier({
+    platform,
+    isSupported: () => e.Notification.isSupported(),
+    create: (opts) => new e.Notification(opts),
+    onAction: (a) => {
+      if (a === 'postpone:30') dispatch('postpone:30');
+      else if (a === 'stay-awake') dispatch('stay-awake:indefinite');
+      else openView('dashboard');
+    },
+  });
+
+  const paths = agentPaths({
+    env,
+    home: app.getPath('home'),
+    isPackaged: app.isPackaged,
+    resourcesPath: o.resourcesPath ?? process.resourcesPath ?? '',
+    appRoot,
+  });
+  const supervisor = new AgentSupervisor({
+    command: execPath,
+    args: bundledAgentArgs(paths),
+    // The app's own binary runs the agent as plain Node: no second runtime to ship.
+    env: { ...env, ELECTRON_RUN_AS_NODE: '1' },
+    spawn: (cmd, args, so) => spawn(cmd, args, { env: so.env, stdio: ['ignore', 'ignore', 'pipe'] }),
+    onState: (s) => {
+      if (s.state === 'failed') {
+        log(s.error);
+        tray.update({ agentFailure: s.error });
+        // The subscription only says "not running"; the dashboard should say why.
+        dashboard.send('push:connection', { online: false, error: s.error });
+      } else if (s.state === 'running') tray.update({ agentFailure: null });
+      else if (s.state === 'restarting') log(`bundled agent stopped (${s.lastExit}); restarting in ${s.inMs} ms`);
+    },
+  });
+
+  connection = new AgentConnection({
+    systemSocket: paths.systemSocket,
+    userSocket: paths.userSocket,
+    bundled: {
+      start: async () => {
+        await ensureUserConfig(paths);
+        supervisor.start();
+      },
+      stop: () => supervisor.stop(),
+    },
+    onStatus: (s: Status) => {
+      tray.update({ status: s });
+      notifier.onStatus(s);
+      dashboard.send('push:status', s);
+    },
+    onEvent: (ev: HistoryEvent) => {
+      notifier.onEvent(ev);
+      dashboard.send('push:event', ev);
+    },
+    onConnection: (c: ConnectionState) => {
+      tray.update({ connection: c });
+      dashboard.send('push:connection', c);
+    },
+  });
+
+  const unregisterIpc = registerIpcHandlers(e.ipcMain as never, {
+    request: (c, p) => connection.request(c, p),
+    connection: () => connection.connection,
+    origin,
+    log,
+  });
+
+  const stopInputReporter = startInputReporter({
+    getIdleSeconds: () => e.powerMonitor.getSystemIdleTime(),
+    isOnline: () => connection.connection.online,
+    send: (idle) => connection.request('INPUT_ACTIVITY', { idle_secs: idle, source: 'desktop' }),
+  });
+
+  app.on('second-instance', () => dashboard.show());
+  // macOS: a click on the dock icon of a running app.
+  app.on('activate', () => dashboard.show());
+
+  let shutdownP: Promise<void> | null = null;
+  const shutdown = () => {
+    shutdownP ??= (async () => {
+      stopInputReporter();
+      unregisterIpc();
+      tray.stop();
+      await connection.stop();
+    })();
+    return shutdownP;
+  };
+  app.on('before-quit', (ev) => {
+    if (quitting) return;
+    quitting = true;
+    // Stop the bundled agent before the process goes; then quit for real.
+    ev.preventDefault();
+    void shutdown().finally(() => app.quit());
+  });
+
+  tray.start();
+  tray.update({ openAtLogin: getOpenAtLogin(loginDeps) });
+  dashboard.preload();
+  connection.start().then(
+    (source) => log(`using the ${source} agent on ${connection.socketPath}`),
+    (err: Error) => tray.update({ agentFailure: err.message }),
+  );
+  return { shutdown, connection };
+}

@@ -1,0 +1,105 @@
+/**
+ * The main side of the IPC contract: every invoke channel gets a handler that checks
+ * the sender frame, validates the payload with zod (the agent's own schemas where the
+ * shapes match), then asks the agent. Errors cross as Result values.
+ */
+import { z } from 'zod';
+import { AgentError } from '../agent/client.js';
+import { configPatchSchema } from '../agent/config-schema.js';
+import { commandParams, HISTORY_TYPES, type Command, type CommandResults, type ParamsIn } from '../agent/protocol.js';
+import { describeZodError } from '../agent/config-schema.js';
+import { INVOKE_CHANNELS, type ConnectionState, type InvokeChannel, type InvokeChannels, type Result } from './ipc-contract.js';
+import { isAllowedSender, type IpcSenderLike, type RendererOrigin } from './security.js';
+
+export interface IpcMainLike {
+  handle(channel: string, listener: (event: IpcSenderLike, ...args: unknown[]) => unknown): void;
+  removeHandler(channel: string): void;
+}
+
+export interface IpcDeps {
+  request<C extends Command>(command: C, params?: ParamsIn<C>): Promise<CommandResults[C]>;
+  connection(): ConnectionState;
+  origin: RendererOrigin;
+  log?: (msg: string) => void;
+}
+
+const none = z.undefined();
+
+/** Payload schema of each channel: the compile-time mapped type means a channel cannot be left out. */
+export const PAYLOAD_SCHEMAS: { [K in InvokeChannel]: z.ZodType } = {
+  'agent:status': none,
+  'agent:config-get': none,
+  'agent:config-set': configPatchSchema,
+  'agent:history': z
+    .object({
+      limit: z.number().int().min(1).max(1000).optional(),
+      since: z.iso.datetime({ offset: true }).optional(),
+      type: z.enum(HISTORY_TYPES).optional(),
+    })
+    .strict(),
+  'agent:samples': z.object({ seconds: z.number().int().min(1).max(3600) }).strict(),
+  'agent:postpone': commandParams.POSTPONE,
+  'agent:stay-awake': z.object({ minutes: z.number().positive().max(365 * 24 * 60).optional(), reason: z.string().max(200).optional() }).strict(),
+  'agent:release': none,
+  'app:connection': none,
+};
+
+type Handler<K extends InvokeChannel> = (payload: InvokeChannels[K]['payload'], deps: IpcDeps) => Promise<InvokeChannels[K]['result']>;
+
+async function asResult<T>(p: Promise<T>): Promise<Result<T>> {
+  try {
+    return { ok: true, data: await p };
+  } catch (err) {
+    if (err instanceof AgentError) return { ok: false, error: err.message, code: err.code };
+    return { ok: false, error: (err as Error).message, code: 'INTERNAL' };
+  }
+}
+
+const HANDLERS: { [K in InvokeChannel]: Handler<K> } = {
+  'agent:status': (_p, d) => asResult(d.request('STATUS')),
+  'agent:config-get': (_p, d) => asResult(d.request('CONFIG_GET')),
+  'agent:config-set': (p, d) => asResult(d.request('CONFIG_SET', { values: p })),
+  'agent:history': (p, d) => asResult(d.request('HISTORY', p).then(({ events }) => ({ events }))),
+  'agent:samples': (p, d) => asResult(d.request('SAMPLES', p)),
+  'agent:postpone': (p, d) => asResult(d.request('POSTPONE', p)),
+  'agent:stay-awake': (p, d) => asResult(d.request('STAY_AWAKE', p)),
+  'agent:release': (_p, d) => asResult(d.request('RELEASE')),
+  'app:connection': (_p, d) => Promise.resolve(d.connection()),
+};
+
+export class ForbiddenSenderError extends Error {
+  constructor(channel: string, url: string | undefined) {
+    super(`IPC ${channel} refused: sent from ${url ?? 'an unknown frame'}, not the CloudSnooze dashboard`);
+    this.name = 'ForbiddenSenderError';
+  }
+}
+
+/** The function ipcMain.handle runs for one channel; exported so tests call it with crafted events. */
+export function makeHandler<K extends InvokeChannel>(channel: K, deps: IpcDeps) {
+  return async (event: IpcSenderLike, ...args: unknown[]): Promise<InvokeChannels[K]['result']> => {
+    if (!isAllowedSender(event, deps.origin)) {
+      deps.log?.(`refused IPC ${channel} from ${event.senderFrame?.url ?? 'unknown frame'}`);
+      throw new ForbiddenSenderError(channel, event.senderFrame?.url);
+    }
+    if (args.length > 1) return invalid(channel, `${channel} takes at most one argument`);
+    // reportInput: describeZodError quotes the offending value ("got 150").
+    const parsed = PAYLOAD_SCHEMAS[channel].safeParse(args[0], { reportInput: true });
+    if (!parsed.success) return invalid(channel, describeZodError(parsed.error));
+    return HANDLERS[channel](parsed.data as InvokeChannels[K]['payload'], deps);
+  };
+}
+
+function invalid<K extends InvokeChannel>(channel: K, message: string): Promise<InvokeChannels[K]['result']> {
+  const error = `invalid ${channel} payload: ${message || 'unexpected value'}`;
+  // app:connection answers a ConnectionState, not a Result: a bad call to it is a programming error.
+  if (channel === 'app:connection') return Promise.reject(new Error(error));
+  const r: Result<never> = { ok: false, error, code: 'INVALID_PARAMS' };
+  return Promise.resolve(r as InvokeChannels[K]['result']);
+}
+
+export function registerIpcHandlers(ipcMain: IpcMainLike, deps: IpcDeps): () => void {
+  for (const channel of INVOKE_CHANNELS) ipcMain.handle(channel, makeHandler(channel, deps));
+  return () => {
+    for (const channel of INVOKE_CHANNELS) ipcMain.removeHandler(channel);
+  };
+}

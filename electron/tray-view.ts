@@ -1,0 +1,178 @@
+/**
+ * What the tray shows for a given agent status: icon, tooltip and context menu.
+ * Pure so every state is unit-tested without Electron; tray.ts turns the menu spec
+ * into an Electron Menu.
+ */
+import type { Status } from '../agent/protocol.js';
+import type { ConnectionState } from './ipc-contract.js';
+
+export const TRAY_ICONS = ['active', 'countdown', 'warning', 'postponed', 'awake', 'offline', 'error'] as const;
+export type TrayIcon = (typeof TRAY_ICONS)[number];
+
+export type TrayAction =
+  | 'postpone:30'
+  | 'postpone:60'
+  | 'postpone:120'
+  | 'stay-awake:60'
+  | 'stay-awake:240'
+  | 'stay-awake:indefinite'
+  | 'release'
+  | 'open-dashboard'
+  | 'open-settings'
+  | 'open-history'
+  | 'toggle-login'
+  | 'quit';
+
+export type MenuSpec =
+  | { kind: 'label'; label: string }
+  | { kind: 'separator' }
+  | { kind: 'item'; label: string; action: TrayAction; enabled: boolean }
+  | { kind: 'checkbox'; label: string; action: TrayAction; checked: boolean }
+  | { kind: 'submenu'; label: string; enabled: boolean; items: MenuSpec[] };
+
+export interface TrayView {
+  icon: TrayIcon;
+  tooltip: string;
+  menu: MenuSpec[];
+}
+
+export interface TrayViewOptions {
+  openAtLogin?: boolean;
+  /** Set when the bundled agent could not be kept running: shown instead of "offline". */
+  agentFailure?: string | null;
+  /** Clock for the countdown; the status's stop_at is absolute, so the tooltip can tick between frames. */
+  now?: number;
+}
+
+/** 754 → "12:34", 3725 → "1:02:05". */
+export function formatCountdown(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** Local wall-clock time "14:05" for the hold end times in the menu and tooltip. */
+export function formatClock(iso: string): string {
+  const d = new Date(iso);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** Seconds until the stop: from the absolute stop time when known, so it keeps counting between frames. */
+export function secondsUntilStop(status: Status, now: number): number | null {
+  if (status.stop_at) {
+    const at = Date.parse(status.stop_at);
+    if (Number.isFinite(at)) return Math.max(0, (at - now) / 1000);
+  }
+  return status.seconds_until_stop;
+}
+
+const COUNTING = new Set<Status['state']>(['idle', 'warning', 'stopping']);
+
+export function iconFor(status: Status | null, connection: ConnectionState, agentFailure?: string | null): TrayIcon {
+  if (agentFailure) return 'error';
+  if (!connection.online || !status) return 'offline';
+  switch (status.state) {
+    case 'active':
+      return 'active';
+    case 'idle':
+      return 'countdown';
+    case 'warning':
+    case 'stopping':
+      return 'warning';
+    case 'postponed':
+      return 'postponed';
+    case 'stay_awake':
+      return 'awake';
+    case 'monitor_only':
+      return 'error';
+  }
+}
+
+function blockersText(status: Status): string {
+  if (status.blockers.length === 0) return 'waiting for the next sample';
+  const shown = status.blockers.slice(0, 2).map((b) => b.reason);
+  const more = status.blockers.length - shown.length;
+  return more > 0 ? `${shown.join(', ')} +${more} more` : shown.join(', ');
+}
+
+/** One line saying what the agent is doing: the menu's first line and the tooltip's core. */
+export function stateLine(status: Status | null, connection: ConnectionState, opts: TrayViewOptions = {}): string {
+  if (opts.agentFailure) return `Agent failed — ${opts.agentFailure}`;
+  if (!connection.online) return `Agent offline — ${connection.error}`;
+  if (!status) return 'Connecting to the agent…';
+  const now = opts.now ?? Date.now();
+  const left = secondsUntilStop(status, now);
+  const stops = left === null ? '' : `stops in ${formatCountdown(left)}`;
+  switch (status.state) {
+    case 'active':
+      return `Active — ${blockersText(status)}`;
+    case 'idle':
+      return left === null ? 'Idle — counting down' : `Idle — ${stops}`;
+    case 'warning':
+      return left === null ? 'Stopping soon' : `Stopping soon — ${stops}`;
+    case 'stopping':
+      return 'Stopping the instance…';
+    case 'postponed':
+      return status.postponed_until ? `Postponed until ${formatClock(status.postponed_until)}` : 'Postponed';
+    case 'stay_awake': {
+      const until = status.stay_awake?.until ? `until ${formatClock(status.stay_awake.until)}` : 'until released';
+      return `Staying awake ${until}`;
+    }
+    case 'monitor_only':
+      return status.error ? `Monitor only — ${status.error}` : 'Monitor only (will not stop the instance)';
+  }
+}
+
+/** Tray tooltips are clipped by some panels; keep them short. */
+const TOOLTIP_MAX = 120;
+
+export function trayView(status: Status | null, connection: ConnectionState, opts: TrayViewOptions = {}): TrayView {
+  const icon = iconFor(status, connection, opts.agentFailure);
+  const line = stateLine(status, connection, opts);
+  const full = `CloudSnooze: ${line}`;
+  const tooltip = full.length > TOOLTIP_MAX ? `${full.slice(0, TOOLTIP_MAX - 1)}…` : full;
+
+  const canAct = connection.online && status !== null && !opts.agentFailure;
+  const holding = status?.state === 'postponed' || status?.state === 'stay_awake';
+  // The menu's state line changes at most once a minute (menu rebuilds are visible on some panels),
+  // so it shows the countdown in whole minutes while the tooltip ticks by the second.
+  const menuLine =
+    canAct && status && COUNTING.has(status.state) && status.state !== 'stopping'
+      ? menuCountdownLine(status, opts.now ?? Date.now())
+      : line;
+
+  const item = (label: string, action: TrayAction, enabled = true): MenuSpec => ({ kind: 'item', label, action, enabled });
+  const menu: MenuSpec[] = [
+    { kind: 'label', label: menuLine },
+    { kind: 'separator' },
+    item('Postpone 30 min', 'postpone:30', canAct),
+    item('Postpone 1 h', 'postpone:60', canAct),
+    item('Postpone 2 h', 'postpone:120', canAct),
+    {
+      kind: 'submenu',
+      label: 'Stay awake',
+      enabled: canAct,
+      items: [item('For 1 hour', 'stay-awake:60', canAct), item('For 4 hours', 'stay-awake:240', canAct), item('Until I release', 'stay-awake:indefinite', canAct)],
+    },
+    item('Release', 'release', canAct && holding),
+    { kind: 'separator' },
+    item('Open dashboard', 'open-dashboard'),
+    item('Settings…', 'open-settings'),
+    item('History…', 'open-history'),
+    { kind: 'separator' },
+    { kind: 'checkbox', label: 'Start at login', action: 'toggle-login', checked: opts.openAtLogin ?? false },
+    { kind: 'separator' },
+    item('Quit', 'quit'),
+  ];
+  return { icon, tooltip, menu };
+}
+
+function menuCountdownLine(status: Status, now: number): string {
+  const left = secondsUntilStop(status, now);
+  const prefix = status.state === 'warning' ? 'Stopping soon' : 'Idle';
+  if (left === null) return `${prefix} — counting down`;
+  const minutes = Math.ceil(left / 60);
+  return `${prefix} — stops in ${minutes} min`;
+}

@@ -1,0 +1,133 @@
+/**
+ * Keeps the tray in step with the agent: icon, tooltip and context menu from trayView(),
+ * touching Electron only when something visible changed (menu rebuilds flicker on
+ * some Linux panels, and the tooltip ticks every second during a countdown).
+ */
+import path from 'node:path';
+import type { MenuItemConstructorOptions } from 'electron';
+import type { Status } from '../agent/protocol.js';
+import type { ConnectionState } from './ipc-contract.js';
+import { trayView, type MenuSpec, type TrayAction, type TrayIcon, type TrayViewOptions } from './tray-view.js';
+
+export type PanelVariant = 'light' | 'dark';
+
+/** Pixel size of the tray image per platform; the @2x file beside it serves HiDPI panels. */
+export function traySize(platform: NodeJS.Platform): number {
+  if (platform === 'linux') return 22;
+  return 16;
+}
+
+/**
+ * Most Linux panels are dark whatever the application theme says, so Linux defaults to
+ * the dark-panel artwork; CLOUDSNOOZE_TRAY_VARIANT overrides it.
+ */
+export function panelVariant(platform: NodeJS.Platform, prefersDark: boolean, env: NodeJS.ProcessEnv): PanelVariant {
+  const forced = env.CLOUDSNOOZE_TRAY_VARIANT;
+  if (forced === 'light' || forced === 'dark') return forced;
+  if (platform === 'linux') return 'dark';
+  return prefersDark ? 'dark' : 'light';
+}
+
+export function trayIconPath(assetsDir: string, icon: TrayIcon, variant: PanelVariant, size: number): string {
+  return path.join(assetsDir, 'tray', `${icon}-${variant}-${size}.png`);
+}
+
+/** MenuSpec → Electron menu template; clicks go to one dispatcher. */
+export function menuTemplate(spec: MenuSpec[], dispatch: (action: TrayAction) => void): MenuItemConstructorOptions[] {
+  return spec.map((m): MenuItemConstructorOptions => {
+    switch (m.kind) {
+      case 'label':
+        return { label: m.label, enabled: false };
+      case 'separator':
+        return { type: 'separator' };
+      case 'item':
+        return { label: m.label, enabled: m.enabled, click: () => dispatch(m.action) };
+      case 'checkbox':
+        return { label: m.label, type: 'checkbox', checked: m.checked, click: () => dispatch(m.action) };
+      case 'submenu':
+        return { label: m.label, enabled: m.enabled, submenu: menuTemplate(m.items, dispatch) };
+    }
+  });
+}
+
+export interface TrayLike {
+  setImage(iconPath: string): void;
+  setToolTip(text: string): void;
+  setContextMenu(template: MenuItemConstructorOptions[]): void;
+  onClick(cb: () => void): void;
+  destroy(): void;
+}
+
+export interface TrayControllerDeps {
+  createTray(iconPath: string): TrayLike;
+  iconPath(icon: TrayIcon): string;
+  dispatch(action: TrayAction): void;
+  /** Left click: Linux panels often swallow it, hence the always-present menu. */
+  onClick(): void;
+  now?: () => number;
+}
+
+export class TrayController {
+  private tray: TrayLike | null = null;
+  private status: Status | null = null;
+  private connection: ConnectionState = { online: false, error: 'connecting' };
+  private opts: Omit<TrayViewOptions, 'now'> = {};
+  private shown = { icon: '', tooltip: '', menu: '' };
+  private ticker: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: TrayControllerDeps) {}
+
+  start(): void {
+    const view = this.view();
+    this.tray = this.deps.createTray(this.deps.iconPath(view.icon));
+    this.tray.onClick(() => this.deps.onClick());
+    this.shown.icon = view.icon;
+    this.apply();
+  }
+
+  update(patch: { status?: Status | null; connection?: ConnectionState; openAtLogin?: boolean; agentFailure?: string | null }): void {
+    if (patch.status !== undefined) this.status = patch.status;
+    if (patch.connection !== undefined) this.connection = patch.connection;
+    if (patch.openAtLogin !== undefined) this.opts.openAtLogin = patch.openAtLogin;
+    if (patch.agentFailure !== undefined) this.opts.agentFailure = patch.agentFailure;
+    this.apply();
+  }
+
+  stop(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = null;
+    this.tray?.destroy();
+    this.tray = null;
+  }
+
+  private view() {
+    return trayView(this.status, this.connection, { ...this.opts, now: (this.deps.now ?? Date.now)() });
+  }
+
+  private apply(): void {
+    const tray = this.tray;
+    if (!tray) return;
+    const view = this.view();
+    if (view.icon !== this.shown.icon) {
+      tray.setImage(this.deps.iconPath(view.icon));
+      this.shown.icon = view.icon;
+    }
+    if (view.tooltip !== this.shown.tooltip) {
+      tray.setToolTip(view.tooltip);
+      this.shown.tooltip = view.tooltip;
+    }
+    const menuKey = JSON.stringify(view.menu);
+    if (menuKey !== this.shown.menu) {
+      tray.setContextMenu(menuTemplate(view.menu, this.deps.dispatch));
+      this.shown.menu = menuKey;
+    }
+    const counting = this.connection.online && this.status?.stop_at != null;
+    if (counting && !this.ticker) {
+      this.ticker = setInterval(() => this.apply(), 1000);
+      this.ticker.unref();
+    } else if (!counting && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = null;
+    }
+  }
+}

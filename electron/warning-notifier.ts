@@ -1,0 +1,102 @@
+/**
+ * One desktop notification per countdown when the final warning starts, whether the
+ * agent's 'warning' history event or a status in state 'warning' arrives first, and
+ * not again after a reconnect replays the same countdown.
+ */
+import type { HistoryEvent, Status } from '../agent/protocol.js';
+import { formatClock, formatCountdown, secondsUntilStop } from './tray-view.js';
+
+export interface NotificationOptionsLike {
+  title: string;
+  body: string;
+  urgency?: 'normal' | 'critical' | 'low';
+  timeoutType?: 'default' | 'never';
+  actions?: { type: 'button'; text: string }[];
+}
+
+export interface NotificationLike {
+  on(event: 'click', listener: () => void): unknown;
+  on(event: 'action', listener: (event: unknown, index: number) => void): unknown;
+  show(): void;
+}
+
+export type NotifierAction = 'postpone:30' | 'stay-awake' | 'open-dashboard';
+
+export interface WarningNotifierDeps {
+  platform: NodeJS.Platform;
+  isSupported(): boolean;
+  create(options: NotificationOptionsLike): NotificationLike;
+  onAction(action: NotifierAction): void;
+  now?: () => number;
+}
+
+/** Electron supports notification buttons on macOS only; elsewhere the click opens the dashboard. */
+export const NOTIFICATION_ACTIONS: { text: string; action: NotifierAction }[] = [
+  { text: 'Postpone 30 min', action: 'postpone:30' },
+  { text: 'Stay awake', action: 'stay-awake' },
+];
+
+const COUNTDOWN_STATES = new Set<Status['state']>(['idle', 'warning', 'stopping']);
+
+export class WarningNotifier {
+  private last: Status | null = null;
+  /** Identity of the countdown already announced; null once the countdown ended. */
+  private notifiedFor: string | null = null;
+  /** Electron drops handlers of notifications that were garbage collected. */
+  private current: NotificationLike | null = null;
+
+  constructor(private readonly deps: WarningNotifierDeps) {}
+
+  onStatus(status: Status): void {
+    this.last = status;
+    if (!COUNTDOWN_STATES.has(status.state)) {
+      this.notifiedFor = null;
+      return;
+    }
+    if (status.state === 'warning') this.notify(status, null);
+  }
+
+  onEvent(event: HistoryEvent): void {
+    if (event.type === 'warning') this.notify(this.last, event.message);
+  }
+
+  private countdownKey(status: Status | null): string {
+    // The idle timer's start names the countdown; a postpone or new activity ends it.
+    return status?.idle_since ?? status?.stop_at ?? 'unknown';
+  }
+
+  private notify(status: Status | null, reason: string | null): void {
+    const key = this.countdownKey(status);
+    if (this.notifiedFor !== null && (this.notifiedFor === key || key === 'unknown' || this.notifiedFor === 'unknown')) return;
+    this.notifiedFor = key;
+    if (!this.deps.isSupported()) return;
+
+    const left = status ? secondsUntilStop(status, (this.deps.now ?? Date.now)()) : null;
+    const title = left === null ? 'CloudSnooze will stop this instance soon' : `CloudSnooze will stop this instance in ${formatCountdown(left)}`;
+    const why = reason ?? (status ? `idle for ${status.naptime_minutes} min (all metrics below their thresholds)` : 'the instance is idle');
+    const at = status?.stop_at ? ` at ${formatClock(status.stop_at)}` : '';
+    const mac = this.deps.platform === 'darwin';
+    const body = `Stopping${at}: ${why}.${mac ? '' : ' Click to postpone or stay awake.'}`;
+    const n = this.deps.create({
+      title,
+      body,
+      urgency: 'critical',
+      timeoutType: 'never',
+      ...(mac ? { actions: NOTIFICATION_ACTIONS.map((a) => ({ type: 'button' as const, text: a.text })) } : {}),
+    });
+    n.on('click', () => this.deps.onAction('open-dashboard'));
+    if (mac) {
+      n.on('action', (_e, index) => {
+        const a = NOTIFICATION_ACTIONS[index];
+        if (a) this.deps.onAction(a.action);
+      });
+    }
+    this.current = n;
+    n.show();
+  }
+
+  /** For tests and diagnostics. */
+  get lastNotification(): NotificationLike | null {
+    return this.current;
+  }
+}

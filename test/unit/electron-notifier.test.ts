@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { HistoryEvent } from '../../agent/protocol.js';
+import { WarningNotifier, type NotificationLike, type NotificationOptionsLike, type NotifierAction } from '../../electron/warning-notifier.js';
+import { counting, NOW, status } from './electron-fixtures.js';
+
+function setup(platform: NodeJS.Platform = 'linux', supported = true) {
+  const shown: { options: NotificationOptionsLike; handlers: Record<string, (...a: unknown[]) => void> }[] = [];
+  const actions: NotifierAction[] = [];
+  const n = new WarningNotifier({
+    platform,
+    isSupported: () => supported,
+    now: () => NOW,
+    onAction: (a) => void actions.push(a),
+    create: (options) => {
+      const rec = { options, handlers: {} as Record<string, (...a: unknown[]) => void> };
+      const notification: NotificationLike = {
+        on: (event: string, listener: (...a: never[]) => void) => {
+          rec.handlers[event] = listener as (...a: unknown[]) => void;
+          return notification;
+        },
+        show: () => void shown.push(rec),
+      };
+      return notification;
+    },
+  });
+  return { n, shown, actions };
+}
+
+const warningEvent = (id: number): HistoryEvent => ({
+  id,
+  time: '2025-03-01T10:00:00Z',
+  type: 'warning',
+  message: 'System idle for 25 minutes; stopping in 5 minutes',
+});
+
+describe('WarningNotifier', () => {
+  it('one notification when the warning starts, none for the status frames that follow', () => {
+    const { n, shown } = setup();
+    n.onStatus(counting('idle', 600));
+    expect(shown).toHaveLength(0);
+    n.onStatus(counting('warning', 300));
+    n.onStatus(counting('warning', 299));
+    n.onStatus(counting('warning', 200));
+    expect(shown).toHaveLength(1);
+    expect(shown[0]!.options.title).toBe('CloudSnooze will stop this instance in 5:00');
+    expect(shown[0]!.options.body).toMatch(/^Stopping at \d\d:\d\d: idle for 30 min/);
+    expect(shown[0]!.options.urgency).toBe('critical');
+  });
+
+  it('the warning event and the warning status of the same countdown notify once, whichever comes first', () => {
+    for (const order of ['event-first', 'status-first'] as const) {
+      const { n, shown } = setup();
+      n.onStatus(counting('idle', 400));
+      if (order === 'event-first') {
+        n.onEvent(warningEvent(1));
+        n.onStatus(counting('warning', 299));
+      } else {
+        n.onStatus(counting('warning', 299));
+        n.onEvent(warningEvent(1));
+      }
+      expect(shown, order).toHaveLength(1);
+    }
+  });
+
+  it('the event carries the reason into the body', () => {
+    const { n, shown } = setup();
+    n.onStatus(counting('idle', 400));
+    n.onEvent(warningEvent(1));
+    expect(shown[0]!.options.body).toContain('System idle for 25 minutes; stopping in 5 minutes');
+  });
+
+  it('a reconnect replaying the same countdown does not notify again; a new countdown does', () => {
+    const { n, shown } = setup();
+    n.onStatus(counting('warning', 300));
+    n.onEvent(warningEvent(7)); // replayed after reconnect
+    n.onStatus(counting('warning', 250));
+    expect(shown).toHaveLength(1);
+    n.onStatus(status({ state: 'postponed' })); // the countdown ended
+    n.onStatus(counting('warning', 300, { idle_since: new Date(NOW).toISOString() }));
+    expect(shown).toHaveLength(2);
+  });
+
+  it('events other than warning are ignored', () => {
+    const { n, shown } = setup();
+    n.onEvent({ ...warningEvent(1), type: 'postpone' });
+    expect(shown).toHaveLength(0);
+  });
+
+  it('Linux: no buttons (Electron supports them on macOS only); the click opens the dashboard', () => {
+    const { n, shown, actions } = setup('linux');
+    n.onStatus(counting('warning', 300));
+    expect(shown[0]!.options.actions).toBeUndefined();
+    expect(shown[0]!.options.body).toContain('Click to postpone or stay awake');
+    expect(shown[0]!.handlers.action).toBeUndefined();
+    shown[0]!.handlers.click!();
+    expect(actions).toEqual(['open-dashboard']);
+  });
+
+  it('macOS: Postpone 30 min and Stay awake buttons do what they say', () => {
+    const { n, shown, actions } = setup('darwin');
+    n.onStatus(counting('warning', 300));
+    expect(shown[0]!.options.actions).toEqual([
+      { type: 'button', text: 'Postpone 30 min' },
+      { type: 'button', text: 'Stay awake' },
+    ]);
+    shown[0]!.handlers.action!({}, 0);
+    shown[0]!.handlers.action!({}, 1);
+    shown[0]!.handlers.action!({}, 9);
+    shown[0]!.handlers.click!();
+    expect(actions).toEqual(['postpone:30', 'stay-awake', 'open-dashboard']);
+  });
+
+  it('no notification where the platform has none', () => {
+    const { n, shown } = setup('linux', false);
+    n.onStatus(counting('warning', 300));
+    expect(shown).toHaveLength(0);
+  });
+});

@@ -1,0 +1,270 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { MenuItemConstructorOptions } from 'electron';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { formatCountdown, trayView, TRAY_ICONS, type MenuSpec, type TrayAction } from '../../electron/tray-view.js';
+import { menuTemplate, panelVariant, TrayController, trayIconPath, traySize, type TrayLike } from '../../electron/tray.js';
+import { counting, NOW, status } from './electron-fixtures.js';
+
+const online = { online: true } as const;
+const offline = { online: false, error: 'the CloudSnooze agent is not running (no answer on /run/x.sock)' } as const;
+
+function labels(menu: MenuSpec[]): string[] {
+  return menu.flatMap((m) => (m.kind === 'separator' ? ['—'] : m.kind === 'submenu' ? [m.label, ...labels(m.items).map((l) => `  ${l}`)] : [m.label]));
+}
+function find(menu: MenuSpec[], label: string): MenuSpec {
+  for (const m of menu) {
+    if ('label' in m && m.label === label) return m;
+    if (m.kind === 'submenu') {
+      const inner = m.items.find((i) => 'label' in i && i.label === label);
+      if (inner) return inner;
+    }
+  }
+  throw new Error(`no menu item ${label}`);
+}
+const enabled = (m: MenuSpec) => (m.kind === 'item' || m.kind === 'submenu' ? m.enabled : false);
+const hhmm = (iso: string) => {
+  const d = new Date(iso);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+};
+
+describe('trayView: state → icon, tooltip, menu', () => {
+  it('active: green icon, tooltip names what keeps it awake', () => {
+    const v = trayView(status(), online, { now: NOW });
+    expect(v.icon).toBe('active');
+    expect(v.tooltip).toBe('CloudSnooze: Active — CPU 43% (threshold 10%)');
+    expect(v.menu[0]).toEqual({ kind: 'label', label: 'Active — CPU 43% (threshold 10%)' });
+    expect(enabled(find(v.menu, 'Release'))).toBe(false);
+  });
+
+  it('active with several blockers lists two and counts the rest', () => {
+    const s = status({
+      blockers: [
+        { metric: 'cpu', value: 43, threshold: 10, reason: 'CPU 43% (threshold 10%)' },
+        { metric: 'input', value: 3, threshold: 900, reason: 'input 3 s ago (threshold 900 s)' },
+        { metric: 'network', value: null, threshold: 50, reason: 'network unreadable' },
+      ],
+    });
+    expect(trayView(s, online, { now: NOW }).tooltip).toBe('CloudSnooze: Active — CPU 43% (threshold 10%), input 3 s ago (threshold 900 s) +1 more');
+  });
+
+  it('idle: countdown icon, tooltip "stops in 12:04", menu line in whole minutes', () => {
+    const v = trayView(counting('idle', 12 * 60 + 4), online, { now: NOW });
+    expect(v.icon).toBe('countdown');
+    expect(v.tooltip).toBe('CloudSnooze: Idle — stops in 12:04');
+    expect(v.menu[0]).toEqual({ kind: 'label', label: 'Idle — stops in 13 min' });
+  });
+
+  it('the tooltip counts down from stop_at as the clock moves, between status frames', () => {
+    const s = counting('idle', 12 * 60 + 4);
+    expect(trayView(s, online, { now: NOW + 64_000 }).tooltip).toBe('CloudSnooze: Idle — stops in 11:00');
+    expect(trayView(s, online, { now: NOW + 3600_000 }).tooltip).toBe('CloudSnooze: Idle — stops in 0:00');
+  });
+
+  it('warning: final-warning icon', () => {
+    const v = trayView(counting('warning', 299), online, { now: NOW });
+    expect(v.icon).toBe('warning');
+    expect(v.tooltip).toBe('CloudSnooze: Stopping soon — stops in 4:59');
+    expect(enabled(find(v.menu, 'Postpone 30 min'))).toBe(true);
+  });
+
+  it('stopping: warning icon, no countdown', () => {
+    const v = trayView(counting('warning', 0, { state: 'stopping' }), online, { now: NOW });
+    expect(v.icon).toBe('warning');
+    expect(v.tooltip).toBe('CloudSnooze: Stopping the instance…');
+  });
+
+  it('postponed: postponed icon, until when, Release enabled', () => {
+    const until = new Date(NOW + 30 * 60_000).toISOString();
+    const v = trayView(status({ state: 'postponed', blockers: [], postponed_until: until }), online, { now: NOW });
+    expect(v.icon).toBe('postponed');
+    expect(v.tooltip).toBe(`CloudSnooze: Postponed until ${hhmm(until)}`);
+    expect(enabled(find(v.menu, 'Release'))).toBe(true);
+  });
+
+  it('stay awake: awake icon, until released or until a time', () => {
+    const forever = trayView(status({ state: 'stay_awake', stay_awake: { until: null, reason: 'training' } }), online, { now: NOW });
+    expect(forever.icon).toBe('awake');
+    expect(forever.tooltip).toBe('CloudSnooze: Staying awake until released');
+    expect(enabled(find(forever.menu, 'Release'))).toBe(true);
+    const until = new Date(NOW + 3600_000).toISOString();
+    const timed = trayView(status({ state: 'stay_awake', stay_awake: { until, reason: 'x' } }), online, { now: NOW });
+    expect(timed.tooltip).toBe(`CloudSnooze: Staying awake until ${hhmm(until)}`);
+  });
+
+  it('monitor only: error icon with the reason', () => {
+    const v = trayView(status({ state: 'monitor_only', error: 'no permission for ec2:StopInstances' }), online, { now: NOW });
+    expect(v.icon).toBe('error');
+    expect(v.tooltip).toBe('CloudSnooze: Monitor only — no permission for ec2:StopInstances');
+  });
+
+  it('offline: offline icon, the reason, every agent action disabled but the app items stay', () => {
+    for (const s of [null, status()]) {
+      const v = trayView(s, offline, { now: NOW });
+      expect(v.icon).toBe('offline');
+      expect(v.tooltip.startsWith('CloudSnooze: Agent offline — the CloudSnooze agent is not running')).toBe(true);
+      expect(v.tooltip.length).toBeLessThanOrEqual(120);
+      for (const l of ['Postpone 30 min', 'Postpone 1 h', 'Postpone 2 h', 'Stay awake', 'For 1 hour', 'Release']) expect(enabled(find(v.menu, l))).toBe(false);
+      for (const l of ['Open dashboard', 'Settings…', 'History…', 'Quit']) expect(enabled(find(v.menu, l))).toBe(true);
+    }
+  });
+
+  it('connected but no snapshot yet says so', () => {
+    const v = trayView(null, online, { now: NOW });
+    expect(v.icon).toBe('offline');
+    expect(v.tooltip).toBe('CloudSnooze: Connecting to the agent…');
+  });
+
+  it('agent failure wins over everything: error icon', () => {
+    const v = trayView(status(), offline, { now: NOW, agentFailure: 'the bundled agent exited 5 times in a row (exit code 2)' });
+    expect(v.icon).toBe('error');
+    expect(v.tooltip).toContain('Agent failed — the bundled agent exited 5 times');
+    expect(enabled(find(v.menu, 'Postpone 30 min'))).toBe(false);
+  });
+
+  it('every icon name the view can produce is one of the drawn states', () => {
+    const views = [
+      trayView(status(), online),
+      trayView(counting('idle', 100), online),
+      trayView(counting('warning', 100), online),
+      trayView(status({ state: 'postponed' }), online),
+      trayView(status({ state: 'stay_awake' }), online),
+      trayView(null, offline),
+      trayView(status({ state: 'monitor_only' }), online),
+    ];
+    expect(new Set(views.map((v) => v.icon))).toEqual(new Set(TRAY_ICONS));
+  });
+
+  it('the Linux menu has every entry, in order, with Start at login as a checkbox', () => {
+    const v = trayView(status(), online, { now: NOW, openAtLogin: true });
+    expect(labels(v.menu)).toEqual([
+      'Active — CPU 43% (threshold 10%)',
+      '—',
+      'Postpone 30 min',
+      'Postpone 1 h',
+      'Postpone 2 h',
+      'Stay awake',
+      '  For 1 hour',
+      '  For 4 hours',
+      '  Until I release',
+      'Release',
+      '—',
+      'Open dashboard',
+      'Settings…',
+      'History…',
+      '—',
+      'Start at login',
+      '—',
+      'Quit',
+    ]);
+    expect(find(v.menu, 'Start at login')).toEqual({ kind: 'checkbox', label: 'Start at login', action: 'toggle-login', checked: true });
+    expect(find(trayView(status(), online).menu, 'Start at login')).toMatchObject({ checked: false });
+  });
+
+  it('formatCountdown', () => {
+    expect(formatCountdown(754)).toBe('12:34');
+    expect(formatCountdown(3725)).toBe('1:02:05');
+    expect(formatCountdown(-3)).toBe('0:00');
+  });
+});
+
+describe('menuTemplate', () => {
+  it('turns the spec into an Electron template whose clicks dispatch the action', () => {
+    const got: TrayAction[] = [];
+    const tpl = menuTemplate(trayView(status({ state: 'postponed' }), online).menu, (a) => got.push(a));
+    expect(tpl[0]).toEqual({ label: expect.any(String), enabled: false });
+    expect(tpl[1]).toEqual({ type: 'separator' });
+    const click = (t: MenuItemConstructorOptions) => (t.click as () => void)();
+    click(tpl.find((t) => t.label === 'Postpone 1 h')!);
+    const sub = tpl.find((t) => t.label === 'Stay awake')!.submenu as MenuItemConstructorOptions[];
+    click(sub.find((t) => t.label === 'Until I release')!);
+    click(tpl.find((t) => t.label === 'Release')!);
+    click(tpl.find((t) => t.label === 'Start at login')!);
+    expect(tpl.find((t) => t.label === 'Start at login')!.type).toBe('checkbox');
+    expect(got).toEqual(['postpone:60', 'stay-awake:indefinite', 'release', 'toggle-login']);
+  });
+});
+
+describe('TrayController', () => {
+  function fakeTray() {
+    const calls = { image: [] as string[], tooltip: [] as string[], menu: 0 };
+    const tray: TrayLike = {
+      setImage: (p) => void calls.image.push(p),
+      setToolTip: (t) => void calls.tooltip.push(t),
+      setContextMenu: () => void calls.menu++,
+      onClick: () => undefined,
+      destroy: () => undefined,
+    };
+    return { tray, calls };
+  }
+
+  it('touches Electron only when the icon, tooltip or menu changed', () => {
+    const { tray, calls } = fakeTray();
+    let created = '';
+    const c = new TrayController({
+      createTray: (p) => ((created = p), tray),
+      iconPath: (i) => `/icons/${i}.png`,
+      dispatch: () => undefined,
+      onClick: () => undefined,
+      now: () => NOW,
+    });
+    c.start();
+    expect(created).toBe('/icons/offline.png');
+    const menusAfterStart = calls.menu;
+    c.update({ connection: online, status: status() });
+    expect(calls.image).toEqual(['/icons/active.png']);
+    const menus = calls.menu;
+    expect(menus).toBe(menusAfterStart + 1);
+    c.update({ status: status() });
+    expect(calls.menu).toBe(menus);
+    expect(calls.image).toEqual(['/icons/active.png']);
+    c.update({ status: counting('warning', 120) });
+    expect(calls.image).toEqual(['/icons/active.png', '/icons/warning.png']);
+    expect(calls.tooltip.at(-1)).toBe('CloudSnooze: Stopping soon — stops in 2:00');
+    c.update({ connection: offline });
+    expect(calls.image.at(-1)).toBe('/icons/offline.png');
+    c.stop();
+  });
+
+  it('ticks the tooltip every second during a countdown', () => {
+    vi.useFakeTimers({ now: NOW });
+    try {
+      const { tray, calls } = fakeTray();
+      const c = new TrayController({ createTray: () => tray, iconPath: (i) => i, dispatch: () => undefined, onClick: () => undefined });
+      c.start();
+      c.update({ connection: online, status: counting('idle', 600) });
+      expect(calls.tooltip.at(-1)).toBe('CloudSnooze: Idle — stops in 10:00');
+      vi.advanceTimersByTime(3000);
+      expect(calls.tooltip.at(-1)).toBe('CloudSnooze: Idle — stops in 9:57');
+      c.update({ status: status() });
+      const n = calls.tooltip.length;
+      vi.advanceTimersByTime(5000);
+      expect(calls.tooltip.length).toBe(n);
+      c.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('tray icon files', () => {
+  const assets = path.join(import.meta.dirname, '..', '..', 'assets');
+  it('exist for every state, both panel variants, at 1x and 2x, for the size each platform uses', () => {
+    for (const platform of ['linux', 'darwin', 'win32'] as const) {
+      for (const icon of TRAY_ICONS) {
+        for (const variant of ['light', 'dark'] as const) {
+          const p = trayIconPath(assets, icon, variant, traySize(platform));
+          expect(existsSync(p), p).toBe(true);
+          expect(existsSync(p.replace(/\.png$/, '@2x.png')), p).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('panel variant: Linux defaults to dark panels, others follow the theme, env overrides', () => {
+    expect(panelVariant('linux', false, {})).toBe('dark');
+    expect(panelVariant('darwin', false, {})).toBe('light');
+    expect(panelVariant('darwin', true, {})).toBe('dark');
+    expect(panelVariant('linux', true, { CLOUDSNOOZE_TRAY_VARIANT: 'light' })).toBe('light');
+  });
+});
