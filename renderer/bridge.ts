@@ -1,0 +1,154 @@
+/**
+ * The one place the store is fed from: a snapshot (status, ten minutes of samples,
+ * history, config), then the push stream; every reconnect takes a fresh snapshot so
+ * nothing missed while offline lingers. Works with any CloudSnoozeApi: the preload's
+ * in Electron, the HTTP transport in a browser.
+ */
+import type { ConfigPatch } from '../agent/config-schema.js';
+import type { HistoryEvent, Status } from '../agent/protocol.js';
+import type { CloudSnoozeApi, ConnectionState } from '../electron/ipc-contract.js';
+import { keyOfError, readableAgentError } from './format.js';
+import { HISTORY_KEEP, appendPoint, pointFromSample, pointFromStatus, trimWindow, type RendererStore } from './store.js';
+
+export const SNAPSHOT_SAMPLE_SECONDS = 600;
+export const SNAPSHOT_HISTORY_LIMIT = 50;
+export const POSTPONE_MINUTES = 30;
+
+export interface Bridge {
+  start(): void;
+  stop(): void;
+  /** Take a fresh snapshot now (also done on every reconnect). */
+  snapshot(): Promise<void>;
+  postpone(minutes?: number): Promise<void>;
+  stayAwake(minutes?: number): Promise<void>;
+  release(): Promise<void>;
+  /** Send only the changed keys; on error the agent's message lands next to its field and nothing changes. */
+  saveConfig(patch: ConfigPatch): Promise<boolean>;
+  clearSettingsFeedback(): void;
+  loadHistory(limit: number): Promise<void>;
+}
+
+export function createBridge(api: CloudSnoozeApi, store: RendererStore): Bridge {
+  const unsubs: Array<() => void> = [];
+  // A snapshot superseded by a newer one (reconnect while loading) must not overwrite it.
+  let snapshotSeq = 0;
+
+  const applyStatus = (status: Status) => {
+    const s = store.getState();
+    const point = pointFromStatus(status);
+    const points = point ? appendPoint(s.live.points, point) : null;
+    store.setState({
+      policy: { ...s.policy, status, receivedAt: Date.now(), blockers: status.blockers },
+      instance: sameInstance(s.instance, status.instance) ? s.instance : status.instance,
+      ...(points ? { live: { points, rev: s.live.rev + 1 } } : {}),
+    });
+  };
+
+  const applyEvent = (event: HistoryEvent) => {
+    const h = store.getState().history;
+    if (h.events.some((e) => e.id === event.id)) return;
+    store.setState({ history: { ...h, events: [event, ...h.events].slice(0, HISTORY_KEEP) } });
+    // Settings changed elsewhere (CLI, tray, another tab): show what the agent now runs with.
+    if (event.type === 'config_change') {
+      void api.getConfig().then((r) => {
+        if (r.ok) store.setState({ settings: { ...store.getState().settings, config: r.data } });
+      });
+    }
+  };
+
+  const setOffline = (error: string) => {
+    const c = store.getState().connection;
+    if (!c.online && c.error === error) return;
+    store.setState({ connection: { ...c, online: false, error } });
+  };
+
+  const onConnection = (state: ConnectionState) => {
+    if (state.online) {
+      void snapshot();
+    } else {
+      setOffline(state.error);
+    }
+  };
+
+  async function snapshot(): Promise<void> {
+    const seq = ++snapshotSeq;
+    const [status, samples, history, config] = await Promise.all([
+      api.getStatus(),
+      api.getSamples(SNAPSHOT_SAMPLE_SECONDS),
+      api.getHistory({ limit: SNAPSHOT_HISTORY_LIMIT }),
+      api.getConfig(),
+    ]);
+    if (seq !== snapshotSeq) return;
+    if (!status.ok) {
+      setOffline(status.error);
+      return;
+    }
+    const s = store.getState();
+    let points = samples.ok ? trimWindow(samples.data.samples.map(pointFromSample)) : s.live.points;
+    const p = pointFromStatus(status.data);
+    if (p) points = appendPoint(points, p) ?? points;
+    store.setState({
+      connection: { online: true, error: null, everOnline: true },
+      policy: { ...s.policy, status: status.data, receivedAt: Date.now(), blockers: status.data.blockers },
+      instance: status.data.instance,
+      live: { points, rev: s.live.rev + 1 },
+      history: history.ok ? { events: history.data.events, error: null } : { ...s.history, error: history.error },
+      settings: config.ok ? { ...s.settings, config: config.data } : s.settings,
+    });
+  }
+
+  const action = async (run: () => ReturnType<CloudSnoozeApi['release']>) => {
+    const r = await run();
+    const s = store.getState();
+    if (r.ok) {
+      store.setState({ policy: { ...s.policy, actionError: null } });
+      applyStatus(r.data);
+    } else {
+      store.setState({ policy: { ...s.policy, actionError: r.error } });
+    }
+  };
+
+  return {
+    start() {
+      unsubs.push(api.onStatus(applyStatus), api.onEvent(applyEvent), api.onConnection(onConnection));
+      void api.getConnection().then(onConnection, (err: unknown) => setOffline(String(err)));
+    },
+    stop() {
+      for (const u of unsubs.splice(0)) u();
+      snapshotSeq++;
+    },
+    snapshot,
+    postpone: (minutes = POSTPONE_MINUTES) => action(() => api.postpone(minutes)),
+    stayAwake: (minutes) => action(() => api.stayAwake(minutes, 'Stay awake from the dashboard')),
+    release: () => action(() => api.release()),
+    async saveConfig(patch) {
+      const s0 = store.getState();
+      store.setState({ settings: { ...s0.settings, saving: true, errors: {}, notice: null } });
+      const r = await api.setConfig(patch);
+      const s = store.getState();
+      if (r.ok) {
+        const n = Object.keys(patch).length;
+        store.setState({
+          settings: { config: r.data, errors: {}, saving: false, notice: `Saved (${n} setting${n === 1 ? '' : 's'} changed)` },
+        });
+        return true;
+      }
+      const key = keyOfError(r.error, Object.keys(patch)) ?? keyOfError(r.error, Object.keys(s.settings.config ?? {})) ?? '_';
+      store.setState({ settings: { ...s.settings, saving: false, errors: { [key]: readableAgentError(r.error) }, notice: null } });
+      return false;
+    },
+    clearSettingsFeedback() {
+      const s = store.getState().settings;
+      if (s.notice || Object.keys(s.errors).length) store.setState({ settings: { ...s, errors: {}, notice: null } });
+    },
+    async loadHistory(limit) {
+      const r = await api.getHistory({ limit });
+      const h = store.getState().history;
+      store.setState({ history: r.ok ? { events: r.data.events, error: null } : { ...h, error: r.error } });
+    },
+  };
+}
+
+function sameInstance(a: Status['instance'] | null, b: Status['instance']): boolean {
+  return !!a && a.id === b.id && a.type === b.type && a.region === b.region && a.source === b.source;
+}

@@ -1,0 +1,152 @@
+/**
+ * Pure formatting of what the dashboard shows: state in words, countdown, metric
+ * values. No DOM, so it is unit-tested in Node.
+ */
+import type { AgentMode, MetricName, Status } from '../agent/protocol.js';
+
+/** mm:ss, or h:mm:ss past an hour; never negative. */
+export function formatCountdown(seconds: number): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${String(m).padStart(2, '0')}:${ss}`;
+}
+
+/** 24-hour local clock time, e.g. "14:05". */
+export function clockTime(iso: string | number): string {
+  const d = new Date(iso);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+export function clockTimeSeconds(iso: string | number): string {
+  const d = new Date(iso);
+  return `${clockTime(iso)}:${String(d.getSeconds()).padStart(2, '0')}`;
+}
+
+/** Local date and time for tables, e.g. "2024-05-01 14:05:09". */
+export function dateTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${clockTimeSeconds(iso)}`;
+}
+
+export type Tone = 'calm' | 'counting' | 'warning' | 'hold' | 'offline' | 'error';
+
+export interface StateWords {
+  /** The headline: "Active", "Idle — stopping in", "Postponed until 14:05" ... */
+  label: string;
+  tone: Tone;
+  /** Whether the large countdown is shown next to the label. */
+  counting: boolean;
+}
+
+/** The state in words; `online` false always wins, since nothing else is known then. */
+export function stateWords(status: Status | null, online: boolean): StateWords {
+  if (!online || !status) return { label: 'Agent offline', tone: 'offline', counting: false };
+  switch (status.state) {
+    case 'active':
+      return { label: 'Active', tone: 'calm', counting: false };
+    case 'idle':
+      return { label: 'Idle — stopping in', tone: 'counting', counting: true };
+    case 'warning':
+      return { label: 'Final warning', tone: 'warning', counting: true };
+    case 'postponed':
+      return {
+        label: status.postponed_until ? `Postponed until ${clockTime(status.postponed_until)}` : 'Postponed',
+        tone: 'hold',
+        // The agent still reports when the stop would come once the postponement ends.
+        counting: true,
+      };
+    case 'stay_awake':
+      return { label: `Staying awake (${status.stay_awake?.reason || 'until released'})`, tone: 'hold', counting: false };
+    case 'stopping':
+      return { label: 'Stopping now', tone: 'warning', counting: false };
+    case 'monitor_only':
+      return { label: `Monitoring only${status.error ? ` (${status.error})` : ''}`, tone: 'error', counting: false };
+  }
+}
+
+export function modeWords(mode: AgentMode): string {
+  switch (mode) {
+    case 'local':
+      return 'Local (no cloud actions)';
+    case 'dry_run':
+      return 'Dry run';
+    case 'aws':
+      return 'AWS';
+  }
+}
+
+export interface MetricSpec {
+  name: MetricName;
+  title: string;
+  unit: string;
+  /** Key of Sample/Metrics that holds the value. */
+  sampleKey: 'cpu_percent' | 'memory_percent' | 'network_kbps' | 'disk_io_kbps' | 'gpu_percent' | 'input_idle_secs';
+  /** Key of Thresholds. */
+  thresholdKey: 'cpu_percent' | 'memory_percent' | 'network_kbps' | 'disk_io_kbps' | 'gpu_percent' | 'input_idle_secs';
+  /** Fixed 0..100 axis for percentages. */
+  percent: boolean;
+}
+
+export const METRIC_SPECS: readonly MetricSpec[] = [
+  { name: 'cpu', title: 'CPU', unit: '%', sampleKey: 'cpu_percent', thresholdKey: 'cpu_percent', percent: true },
+  { name: 'memory', title: 'Memory', unit: '%', sampleKey: 'memory_percent', thresholdKey: 'memory_percent', percent: true },
+  { name: 'network', title: 'Network', unit: 'kB/s', sampleKey: 'network_kbps', thresholdKey: 'network_kbps', percent: false },
+  { name: 'disk_io', title: 'Disk I/O', unit: 'kB/s', sampleKey: 'disk_io_kbps', thresholdKey: 'disk_io_kbps', percent: false },
+  { name: 'gpu', title: 'GPU', unit: '%', sampleKey: 'gpu_percent', thresholdKey: 'gpu_percent', percent: true },
+  { name: 'input', title: 'Input idle', unit: 's', sampleKey: 'input_idle_secs', thresholdKey: 'input_idle_secs', percent: false },
+];
+
+/** A value with a sensible number of digits: "3.2 %", "1,204 kB/s", "15 min". */
+export function formatValue(value: number | null, unit: string): string {
+  if (value === null || !Number.isFinite(value)) return '—';
+  if (unit === 's') return formatDuration(value);
+  const digits = Math.abs(value) >= 100 ? 0 : 1;
+  return `${value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${unit}`;
+}
+
+/** A configured limit as written: "10 %", "1,000,000 kB/s", "15 min". */
+export function formatThreshold(value: number | null, unit: string): string {
+  if (value === null || !Number.isFinite(value)) return '—';
+  if (unit === 's') return formatDuration(value);
+  return `${value.toLocaleString('en-US', { maximumFractionDigits: 2 })} ${unit}`;
+}
+
+/** Seconds as "42 s", "15 min", "2 h 5 min". */
+export function formatDuration(secs: number): string {
+  const s = Math.max(0, Math.round(secs));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+}
+
+/**
+ * The config key an agent error is about. Errors name the key ("cpu_threshold_percent
+ * must be at most 100 (got 150)"), possibly after a prefix, so the earliest known key wins.
+ */
+export function keyOfError(message: string, keys: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestAt = Infinity;
+  for (const k of keys) {
+    const re = new RegExp(`(^|[^a-z0-9_])${k}($|[^a-z0-9_])`);
+    const m = re.exec(message);
+    if (m && m.index < bestAt) {
+      bestAt = m.index;
+      best = k;
+    }
+  }
+  return best;
+}
+
+/**
+ * The agent's error as a person reads it: "CONFIG_SET: params.values.cpu_threshold_percent
+ * must be at most 100" becomes "cpu_threshold_percent must be at most 100".
+ */
+export function readableAgentError(message: string): string {
+  return message.replace(/^[A-Z_]+: /, '').replace(/\bparams\.values\./g, '');
+}

@@ -1,0 +1,93 @@
+/**
+ * The settings form's fields and the diff that decides what Save sends: only the keys
+ * whose value differs from the running config. No DOM, so it is unit-tested in Node.
+ */
+import type { Config, ConfigKey, ConfigPatch } from '../agent/config-schema.js';
+
+type Kind = 'number' | 'integer' | 'boolean' | 'text';
+
+export interface Field {
+  key: ConfigKey;
+  label: string;
+  kind: Kind;
+  unit?: string;
+  help?: string;
+}
+
+export interface Group {
+  title: string;
+  help: string;
+  fields: Field[];
+}
+
+export const SETTINGS_GROUPS: readonly Group[] = [
+  {
+    title: 'Thresholds',
+    help: 'The instance counts as idle only while every metric stays below its threshold.',
+    fields: [
+      { key: 'cpu_threshold_percent', label: 'CPU', kind: 'number', unit: '%' },
+      { key: 'memory_threshold_percent', label: 'Memory', kind: 'number', unit: '%' },
+      { key: 'network_threshold_kbps', label: 'Network', kind: 'number', unit: 'kB/s' },
+      { key: 'disk_io_threshold_kbps', label: 'Disk I/O', kind: 'number', unit: 'kB/s' },
+      { key: 'gpu_threshold_percent', label: 'GPU', kind: 'number', unit: '%' },
+      { key: 'gpu_monitoring_enabled', label: 'Watch GPU utilisation', kind: 'boolean' },
+      {
+        key: 'input_idle_threshold_secs',
+        label: 'Input idle',
+        kind: 'integer',
+        unit: 's',
+        help: 'Keyboard, mouse or terminal input more recent than this counts as activity.',
+      },
+    ],
+  },
+  {
+    title: 'Timing',
+    help: 'How long the instance must stay idle, how often it is checked, and how early you are warned.',
+    fields: [
+      { key: 'naptime_minutes', label: 'Naptime', kind: 'number', unit: 'min' },
+      { key: 'check_interval_seconds', label: 'Check interval', kind: 'integer', unit: 's' },
+      { key: 'warning_minutes', label: 'Warning before stop', kind: 'number', unit: 'min' },
+    ],
+  },
+  {
+    title: 'Stopping',
+    help: 'What happens when the naptime is over.',
+    fields: [
+      { key: 'dry_run', label: 'Dry run (record what would be done, never stop)', kind: 'boolean' },
+      { key: 'enable_instance_tags', label: 'Tag the instance before stopping', kind: 'boolean' },
+      { key: 'detailed_instance_tags', label: 'Detailed tags (metrics at the time of the stop)', kind: 'boolean' },
+      { key: 'tagging_prefix', label: 'Tag prefix', kind: 'text' },
+    ],
+  },
+];
+
+export const SETTINGS_KEYS: readonly ConfigKey[] = SETTINGS_GROUPS.flatMap((g) => g.fields.map((f) => f.key));
+
+export type Draft = Partial<Record<ConfigKey, string | boolean>>;
+
+/** The patch of changed keys, or local errors for values that are not even numbers. */
+export function diffDraft(
+  config: Config,
+  draft: Draft,
+): { patch: ConfigPatch; errors: Partial<Record<ConfigKey, string>> } {
+  const patch: Record<string, unknown> = {};
+  const errors: Partial<Record<ConfigKey, string>> = {};
+  for (const g of SETTINGS_GROUPS) {
+    for (const f of g.fields) {
+      const d = draft[f.key];
+      if (d === undefined) continue;
+      let value: unknown = d;
+      if (f.kind === 'number' || f.kind === 'integer') {
+        const text = String(d).trim();
+        const n = text === '' ? NaN : Number(text);
+        if (!Number.isFinite(n)) {
+          errors[f.key] = `${f.key} must be a number`;
+          continue;
+        }
+        value = n;
+      }
+      if (JSON.stringify(value) !== JSON.stringify(config[f.key])) patch[f.key] = value;
+    }
+  }
+  return { patch: patch as ConfigPatch, errors };
+}

@@ -1,0 +1,166 @@
+/**
+ * Settings: every threshold, the timing and what a stop does. Save sends only the
+ * changed keys; the agent is the one validator, and its error is shown next to the
+ * field it names while the running config stays as it was.
+ */
+import { useState, type FormEvent } from 'react';
+import type { Config, ConfigKey } from '../../agent/config-schema.js';
+import { useBridge, useRenderer } from '../context.js';
+import { SETTINGS_GROUPS, diffDraft, type Draft, type Field } from '../settings-fields.js';
+
+function shown(field: Field, config: Config, draft: Draft): string | boolean {
+  const d = draft[field.key];
+  if (d !== undefined) return d;
+  const v = config[field.key];
+  return field.kind === 'boolean' ? Boolean(v) : String(v);
+}
+
+export function Settings() {
+  const bridge = useBridge();
+  const config = useRenderer((s) => s.settings.config);
+  const agentErrors = useRenderer((s) => s.settings.errors);
+  const saving = useRenderer((s) => s.settings.saving);
+  const notice = useRenderer((s) => s.settings.notice);
+  const online = useRenderer((s) => s.connection.online);
+  const [draft, setDraft] = useState<Draft>({});
+  const [localErrors, setLocalErrors] = useState<Partial<Record<ConfigKey, string>>>({});
+
+  if (!config) {
+    return (
+      <section className="card" aria-labelledby="settings-title">
+        <h2 id="settings-title">Settings</h2>
+        <p className="muted">Waiting for the agent’s configuration…</p>
+      </section>
+    );
+  }
+
+  const { patch } = diffDraft(config, draft);
+  const changed = Object.keys(patch).length;
+  const errors: Record<string, string | undefined> = { ...agentErrors, ...localErrors };
+
+  const edit = (key: ConfigKey, value: string | boolean) => {
+    setDraft((d) => ({ ...d, [key]: value }));
+    setLocalErrors((e) => ({ ...e, [key]: undefined }));
+    bridge.clearSettingsFeedback();
+  };
+
+  const onSubmit = (ev: FormEvent) => {
+    ev.preventDefault();
+    const { patch: p, errors: local } = diffDraft(config, draft);
+    setLocalErrors(local);
+    if (Object.keys(local).length > 0 || Object.keys(p).length === 0) return;
+    void bridge.saveConfig(p).then((ok) => {
+      if (ok) setDraft({});
+    });
+  };
+
+  const discard = () => {
+    setDraft({});
+    setLocalErrors({});
+    bridge.clearSettingsFeedback();
+  };
+
+  return (
+    <form className="settings" onSubmit={onSubmit} noValidate aria-labelledby="settings-title">
+      <div className="card settings-head">
+        <h2 id="settings-title">Settings</h2>
+        <p className="muted">Changes apply to the running agent and are saved to its configuration file.</p>
+      </div>
+      {SETTINGS_GROUPS.map((g) => (
+        <fieldset key={g.title} className="card group">
+          <legend>{g.title}</legend>
+          <p className="muted group-help">{g.help}</p>
+          {g.fields.map((f) => (
+            <FieldRow key={f.key} field={f} value={shown(f, config, draft)} error={errors[f.key]} onChange={(v) => edit(f.key, v)} />
+          ))}
+        </fieldset>
+      ))}
+      <div className="card save-bar">
+        <div className="save-feedback" role="status" aria-live="polite">
+          {notice && <span className="ok">{notice}</span>}
+          {errors._ && <span className="form-error">Not saved: {errors._}</span>}
+          {!notice && !errors._ && Object.values(errors).some(Boolean) && (
+            <span className="form-error">Not saved: see the highlighted field.</span>
+          )}
+        </div>
+        <button type="button" onClick={discard} disabled={saving || Object.keys(draft).length === 0}>
+          Discard changes
+        </button>
+        <button type="submit" className="primary" disabled={!online || saving || changed === 0}>
+          {saving ? 'Saving…' : 'Save'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function FieldRow({
+  field,
+  value,
+  error,
+  onChange,
+}: {
+  field: Field;
+  value: string | boolean;
+  error: string | undefined;
+  onChange: (v: string | boolean) => void;
+}) {
+  const id = `cfg-${field.key}`;
+  const errId = `err-${field.key}`;
+  const helpId = `help-${field.key}`;
+  const describedBy = [field.help ? helpId : null, error ? errId : null].filter(Boolean).join(' ') || undefined;
+
+  if (field.kind === 'boolean') {
+    return (
+      <div className={`field check${error ? ' invalid' : ''}`}>
+        <input
+          id={id}
+          name={field.key}
+          type="checkbox"
+          checked={value === true}
+          onChange={(e) => onChange(e.currentTarget.checked)}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={describedBy}
+        />
+        <label htmlFor={id}>{field.label}</label>
+        {error && (
+          <p id={errId} className="field-error" data-testid={`error-${field.key}`}>
+            {error}
+          </p>
+        )}
+      </div>
+    );
+  }
+  const numeric = field.kind !== 'text';
+  return (
+    <div className={`field${error ? ' invalid' : ''}`}>
+      <label htmlFor={id}>
+        {field.label}
+        {field.unit && <span className="unit"> ({field.unit})</span>}
+      </label>
+      <input
+        id={id}
+        name={field.key}
+        type={numeric ? 'number' : 'text'}
+        inputMode={field.kind === 'integer' ? 'numeric' : numeric ? 'decimal' : undefined}
+        step={field.kind === 'number' ? 'any' : undefined}
+        value={String(value)}
+        onChange={(e) => onChange(e.currentTarget.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy}
+        spellCheck={false}
+        autoComplete="off"
+      />
+      {field.help && (
+        <p id={helpId} className="field-help">
+          {field.help}
+        </p>
+      )}
+      {error && (
+        <p id={errId} className="field-error" data-testid={`error-${field.key}`}>
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
