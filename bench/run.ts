@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { benchAgentFootprint, benchStatusLatency } from './agent.js';
+import { benchRenderer } from './renderer.js';
 import { benchSampling } from './sampling.js';
 
 interface Row {
@@ -66,6 +67,14 @@ await section('status', async () => {
   rows.push({ figure: `STATUS p50 (ms), ${r.clients} clients polling`, ours: f(r.p50_ms, 3), baseline: `${f(r.baseline_p50_ms, 3)} (canned-reply server)`, ratio: ratio(r.p50_ms, r.baseline_p50_ms), target: '' });
   rows.push({ figure: `STATUS p99 (ms), ${r.clients} clients polling`, ours: f(r.p99_ms, 3), baseline: `${f(r.baseline_p99_ms, 3)} (canned-reply server)`, ratio: ratio(r.p99_ms, r.baseline_p99_ms), target: '< 2 ms' });
   rows.push({ figure: `STATUS requests/s, ${r.clients} clients back to back`, ours: f(r.rps, 0), baseline: `${f(r.baseline_rps, 0)} (canned-reply server)`, ratio: ratio(r.rps, r.baseline_rps), target: '' });
+});
+
+await section('renderer', async () => {
+  const r = await benchRenderer();
+  json.renderer = r;
+  rows.push({ figure: 'Renderer JS, gzip (KB)', ours: f(r.js_gzip_bytes / 1024, 1), baseline: `${f(r.js_bytes / 1024, 1)} (raw)`, ratio: ratio(r.js_gzip_bytes, r.js_bytes), target: '' });
+  rows.push({ figure: `One live update in Chromium, median of ${r.ticks} ticks (ms)`, ours: f(r.tick_median_ms, 3), baseline: '', ratio: '', target: 'no React render per tick' });
+  rows.push({ figure: 'Main-thread time per tick incl. style/layout/paint (ms, mean)', ours: f(r.tick_busy_mean_ms, 3), baseline: `${f(r.floor_busy_mean_ms, 3)} (tick that pushes nothing)`, ratio: ratio(r.tick_busy_mean_ms, r.floor_busy_mean_ms), target: '' });
 });
 
 const header = `# CloudSnooze benchmark report\n\nOne run on ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}. Each figure beside its baseline from the same run; ratio = ours / baseline.\n\n`;
