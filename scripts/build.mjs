@@ -2,7 +2,7 @@
 // into a lazily loaded chunk), the Electron main + preload (CJS), and the renderer (Vite).
 // `node scripts/build.mjs agent` builds only the agent.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, chmodSync } from 'node:fs';
+import { existsSync, readFileSync, chmodSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -11,6 +11,8 @@ const want = (t) => only.length === 0 || only.includes(t);
 const define = { __CLOUDSNOOZE_VERSION__: JSON.stringify(pkg.version) };
 
 if (want('agent')) {
+  // Chunk names carry hashes: stale chunks from earlier builds would pile up.
+  rmSync('dist/agent', { recursive: true, force: true });
   await build({
     entryPoints: { snoozed: 'agent/main.ts', snooze: 'agent/cli/main.ts' },
     outdir: 'dist/agent',

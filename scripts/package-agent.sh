@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Builds the headless agent package: release/cloudsnooze-agent_<version>_<arch>.deb.
+# Needs dist/agent (node scripts/build.mjs agent); `npm run package:agent` does both.
+# Builds dist/renderer too when it is missing (`snooze dashboard` serves it).
+# Prints the path of the .deb as its last line.
+#
+# Environment: CLOUDSNOOZE_RELEASE_DIR (default release), DEB_ARCH (default: this
+# machine's dpkg architecture; the contents are architecture-independent JavaScript).
+set -euo pipefail
+
+die() {
+  echo "package-agent: $*" >&2
+  exit 1
+}
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+command -v dpkg-deb >/dev/null 2>&1 || die "dpkg-deb is not installed (apt-get install dpkg)"
+command -v node >/dev/null 2>&1 || die "node is not on PATH"
+
+version=$(node -p 'require("./package.json").version')
+arch=${DEB_ARCH:-$(dpkg --print-architecture)}
+out_dir=${CLOUDSNOOZE_RELEASE_DIR:-release}
+deb="$out_dir/cloudsnooze-agent_${version}_${arch}.deb"
+
+for f in dist/agent/snoozed.js dist/agent/snooze.js; do
+  [ -f "$f" ] || die "$f is missing: run node scripts/build.mjs agent (or npm run package:agent)"
+done
+if [ ! -f dist/renderer/index.html ]; then
+  echo "package-agent: dist/renderer is missing; building it for snooze dashboard" >&2
+  node scripts/build.mjs renderer >&2
+fi
+node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' config/snooze.json ||
+  die "config/snooze.json is not valid JSON"
+
+stage=$(mktemp -d "${TMPDIR:-/tmp}/cloudsnooze-deb.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+chmod 0755 "$stage" # mktemp made it 0700; it becomes the "./" entry of the archive
+# dpkg-deb keeps the modes it finds; set them explicitly, whatever the caller's umask.
+umask 022
+
+lib="$stage/usr/lib/cloudsnooze"
+install -d -m 0755 "$lib"
+
+# Only what the entry points import (the folder also holds chunks of earlier builds).
+bundle_files=$(node packaging/bundle-files.mjs dist/agent snoozed.js snooze.js)
+while IFS= read -r f; do
+  install -D -m 0644 "dist/agent/$f" "$lib/$f"
+done <<<"$bundle_files"
+chmod 0755 "$lib/snoozed.js" "$lib/snooze.js"
+# The bundle is ESM in .js files; nothing above /usr/lib/cloudsnooze says "type": "module".
+printf '{\n  "name": "cloudsnooze-agent",\n  "version": "%s",\n  "private": true,\n  "type": "module"\n}\n' "$version" >"$lib/package.json"
+chmod 0644 "$lib/package.json"
+
+# The browser dashboard (snooze dashboard); the snooze wrapper points the CLI at it.
+(cd dist/renderer && find . -type f ! -name '*.map' -print0) |
+  while IFS= read -r -d '' f; do
+    install -D -m 0644 "dist/renderer/$f" "$lib/renderer/$f"
+  done
+
+install -D -m 0755 packaging/bin/snoozed "$stage/usr/bin/snoozed"
+install -D -m 0755 packaging/bin/snooze "$stage/usr/bin/snooze"
+install -D -m 0644 packaging/systemd/snoozed.service "$stage/lib/systemd/system/snoozed.service"
+install -D -m 0644 config/snooze.json "$stage/etc/cloudsnooze/snooze.json"
+install -D -m 0644 README.md "$stage/usr/share/doc/cloudsnooze-agent/README.md"
+install -D -m 0644 packaging/debian/copyright "$stage/usr/share/doc/cloudsnooze-agent/copyright"
+
+install -d -m 0755 "$stage/DEBIAN"
+for s in postinst prerm postrm; do
+  install -m 0755 "packaging/debian/$s" "$stage/DEBIAN/$s"
+done
+echo /etc/cloudsnooze/snooze.json >"$stage/DEBIAN/conffiles"
+installed_kib=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
+# Conflicts: the desktop app's .deb (package "cloudsnooze", electron-builder) installs its own
+# snoozed.service for the same socket; one system agent per host.
+cat >"$stage/DEBIAN/control" <<CONTROL
+Package: cloudsnooze-agent
+Version: $version
+Architecture: $arch
+Maintainer: CloudSnooze maintainers <maintainers@cloudsnooze.invalid>
+Installed-Size: $installed_kib
+Depends: nodejs (>= 20)
+Conflicts: cloudsnooze
+Section: admin
+Priority: optional
+Homepage: https://github.com/cloudsnooze/cloudsnooze
+Description: stops this cloud instance when nobody is using it (headless agent)
+ CloudSnooze watches the instance from inside: CPU, memory, network, disk I/O, GPU
+ and keyboard/SSH input. Once every metric has stayed under its threshold for the
+ configured naptime it warns, tags the instance with why and when, then stops it.
+ An unreadable metric counts as activity, and postpone / stay-awake always win.
+ .
+ This package is the agent without a desktop: the snoozed systemd service, the
+ snooze command-line client and its browser dashboard, and /etc/cloudsnooze/snooze.json.
+CONTROL
+chmod 0644 "$stage/DEBIAN/control" "$stage/DEBIAN/conffiles"
+
+mkdir -p "$out_dir"
+dpkg-deb --root-owner-group -Zxz --build "$stage" "$deb" >&2
+echo "$deb"
