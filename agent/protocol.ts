@@ -215,6 +215,9 @@ export type SuccessReply<T> = { success: true; data: T };
 export type ErrorReply = { success: false; error: string; code: ErrorCode };
 export type Reply<T> = SuccessReply<T> | ErrorReply;
 
+/** Whether a client (desktop app, dashboard bridge) currently reaches the agent. */
+export type ConnectionState = { online: true } | { online: false; error: string };
+
 /** Frames sent after `SUBSCRIBE`'s reply, one JSON object per line, until the client closes. */
 export type Frame = { frame: 'status'; data: Status } | { frame: 'event'; data: HistoryEvent };
 

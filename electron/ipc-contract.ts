@@ -6,7 +6,9 @@
  * renderer cannot tell the two apart.
  */
 import type { ConfigPatch, Config } from '../agent/config-schema.js';
-import type { HistoryEvent, HistoryType, Sample, Status } from '../agent/protocol.js';
+import type { ConnectionState, HistoryEvent, HistoryType, Sample, Status } from '../agent/protocol.js';
+
+export type { ConnectionState };
 
 /** Errors cross IPC as values: Electron flattens thrown errors into unreadable strings. */
 export type Result<T> = { ok: true; data: T } | { ok: false; error: string; code: string };
@@ -16,8 +18,6 @@ export interface HistoryQuery {
   since?: string;
   type?: HistoryType;
 }
-
-export type ConnectionState = { online: true } | { online: false; error: string };
 
 /** renderer → main, answered (ipcRenderer.invoke / ipcMain.handle). */
 export interface InvokeChannels {

@@ -12,7 +12,7 @@ import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { AgentError, request, subscribe, type Subscription } from '../client.js';
-import type { Command, HistoryEvent, Status } from '../protocol.js';
+import type { Command, ConnectionState, HistoryEvent, Status } from '../protocol.js';
 
 /** The only commands the dashboard needs; the bridge is not a generic socket proxy. */
 export const DASHBOARD_COMMANDS = [
@@ -60,8 +60,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.txt': 'text/plain; charset=utf-8',
 };
-
-export type ConnectionState = { online: true } | { online: false; error: string };
 
 export interface DashboardServerOptions {
   socketPath: string;
