@@ -1,7 +1,10 @@
 /**
- * Picks the cloud provider at start. Replaced by EC2 detection in the AWS work:
- * until then every host is local.
+ * Picks the cloud provider at start: EC2 only when the host shows the EC2 DMI
+ * signature (so no other host ever contacts instance metadata), local otherwise.
  */
+import path from 'node:path';
+import { detectEc2 } from './aws/detect.js';
+import { AwsProvider } from './aws/provider.js';
 import type { Config } from './config-schema.js';
 import { LocalProvider, type CloudProvider } from './provider.js';
 
@@ -13,6 +16,25 @@ export interface ChooseProviderOptions {
   log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
 }
 
-export async function chooseProvider(_opts: ChooseProviderOptions): Promise<CloudProvider> {
-  return new LocalProvider('local');
+export const STOP_MARKER_FILE = 'aws-stop-pending.json';
+
+export async function chooseProvider(opts: ChooseProviderOptions): Promise<CloudProvider> {
+  const det = detectEc2(opts.env);
+  if (!det.ec2) {
+    opts.log('info', `no EC2 signature in ${det.dmiDir}: local mode, no cloud calls`);
+    return new LocalProvider('local');
+  }
+  const mode = opts.config.dry_run || opts.dryRun ? 'dry_run' : 'aws';
+  opts.log('info', `EC2 host (${det.evidence}): ${mode === 'dry_run' ? 'dry run, permissions proven with DryRun' : 'tag then stop when idle'}`);
+  const provider = new AwsProvider({
+    mode,
+    config: opts.config,
+    env: opts.env,
+    log: opts.log,
+    // Beside the history (persistent, agent-owned): lets an agent that never stopped this host start without the SDK.
+    stopMarkerPath: path.join(path.dirname(opts.config.history_path), STOP_MARKER_FILE),
+  });
+  // Identity first so STATUS shows it (or monitor_only) from the first sample; identify() never throws.
+  await provider.identify();
+  return provider;
 }

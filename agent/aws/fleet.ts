@@ -1,0 +1,354 @@
+/**
+ * Fleet-wide view of what CloudSnooze did, for external tools: list, watch, restart,
+ * savings. A poll is paginated over the fleet, never a call per instance:
+ * ceil(N/1000) DescribeTags (who carries `<prefix>:Status`) + ceil(N/1000)
+ * DescribeInstances (state, type, launch time and the other tags, 1000 ids a call).
+ */
+import type { Instance } from '@aws-sdk/client-ec2';
+import { rfc3339Seconds } from '../protocol.js';
+import { TAG_NAMES, tagKey } from '../tags.js';
+import { Ec2 } from './ec2.js';
+import { BUILTIN_PRICES, type PriceTable } from './prices.js';
+import { AwsCallError, sleep, type RetryOptions } from './retry.js';
+
+export const DEFAULT_PREFIX = 'CloudSnooze';
+export const PAGE_SIZE = 1000;
+const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+
+export class FleetError extends Error {
+  override name = 'FleetError';
+}
+
+export interface FleetOptions {
+  /** Undefined: the SDK's region chain (AWS_REGION, profile). */
+  region?: string;
+  prefix?: string;
+  env?: NodeJS.ProcessEnv;
+  retry?: RetryOptions;
+  /** Injected client (tests, benches); default: a new SDK client. */
+  ec2?: Ec2;
+  prices?: PriceTable;
+  now?: () => number;
+}
+
+/** An instance carrying the `<prefix>:Status` tag. */
+export interface FleetInstance {
+  id: string;
+  type: string | null;
+  /** EC2 state: running, stopped ... (null if EC2 no longer knows the instance). */
+  state: string | null;
+  /** Value of `<prefix>:Status`: "Stopped" or "Running". */
+  status: string;
+  /** `<prefix>:StopTimestamp`. */
+  stoppedAt: string | null;
+  reason: string | null;
+  /** Last start (EC2 reports the latest start as the launch time). */
+  launchTime: string | null;
+  /** The instance's `<prefix>:*` tags. */
+  tags: Record<string, string>;
+}
+
+export interface StoppedInstance extends FleetInstance {
+  /** Hours from the stop to now (still stopped) or to the next start. */
+  stoppedHours: number | null;
+  hourlyPrice: number | null;
+  estimatedSavings: number | null;
+}
+
+export interface PollStats {
+  describeTagsCalls: number;
+  describeInstancesCalls: number;
+}
+
+export interface PollResult {
+  instances: FleetInstance[];
+  stats: PollStats;
+}
+
+export interface RestartResult {
+  started: string[];
+  refused: { id: string; reason: string }[];
+  /** Tags written after the start (Status=Running where CloudSnooze had tagged, plus the caller's). */
+  tagged: string[];
+  taggingError?: string;
+}
+
+export interface SavingsLine {
+  id: string;
+  type: string | null;
+  stoppedAt: string;
+  hours: number;
+  hourlyPrice: number | null;
+  savings: number | null;
+}
+
+export interface SavingsReport {
+  since: string;
+  until: string;
+  instances: SavingsLine[];
+  totalHours: number;
+  totalSavings: number;
+  /** Types with no price: their hours are counted, their savings are not. */
+  unpricedTypes: string[];
+}
+
+export interface StopEvent extends StoppedInstance {
+  event: 'stop';
+}
+
+export interface WatchOptions {
+  intervalMs: number;
+  signal?: AbortSignal;
+  /** Also report instances already stopped at the first poll. */
+  includeExisting?: boolean;
+  onEvent: (e: StopEvent) => void;
+  /** Told of each failed poll and how long until the next try. */
+  onError?: (message: string, retryInMs: number) => void;
+  maxBackoffMs?: number;
+}
+
+export class Fleet {
+  readonly prefix: string;
+  private readonly ec2: Ec2;
+  private readonly prices: PriceTable;
+  private readonly now: () => number;
+
+  constructor(opts: FleetOptions = {}) {
+    this.prefix = opts.prefix ?? DEFAULT_PREFIX;
+    this.ec2 = opts.ec2 ?? new Ec2({ ...(opts.region ? { region: opts.region } : {}), ...(opts.env ? { env: opts.env } : {}), ...(opts.retry ? { retry: opts.retry } : {}) });
+    this.prices = opts.prices ?? BUILTIN_PRICES;
+    this.now = opts.now ?? Date.now;
+  }
+
+  private key(name: string): string {
+    return tagKey(this.prefix, name);
+  }
+
+  /** Every instance carrying `<prefix>:Status` (or only those whose value is Stopped). */
+  async poll(opts: { onlyStopped?: boolean; signal?: AbortSignal } = {}): Promise<PollResult> {
+    const stats: PollStats = { describeTagsCalls: 0, describeInstancesCalls: 0 };
+    const statusKey = this.key(TAG_NAMES.status);
+    const statuses = new Map<string, string>();
+    let token: string | undefined;
+    do {
+      const out = await this.ec2.describeTags({
+        Filters: [
+          { Name: 'key', Values: [statusKey] },
+          { Name: 'resource-type', Values: ['instance'] },
+        ],
+        MaxResults: PAGE_SIZE,
+        ...(token ? { NextToken: token } : {}),
+      }, opts.signal ? { signal: opts.signal } : undefined);
+      stats.describeTagsCalls++;
+      for (const t of out.Tags ?? []) if (t.ResourceId) statuses.set(t.ResourceId, t.Value ?? '');
+      token = out.NextToken || undefined;
+    } while (token);
+
+    const ids = [...statuses].filter(([, v]) => !opts.onlyStopped || v === 'Stopped').map(([id]) => id);
+    const described = new Map<string, Instance>();
+    for (let i = 0; i < ids.length; i += PAGE_SIZE) {
+      await this.describeChunk(ids.slice(i, i + PAGE_SIZE), described, stats, opts.signal);
+    }
+    const instances = ids.map((id) => this.toFleetInstance(id, statuses.get(id) ?? '', described.get(id)));
+    return { instances, stats };
+  }
+
+  /** Instances CloudSnooze stopped (Status=Stopped), with how long and what it saved. */
+  async list(): Promise<StoppedInstance[]> {
+    const { instances } = await this.poll({ onlyStopped: true });
+    const now = this.now();
+    return instances.map((i) => this.withSavings(i, now));
+  }
+
+  /** Polls every `intervalMs`, reporting each new stop once; resolves when `signal` aborts. */
+  async watch(opts: WatchOptions): Promise<void> {
+    let seen: Set<string> | null = null;
+    let failures = 0;
+    const maxBackoff = opts.maxBackoffMs ?? Math.max(opts.intervalMs, 15 * 60_000);
+    while (!opts.signal?.aborted) {
+      let wait = opts.intervalMs;
+      try {
+        const { instances } = await this.poll({ onlyStopped: true, ...(opts.signal ? { signal: opts.signal } : {}) });
+        if (opts.signal?.aborted) break;
+        const now = this.now();
+        const current = new Set<string>();
+        for (const inst of instances) {
+          const k = `${inst.id}@${inst.stoppedAt ?? ''}`;
+          current.add(k);
+          if (seen ? !seen.has(k) : opts.includeExisting) opts.onEvent({ event: 'stop', ...this.withSavings(inst, now) });
+        }
+        // Only keys still present are kept: a restarted-then-stopped instance has a new timestamp anyway.
+        seen = current;
+        failures = 0;
+      } catch (err) {
+        if (opts.signal?.aborted) break;
+        failures++;
+        // Exponential backoff with ±20% jitter so many watchers do not retry in step.
+        wait = Math.min(maxBackoff, opts.intervalMs * 2 ** failures) * (0.8 + Math.random() * 0.4);
+        opts.onError?.(errorText(err), Math.round(wait));
+      }
+      await sleep(wait, opts.signal);
+    }
+  }
+
+  /**
+   * StartInstances, then `<prefix>:Status`=Running (stop tags kept) and the caller's tags.
+   * Refuses (and starts nothing) when any instance was not stopped by CloudSnooze, unless `force`.
+   */
+  async restart(ids: string[], opts: { tags?: Record<string, string>; force?: boolean } = {}): Promise<RestartResult> {
+    if (ids.length === 0) throw new FleetError('no instance ids given');
+    for (const id of ids) if (!INSTANCE_ID.test(id)) throw new FleetError(`"${id}" is not an instance id (i-0123456789abcdef0)`);
+    const callerTags = Object.entries(opts.tags ?? {});
+    for (const [k] of callerTags) {
+      if (k.toLowerCase().startsWith('aws:')) throw new FleetError(`tag key "${k}": keys starting with "aws:" are reserved by AWS`);
+      if (k.startsWith(`${this.prefix}:`)) throw new FleetError(`tag key "${k}": ${this.prefix}:* tags are CloudSnooze's own; use your tool's key`);
+      if (k.length === 0 || k.length > 128) throw new FleetError(`tag key "${k}" must be 1 to 128 characters`);
+    }
+    for (const [k, v] of callerTags) if (v.length > 256) throw new FleetError(`tag "${k}": value longer than 256 characters`);
+
+    const unique = [...new Set(ids)];
+    const statusKey = this.key(TAG_NAMES.status);
+    const described = new Map<string, Instance>();
+    const stats = { describeTagsCalls: 0, describeInstancesCalls: 0 };
+    for (let i = 0; i < unique.length; i += PAGE_SIZE) await this.describeChunk(unique.slice(i, i + PAGE_SIZE), described, stats);
+
+    const refused: { id: string; reason: string }[] = [];
+    for (const id of unique) {
+      const inst = described.get(id);
+      if (!inst) {
+        refused.push({ id, reason: 'does not exist' });
+        continue;
+      }
+      const status = inst.Tags?.find((t) => t.Key === statusKey)?.Value;
+      if (status !== 'Stopped' && !opts.force) {
+        refused.push({ id, reason: status ? `${statusKey} is ${status}, not Stopped` : `no ${statusKey} tag: CloudSnooze did not stop it (use --force)` });
+      }
+    }
+    if (refused.length > 0) return { started: [], refused, tagged: [] };
+
+    await this.ec2.startInstances({ InstanceIds: unique });
+    const result: RestartResult = { started: unique, refused: [], tagged: [] };
+    // Status=Running only where CloudSnooze had tagged; a forced start of a foreign instance gets only the caller's tags.
+    const ours = unique.filter((id) => described.get(id)?.Tags?.some((t) => t.Key === statusKey));
+    try {
+      if (ours.length > 0) {
+        await this.ec2.createTags({ Resources: ours, Tags: [{ Key: statusKey, Value: 'Running' }, ...callerTags.map(([Key, Value]) => ({ Key, Value }))] });
+      }
+      const others = unique.filter((id) => !ours.includes(id));
+      if (others.length > 0 && callerTags.length > 0) {
+        await this.ec2.createTags({ Resources: others, Tags: callerTags.map(([Key, Value]) => ({ Key, Value })) });
+      }
+      result.tagged = callerTags.length > 0 ? unique : ours;
+    } catch (err) {
+      result.taggingError = errorText(err);
+    }
+    return result;
+  }
+
+  /** Stopped hours × hourly price over [now - sinceMs, now], per instance (latest stop each) and in total. */
+  async savings(sinceMs: number): Promise<SavingsReport> {
+    const { instances } = await this.poll();
+    const now = this.now();
+    const from = now - sinceMs;
+    const lines: SavingsLine[] = [];
+    const unpriced = new Set<string>();
+    for (const inst of instances) {
+      const hours = stoppedHours(inst, now, from);
+      if (hours === null || inst.stoppedAt === null || hours <= 0) continue;
+      const price = this.priceOf(inst.type);
+      if (price === null) unpriced.add(inst.type ?? 'unknown');
+      lines.push({ id: inst.id, type: inst.type, stoppedAt: inst.stoppedAt, hours, hourlyPrice: price, savings: price === null ? null : hours * price });
+    }
+    lines.sort((a, b) => (b.savings ?? -1) - (a.savings ?? -1) || a.id.localeCompare(b.id));
+    return {
+      since: rfc3339Seconds(from),
+      until: rfc3339Seconds(now),
+      instances: lines,
+      totalHours: lines.reduce((s, l) => s + l.hours, 0),
+      totalSavings: lines.reduce((s, l) => s + (l.savings ?? 0), 0),
+      unpricedTypes: [...unpriced].sort(),
+    };
+  }
+
+  destroy(): void {
+    this.ec2.destroy();
+  }
+
+  // -------------------------------------------------------------------------
+
+  private priceOf(type: string | null): number | null {
+    return type !== null && Object.hasOwn(this.prices, type) ? this.prices[type]! : null;
+  }
+
+  private withSavings(inst: FleetInstance, now: number): StoppedInstance {
+    const hours = stoppedHours(inst, now, -Infinity);
+    const price = this.priceOf(inst.type);
+    return { ...inst, stoppedHours: hours, hourlyPrice: price, estimatedSavings: hours !== null && price !== null ? hours * price : null };
+  }
+
+  /** DescribeInstances for up to 1000 ids; ids EC2 no longer knows are dropped and the call repeated. */
+  private async describeChunk(ids: string[], into: Map<string, Instance>, stats: PollStats, signal?: AbortSignal): Promise<void> {
+    let remaining = ids;
+    while (remaining.length > 0) {
+      try {
+        let token: string | undefined;
+        do {
+          const out = await this.ec2.describeInstances({ InstanceIds: remaining, ...(token ? { NextToken: token } : {}) }, signal ? { signal } : undefined);
+          stats.describeInstancesCalls++;
+          for (const r of out.Reservations ?? []) for (const i of r.Instances ?? []) if (i.InstanceId) into.set(i.InstanceId, i);
+          token = out.NextToken || undefined;
+        } while (token);
+        return;
+      } catch (err) {
+        stats.describeInstancesCalls++;
+        const gone = err instanceof AwsCallError && err.failure.code === 'InvalidInstanceID.NotFound' ? idsInMessage(err.failure.message) : [];
+        const next = remaining.filter((id) => !gone.includes(id));
+        // Terminated and purged between the two calls: forget those ids; anything else is a real failure.
+        if (gone.length === 0 || next.length === remaining.length) throw err;
+        remaining = next;
+      }
+    }
+  }
+
+  private toFleetInstance(id: string, status: string, inst: Instance | undefined): FleetInstance {
+    const ours: Record<string, string> = {};
+    for (const t of inst?.Tags ?? []) if (t.Key?.startsWith(`${this.prefix}:`)) ours[t.Key] = t.Value ?? '';
+    return {
+      id,
+      type: inst?.InstanceType ?? null,
+      state: inst?.State?.Name ?? null,
+      status,
+      stoppedAt: ours[this.key(TAG_NAMES.stopTimestamp)] ?? null,
+      reason: ours[this.key(TAG_NAMES.stopReason)] ?? null,
+      launchTime: inst?.LaunchTime ? rfc3339Seconds(inst.LaunchTime.getTime()) : null,
+      tags: ours,
+    };
+  }
+}
+
+/** Hours stopped since the latest CloudSnooze stop, clipped to start at `from`; null without a stop time. */
+export function stoppedHours(inst: Pick<FleetInstance, 'stoppedAt' | 'state' | 'launchTime'>, now: number, from: number): number | null {
+  if (!inst.stoppedAt) return null;
+  const stop = Date.parse(inst.stoppedAt);
+  if (!Number.isFinite(stop)) return null;
+  let end: number;
+  if (inst.state === 'stopped' || inst.state === 'stopping') end = now;
+  else {
+    const launched = inst.launchTime ? Date.parse(inst.launchTime) : NaN;
+    // Started again after the stop: the gap is what was saved. Otherwise nothing is known.
+    if (!Number.isFinite(launched) || launched <= stop) return 0;
+    end = launched;
+  }
+  return Math.max(0, end - Math.max(stop, from)) / 3_600_000;
+}
+
+function idsInMessage(message: string): string[] {
+  const quoted = /'([^']+)'/.exec(message)?.[1] ?? '';
+  return quoted.split(/,\s*/).filter((s) => INSTANCE_ID.test(s));
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof AwsCallError) return `${err.failure.code}: ${err.failure.message}`;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

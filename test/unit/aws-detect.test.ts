@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { detectEc2, isEc2Host, DEFAULT_DMI_DIR } from '../../agent/aws/detect.js';
+import { chooseProvider } from '../../agent/cloud.js';
+import { DEFAULT_CONFIG } from '../../agent/config-schema.js';
+import { AwsProvider } from '../../agent/aws/provider.js';
+import { LocalProvider } from '../../agent/provider.js';
+import { presentDmi, type FakeDmi } from '../fakes/dmi.js';
+import { FakeImds } from '../fakes/imds.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+function dmi(kind: Parameters<typeof presentDmi>[0], extra?: Record<string, string>): FakeDmi {
+  const d = presentDmi(kind, extra);
+  cleanups.push(d.remove);
+  return d;
+}
+
+describe('EC2 detection by DMI', () => {
+  it.each(['board_vendor', 'sys_vendor', 'product_uuid', 'hypervisor_uuid'] as const)('recognises an EC2 signature in %s', (kind) => {
+    const d = dmi(kind);
+    const det = detectEc2({ CLOUDSNOOZE_DMI_DIR: d.dir });
+    expect(det.ec2).toBe(true);
+    expect(det.evidence).toMatch(kind === 'hypervisor_uuid' ? /^hypervisor uuid=ec2/ : new RegExp(`^${kind}=`));
+    expect(isEc2Host({ CLOUDSNOOZE_DMI_DIR: d.dir })).toBe(true);
+  });
+
+  it('matches the uuid prefix case-insensitively and the vendor exactly', () => {
+    expect(isEc2Host({ CLOUDSNOOZE_DMI_DIR: dmi('none', { product_uuid: 'Ec2aBcDe-0000-0000-0000-000000000000' }).dir })).toBe(true);
+    expect(isEc2Host({ CLOUDSNOOZE_DMI_DIR: dmi('none', { sys_vendor: 'amazon ec2' }).dir })).toBe(true);
+    expect(isEc2Host({ CLOUDSNOOZE_DMI_DIR: dmi('none', { sys_vendor: 'Amazon EC2 Lookalike' }).dir })).toBe(false);
+    expect(isEc2Host({ CLOUDSNOOZE_DMI_DIR: dmi('none', { product_uuid: 'aec2-not-a-prefix' }).dir })).toBe(false);
+  });
+
+  it('reports no signature for other hosts and for a missing folder', () => {
+    expect(detectEc2({ CLOUDSNOOZE_DMI_DIR: dmi('none').dir })).toMatchObject({ ec2: false, evidence: null });
+    expect(isEc2Host({ CLOUDSNOOZE_DMI_DIR: '/nonexistent/cloudsnooze-dmi' })).toBe(false);
+  });
+
+  it('defaults to the kernel DMI folder', () => {
+    expect(detectEc2({}).dmiDir).toBe(DEFAULT_DMI_DIR);
+  });
+});
+
+describe('chooseProvider', () => {
+  const log = () => undefined;
+
+  it('off EC2: the local provider, and instance metadata is never asked', async () => {
+    const imds = await FakeImds.start();
+    cleanups.push(() => imds.close());
+    const env = { CLOUDSNOOZE_DMI_DIR: dmi('none').dir, AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url };
+    const p = await chooseProvider({ config: DEFAULT_CONFIG, dryRun: false, env, log });
+    expect(p).toBeInstanceOf(LocalProvider);
+    expect(p.mode).toBe('local');
+    await p.identify();
+    await p.stop({ reason: 'x', tags: { 'CloudSnooze:Status': 'Stopped' }, hibernate: false });
+    expect(imds.calls).toHaveLength(0);
+  });
+
+  it('on EC2: the AWS provider in aws mode, or dry_run from the config or the flag', async () => {
+    const imds = await FakeImds.start({ instanceId: 'i-0aaaabbbbccccdddd' });
+    cleanups.push(() => imds.close());
+    const env = { CLOUDSNOOZE_DMI_DIR: dmi('board_vendor').dir, AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url };
+    const aws = await chooseProvider({ config: DEFAULT_CONFIG, dryRun: false, env, log });
+    expect(aws).toBeInstanceOf(AwsProvider);
+    expect(aws.mode).toBe('aws');
+    expect((await aws.identify()).id).toBe('i-0aaaabbbbccccdddd');
+    const byConfig = await chooseProvider({ config: { ...DEFAULT_CONFIG, dry_run: true }, dryRun: false, env, log });
+    const byFlag = await chooseProvider({ config: DEFAULT_CONFIG, dryRun: true, env, log });
+    expect([byConfig.mode, byFlag.mode]).toEqual(['dry_run', 'dry_run']);
+    for (const p of [aws, byConfig, byFlag]) await p.close?.();
+  });
+});
