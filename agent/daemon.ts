@@ -132,6 +132,10 @@ export class Daemon {
 
   /** One sample, one decision, at most one action. */
   async tick(): Promise<void> {
+    // Metadata may have been down at start: pick up the identity once it answers.
+    if (this.instance.id === null && this.provider.mode !== 'local' && !this.provider.health().monitorOnly) {
+      this.instance = await this.provider.identify();
+    }
     const now = this.now();
     const sample = await this.deps.sampler.sample(now);
     this.lastSample = sample;

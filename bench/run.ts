@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { benchAgentFootprint, benchStatusLatency } from './agent.js';
+import { benchFleet, benchSdkFootprint } from './fleet.js';
 import { benchRenderer } from './renderer.js';
 import { benchSampling } from './sampling.js';
 
@@ -67,6 +68,20 @@ await section('status', async () => {
   rows.push({ figure: `STATUS p50 (ms), ${r.clients} clients polling`, ours: f(r.p50_ms, 3), baseline: `${f(r.baseline_p50_ms, 3)} (canned-reply server)`, ratio: ratio(r.p50_ms, r.baseline_p50_ms), target: '' });
   rows.push({ figure: `STATUS p99 (ms), ${r.clients} clients polling`, ours: f(r.p99_ms, 3), baseline: `${f(r.baseline_p99_ms, 3)} (canned-reply server)`, ratio: ratio(r.p99_ms, r.baseline_p99_ms), target: '< 2 ms' });
   rows.push({ figure: `STATUS requests/s, ${r.clients} clients back to back`, ours: f(r.rps, 0), baseline: `${f(r.baseline_rps, 0)} (canned-reply server)`, ratio: ratio(r.rps, r.baseline_rps), target: '' });
+});
+
+await section('fleet', async () => {
+  const r = await benchFleet();
+  json.fleet = r;
+  rows.push({ figure: `Fleet poll over ${r.instances} tagged instances: API calls`, ours: String(r.ours_calls), baseline: `${r.per_instance_calls} (guide: per instance)`, ratio: ratio(r.ours_calls, r.per_instance_calls), target: 'ceil(N/1000) × 2' });
+  rows.push({ figure: `Fleet poll over ${r.instances} tagged instances: wall time (ms)`, ours: f(r.ours_ms, 0), baseline: `${f(r.per_instance_ms, 0)} (guide: per instance)`, ratio: ratio(r.ours_ms, r.per_instance_ms), target: '' });
+});
+
+await section('sdk', async () => {
+  const r = await benchSdkFootprint();
+  json.sdk = r;
+  rows.push({ figure: 'Agent RSS before / after the first cloud call (MB)', ours: `${f(r.rss_before_mb, 1)} / ${f(r.rss_after_mb, 1)}`, baseline: `${f(r.node_rss_mb, 1)} (bare node)`, ratio: ratio(r.rss_before_mb, r.node_rss_mb), target: 'SDK loaded only on a cloud call' });
+  rows.push({ figure: 'First cloud call, SDK load included (ms)', ours: f(r.first_call_ms, 0), baseline: '', ratio: '', target: '' });
 });
 
 await section('renderer', async () => {

@@ -11,6 +11,7 @@ import { ImdsClient, imdsDisabled, type ImdsIdentity } from '../aws/imds.js';
 import { failureOf } from '../aws/provider.js';
 import type { RetryOptions } from '../aws/retry.js';
 import { TAG_NAMES, tagKey } from '../tags.js';
+import type { DoctorLine } from './doctor.js';
 
 export interface AwsDoctorOptions {
   env?: NodeJS.ProcessEnv;
@@ -19,11 +20,6 @@ export interface AwsDoctorOptions {
   /** Injected EC2 client (tests); default: the SDK client in the instance's region. */
   ec2?: Ec2;
   retry?: RetryOptions;
-}
-
-export interface DoctorLine {
-  ok: boolean;
-  text: string;
 }
 
 export interface AwsDoctorResult {

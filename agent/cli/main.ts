@@ -11,6 +11,9 @@ import { CONFIG_KEYS, type ConfigKey } from '../config-schema.js';
 import { DEFAULT_SOCKET_PATH, HISTORY_TYPES, type HistoryType, type Status } from '../protocol.js';
 import { VERSION } from '../version.js';
 import { runDashboard } from './dashboard.js';
+import { isEc2Host } from '../aws/detect.js';
+import { DEFAULT_CONFIG, loadConfig } from '../config.js';
+import { awsDoctor } from './doctor-aws.js';
 import { doctorConfigPath, localChecks, printDoctor } from './doctor.js';
 import { parseDurationMs, parseSince } from './duration.js';
 import { runFleet } from './fleet.js';
@@ -29,7 +32,7 @@ Commands:
   stay-awake [--for 2h] [--reason TEXT]  never stop until released (or for a while)
   release                              drop postpone / stay-awake
   doctor [--config FILE]               check socket, config, input sources, GPU tool, EC2
-  dashboard [--port N]                 serve the dashboard on 127.0.0.1 for a browser
+  dashboard [--port N] [--no-open]     serve the dashboard on 127.0.0.1 for a browser
   fleet list|watch|restart|savings     tools for instances CloudSnooze stopped (see snooze fleet --help)
   version                              print the version
 
@@ -185,8 +188,22 @@ const release: Cmd = async (args, io) => {
 
 const doctor: Cmd = async (args, io) => {
   const { values } = parse(args, { config: { type: 'string' } });
-  const lines = await localChecks(io, doctorConfigPath(io, values.config));
-  return printDoctor(io, lines);
+  const configPath = doctorConfigPath(io, values.config);
+  const lines = await localChecks(io, configPath);
+  if (!isEc2Host(io.env)) {
+    lines.push({ ok: true, info: true, text: 'EC2: no EC2 DMI signature: local mode (instance metadata is never contacted)' });
+    return printDoctor(io, lines);
+  }
+  lines.push({ ok: true, info: true, text: 'EC2: DMI signature found' });
+  const config = await loadConfig(configPath).then((l) => l.config).catch(() => DEFAULT_CONFIG);
+  const aws = await awsDoctor({ env: io.env, config });
+  lines.push(...aws.lines);
+  const code = printDoctor(io, lines);
+  if (aws.missing.length) {
+    io.out(`\nMissing permissions: ${aws.missing.join(', ')}. The minimal IAM policy for the agent (also in docs/iam-policy.json):`);
+    io.out(JSON.stringify(aws.policy, null, 2));
+  }
+  return code;
 };
 
 export const COMMANDS: Record<string, Cmd> = {

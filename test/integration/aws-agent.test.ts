@@ -214,3 +214,23 @@ describe('snooze fleet (built CLI, SDK chunk loaded lazily)', () => {
     expect(stderr).toBe('');
   });
 });
+
+describe('snooze doctor on a presented EC2 host (built CLI)', () => {
+  it('proves permissions with DryRun and prints the minimal policy for a missing one', async () => {
+    ec2.denied.add('StopInstances');
+    const dir = tempDir('cs-doc-');
+    const env = { ...fakeAwsEnv({ ec2Url: ec2.url, imdsUrl: imds.url, dmiDir: dmi.dir }) };
+    const r = await runCli(['--socket', path.join(dir, 'none.sock'), 'doctor', '--config', path.join(dir, 'snooze.json')], env);
+    expect(r.stdout).toMatch(/EC2: DMI signature found/);
+    expect(r.stdout).toMatch(new RegExp(ID));
+    expect(r.stdout).toMatch(/Missing permissions: ec2:StopInstances/);
+    const policy = JSON.parse(r.stdout.slice(r.stdout.indexOf('{', r.stdout.indexOf('Missing permissions'))));
+    expect(JSON.stringify(policy)).toMatch(/ec2:StopInstances/);
+    expect(r.code).toBe(1);
+    // Every check was a DryRun: nothing was tagged or stopped.
+    const mutating = ec2.calls.filter((c) => c.action === 'StopInstances' || c.action === 'CreateTags');
+    expect(mutating.map((c) => c.action).sort()).toEqual(['CreateTags', 'StopInstances']);
+    expect(mutating.every((c) => c.params.DryRun === 'true')).toBe(true);
+    expect(inst.state).toBe('running');
+  });
+});
