@@ -12,6 +12,7 @@ import * as policy from './policy.js';
 import type { Decision, PolicyConfig, PolicyState } from './policy-types.js';
 import {
   GO_CLIENT_READ_BYTES,
+  nullSample,
   rfc3339Seconds,
   SAMPLE_RING_SECONDS,
   type AgentMode,
@@ -47,19 +48,6 @@ export interface DaemonDeps {
   onConfigApplied?: (config: Config, changed: ConfigKey[]) => void;
   now?: () => number;
 }
-
-const EMPTY_SAMPLE = (t: number): Sample => ({
-  t,
-  cpu_percent: null,
-  memory_percent: null,
-  network_kbps: null,
-  disk_io_kbps: null,
-  gpu_percent: null,
-  gpu_memory_percent: null,
-  gpu_count: 0,
-  input_idle_secs: null,
-  unreadable: [],
-});
 
 /** Retry a failed stop after this long (doubling), never sooner than one interval and never later than the naptime. */
 function failureBackoffMs(failures: number, cfg: Config): number {
@@ -258,7 +246,7 @@ export class Daemon {
     if (health.monitorOnly) state = 'monitor_only';
     else if (this.stopping) state = 'stopping';
     const counting = !health.monitorOnly && view.stopAt !== null;
-    const s = this.lastSample ?? EMPTY_SAMPLE(now);
+    const s = this.lastSample ?? nullSample(now);
     const holds = this.state.holds;
     return {
       state,

@@ -58,6 +58,22 @@ export interface Sample {
   unreadable: MetricName[];
 }
 
+/** A sample with nothing read; `unreadable` says which of those count as activity. */
+export function nullSample(t: number, unreadable: MetricName[] = []): Sample {
+  return {
+    t,
+    cpu_percent: null,
+    memory_percent: null,
+    network_kbps: null,
+    disk_io_kbps: null,
+    gpu_percent: null,
+    gpu_memory_percent: null,
+    gpu_count: 0,
+    input_idle_secs: null,
+    unreadable,
+  };
+}
+
 export interface Metrics {
   cpu_percent: number | null;
   memory_percent: number | null;

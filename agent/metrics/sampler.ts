@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MetricName, Sample } from '../protocol.js';
+import { METRIC_NAMES, nullSample, type MetricName, type Sample } from '../protocol.js';
 import { CounterSet } from './counters.js';
 import { WholeDiskFilter } from './disks.js';
 import { DEFAULT_GPU_TIMEOUT_MS, detectGpuTool, readGpu, type GpuReading, type GpuTool } from './gpu.js';
@@ -119,18 +119,7 @@ class ProcSampler implements Sampler {
       return await this.sampleUnsafe(now);
     } catch {
       // Nothing above should throw; if it does, everything counts as activity.
-      return {
-        t: now,
-        cpu_percent: null,
-        memory_percent: null,
-        network_kbps: null,
-        disk_io_kbps: null,
-        gpu_percent: null,
-        gpu_memory_percent: null,
-        gpu_count: 0,
-        input_idle_secs: null,
-        unreadable: ['cpu', 'memory', 'network', 'disk_io', 'gpu', 'input'],
-      };
+      return nullSample(now, [...METRIC_NAMES]);
     }
   }
 

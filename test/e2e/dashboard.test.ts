@@ -6,6 +6,7 @@
  * bridge refuses a request without its token. Screenshots go to test/artifacts/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { waitFor } from '../helpers/agent.js';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,19 +52,9 @@ function env(): NodeJS.ProcessEnv {
   return e;
 }
 
-async function until<T>(what: string, f: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await f();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}\n${logs.slice(-20).join('\n')}`);
+/** waitFor with the last agent/dashboard log lines in the failure message. */
+function until<T>(what: string, f: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 15_000): Promise<T> {
+  return waitFor(f, timeoutMs, `${what}\n${logs.slice(-20).join('\n')}`);
 }
 
 async function startAgent(): Promise<void> {
