@@ -2,7 +2,7 @@
 // into a lazily loaded chunk), the Electron main + preload (CJS), and the renderer (Vite).
 // `node scripts/build.mjs agent` builds only the agent.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, chmodSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, chmodSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -38,7 +38,16 @@ if (want('electron') && existsSync('electron/main.ts')) {
   const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', external: ['electron'], define, logLevel: 'warning', sourcemap: true };
   await build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.cjs' });
   await build({ ...common, entryPoints: ['electron/preload.ts'], outfile: 'dist/electron/preload.cjs' });
-  console.log('built dist/electron (main, preload)');
+  // The desktop .deb installs the same hardened unit as the headless package, run on the
+  // app's own Electron binary in Node mode: one source file, two ExecStart lines.
+  const unit = readFileSync('packaging/systemd/snoozed.service', 'utf8');
+  const desktopUnit = unit
+    .replace(/^ExecStart=\/usr\/bin\/snoozed /m, 'Environment=ELECTRON_RUN_AS_NODE=1\nExecStart=/opt/CloudSnooze/cloudsnooze /opt/CloudSnooze/resources/agent/snoozed.js ')
+    .replace(/^Documentation=.*$/m, 'Documentation=file:///opt/CloudSnooze/resources/agent/');
+  if (desktopUnit === unit || !desktopUnit.includes('ELECTRON_RUN_AS_NODE')) throw new Error('packaging/systemd/snoozed.service: ExecStart line not found');
+  mkdirSync('dist/linux', { recursive: true });
+  writeFileSync('dist/linux/snoozed.service', desktopUnit);
+  console.log('built dist/electron (main, preload), dist/linux/snoozed.service');
 }
 
 if (want('renderer') && existsSync('renderer/index.html')) {
