@@ -47,7 +47,12 @@ export interface DaemonDeps {
   /** Called when the log level changes. */
   onConfigApplied?: (config: Config, changed: ConfigKey[]) => void;
   now?: () => number;
+  /** Monotonic milliseconds (performance.now), to notice wall-clock jumps. */
+  monoNow?: () => number;
 }
+
+/** A wall clock that moves this much more (or less) than the monotonic clock between samples has jumped. */
+export const CLOCK_JUMP_MS = 5000;
 
 /** Retry a failed stop after this long (doubling), never sooner than one interval and never later than the naptime. */
 function failureBackoffMs(failures: number, cfg: Config): number {
@@ -71,8 +76,11 @@ export class Daemon {
   private stopFailures = 0;
   private lastError: string | null = null;
   private mutations: Promise<unknown> = Promise.resolve();
+  private holdsWrites: Promise<void> = Promise.resolve();
   private running = false;
   private readonly now: () => number;
+  private readonly monoNow: () => number;
+  private lastTick: { wall: number; mono: number } | null = null;
   private readonly holdsFile: string;
 
   constructor(private readonly deps: DaemonDeps) {
@@ -80,6 +88,7 @@ export class Daemon {
     this.pcfg = policy.policyConfigFrom(deps.config);
     this.provider = deps.provider;
     this.now = deps.now ?? Date.now;
+    this.monoNow = deps.monoNow ?? (() => performance.now());
     this.ringCap = SAMPLE_RING_SECONDS;
     this.holdsFile = path.join(path.dirname(deps.config.history_path), 'holds.json');
   }
@@ -134,7 +143,26 @@ export class Daemon {
     this.deps.broadcast({ frame: 'status', data: this.status() });
   }
 
+  /**
+   * The idle timer lives in wall-clock time (it is shown to people), but a clock set
+   * forward (NTP at boot, a suspended VM) must not count as idle time: shift the
+   * countdown by the jump so only elapsed monotonic time counts. Holds are the user's
+   * wall-clock intent and stay as they are.
+   */
+  private followClockJump(wall: number): void {
+    const mono = this.monoNow();
+    const last = this.lastTick;
+    this.lastTick = { wall, mono };
+    if (!last) return;
+    const jump = wall - last.wall - (mono - last.mono);
+    if (Math.abs(jump) < CLOCK_JUMP_MS) return;
+    const shift = (t: number | null) => (t === null ? null : t + jump);
+    this.state = { ...this.state, idleSince: shift(this.state.idleSince), warnedAt: shift(this.state.warnedAt), notBefore: shift(this.state.notBefore) };
+    this.deps.log('warn', `wall clock jumped by ${Math.round(jump / 1000)} s; the idle countdown follows elapsed time, not the jump`);
+  }
+
   private async evaluate(sample: Sample, now: number): Promise<void> {
+    this.followClockJump(now);
     const holdsBefore = JSON.stringify(this.state.holds);
     const d = policy.decide(this.state, sample, now, this.pcfg);
     this.state = d.state;
@@ -226,8 +254,13 @@ export class Daemon {
     return e;
   }
 
+  /** Writes run one after another and each writes the holds as they are then, so the file ends at the latest state. */
   private persistHolds(): Promise<void> {
-    return saveHolds(this.holdsFile, this.state.holds).catch((err: Error) => this.deps.log('error', `cannot save holds to ${this.holdsFile}: ${err.message}`));
+    const run = this.holdsWrites.then(() =>
+      saveHolds(this.holdsFile, this.state.holds).catch((err: Error) => this.deps.log('error', `cannot save holds to ${this.holdsFile}: ${err.message}`)),
+    );
+    this.holdsWrites = run;
+    return run;
   }
 
   /** Mutations (holds, config, decisions) run one at a time so concurrent clients see a consistent state. */
@@ -324,33 +357,32 @@ export class Daemon {
           return this.config;
         }),
       HISTORY: (p) => historyReply(this.deps.history, p),
-      POSTPONE: (p) =>
-        this.serialized(async () => {
-          const now = this.now();
-          this.state = policy.postpone(this.state, p.minutes, now, this.pcfg);
-          const until = this.state.holds.postponedUntil ?? now;
-          return this.holdChanged('postpone', `Postponed by ${formatMinutes(p.minutes)}: no stop before ${rfc3339Seconds(until)}`, {
-            minutes: p.minutes,
-            until: rfc3339Seconds(until),
-          });
-        }),
-      STAY_AWAKE: (p) =>
-        this.serialized(async () => {
-          const now = this.now();
-          this.state = policy.stayAwake(this.state, p.minutes, p.reason, now);
-          const until = this.state.holds.stayAwake?.until ?? null;
-          return this.holdChanged(
-            'stay_awake',
-            `Stay awake ${until === null ? 'until released' : `until ${rfc3339Seconds(until)}`}: ${p.reason}`,
-            { minutes: p.minutes ?? null, until: until === null ? null : rfc3339Seconds(until), reason: p.reason },
-          );
-        }),
-      RELEASE: () =>
-        this.serialized(async () => {
-          const had = this.state.holds.stayAwake !== null || this.state.holds.postponedUntil !== null;
-          this.state = policy.release(this.state, this.now(), this.pcfg);
-          return this.holdChanged('release', had ? 'Released: holds cleared, idle countdown resumes' : 'Release: there was no hold', { had_hold: had });
-        }),
+      // Holds take effect at once, not queued behind a decision in progress: the final
+      // re-check before a stop must see them.
+      POSTPONE: (p) => {
+        const now = this.now();
+        this.state = policy.postpone(this.state, p.minutes, now, this.pcfg);
+        const until = this.state.holds.postponedUntil ?? now;
+        return this.holdChanged('postpone', `Postponed by ${formatMinutes(p.minutes)}: no stop before ${rfc3339Seconds(until)}`, {
+          minutes: p.minutes,
+          until: rfc3339Seconds(until),
+        });
+      },
+      STAY_AWAKE: (p) => {
+        const now = this.now();
+        this.state = policy.stayAwake(this.state, p.minutes, p.reason, now);
+        const until = this.state.holds.stayAwake?.until ?? null;
+        return this.holdChanged(
+          'stay_awake',
+          `Stay awake ${until === null ? 'until released' : `until ${rfc3339Seconds(until)}`}: ${p.reason}`,
+          { minutes: p.minutes ?? null, until: until === null ? null : rfc3339Seconds(until), reason: p.reason },
+        );
+      },
+      RELEASE: () => {
+        const had = this.state.holds.stayAwake !== null || this.state.holds.postponedUntil !== null;
+        this.state = policy.release(this.state, this.now(), this.pcfg);
+        return this.holdChanged('release', had ? 'Released: holds cleared, idle countdown resumes' : 'Release: there was no hold', { had_hold: had });
+      },
       SUBSCRIBE: (_p, conn) => {
         conn.subscribe();
         return { subscribed: true as const };
