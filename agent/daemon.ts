@@ -305,7 +305,7 @@ export class Daemon {
       stay_awake: holds.stayAwake ? { until: holds.stayAwake.until === null ? null : rfc3339Seconds(holds.stayAwake.until), reason: holds.stayAwake.reason } : null,
       instance: this.instance,
       input_sources: this.deps.sampler.inputSources(),
-      error: health.monitorOnly ?? health.lastError ?? this.lastError,
+      error: clip(health.monitorOnly ?? health.lastError ?? this.lastError),
       sampled_at: this.lastSample ? rfc3339Seconds(this.lastSample.t) : null,
       version: VERSION,
     };
@@ -421,6 +421,11 @@ export function historyReply(history: History, p: { limit: number; since?: strin
     truncated = true;
   }
   return { events, truncated };
+}
+
+/** STATUS must fit one 4 KiB read; cloud error messages can be long. */
+function clip(s: string | null, max = 300): string | null {
+  return s === null || s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
 function round2(v: number | null): number | null {
