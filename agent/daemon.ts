@@ -81,6 +81,9 @@ export class Daemon {
   private readonly now: () => number;
   private readonly monoNow: () => number;
   private lastTick: { wall: number; mono: number } | null = null;
+  private statusCache: { key: unknown[]; value: Status } | null = null;
+  /** Read once per sample (and on desktop reports): listing /dev/pts per STATUS would dominate its cost. */
+  private inputSources: string[] = [];
   private readonly holdsFile: string;
 
   constructor(private readonly deps: DaemonDeps) {
@@ -136,6 +139,7 @@ export class Daemon {
     const now = this.now();
     const sample = await this.deps.sampler.sample(now);
     this.lastSample = sample;
+    this.refreshInputSources();
     this.ring.push(sample);
     if (this.ring.length > this.ringCap) this.ring.splice(0, this.ring.length - this.ringCap);
     if (this.config.monitoring_mode === 'advanced') this.deps.log('debug', `sample ${JSON.stringify(sample)}`);
@@ -159,6 +163,11 @@ export class Daemon {
     const shift = (t: number | null) => (t === null ? null : t + jump);
     this.state = { ...this.state, idleSince: shift(this.state.idleSince), warnedAt: shift(this.state.warnedAt), notBefore: shift(this.state.notBefore) };
     this.deps.log('warn', `wall clock jumped by ${Math.round(jump / 1000)} s; the idle countdown follows elapsed time, not the jump`);
+  }
+
+  private refreshInputSources(): void {
+    const next = this.deps.sampler.inputSources();
+    if (next.join() !== this.inputSources.join()) this.inputSources = next;
   }
 
   private async evaluate(sample: Sample, now: number): Promise<void> {
@@ -270,10 +279,24 @@ export class Daemon {
     return run;
   }
 
+  /**
+   * STATUS is asked far more often than anything changes (pollers, dashboards), so the
+   * reply is reused while every input is the same object and the second has not turned.
+   * State, config, sample and holds are replaced, never mutated, so identity is enough.
+   */
   status(): Status {
     const now = this.now();
-    const cfg = this.config;
     const health = this.provider.health();
+    const key = [Math.floor(now / 1000), this.state, this.config, this.lastSample, this.stopping, this.lastError, this.instance, this.inputSources, health.monitorOnly, health.lastError, this.provider];
+    const c = this.statusCache;
+    if (c && c.key.length === key.length && c.key.every((v, i) => v === key[i])) return c.value;
+    const value = this.buildStatus(now, health);
+    this.statusCache = { key, value };
+    return value;
+  }
+
+  private buildStatus(now: number, health: ReturnType<CloudProvider['health']>): Status {
+    const cfg = this.config;
     const view = policy.statusOf(this.state, now, this.pcfg);
     let state: AgentState = view.status;
     if (health.monitorOnly) state = 'monitor_only';
@@ -304,7 +327,7 @@ export class Daemon {
       postponed_until: holds.postponedUntil !== null && holds.postponedUntil > now ? rfc3339Seconds(holds.postponedUntil) : null,
       stay_awake: holds.stayAwake ? { until: holds.stayAwake.until === null ? null : rfc3339Seconds(holds.stayAwake.until), reason: holds.stayAwake.reason } : null,
       instance: this.instance,
-      input_sources: this.deps.sampler.inputSources(),
+      input_sources: this.inputSources,
       error: clip(health.monitorOnly ?? health.lastError ?? this.lastError),
       sampled_at: this.lastSample ? rfc3339Seconds(this.lastSample.t) : null,
       version: VERSION,
@@ -395,6 +418,7 @@ export class Daemon {
       },
       INPUT_ACTIVITY: (p) => {
         this.deps.sampler.reportInput(p.source, p.idle_secs, this.now());
+        this.refreshInputSources();
         return { accepted: true as const };
       },
     };

@@ -56,6 +56,20 @@ export const DEFAULT_LIMITS: ServerLimits = {
 
 const knownCommands = new Set<string>(Object.keys(commandParams));
 
+/** What `{}` parses to for each command that takes no required params: the common case skips zod. */
+const EMPTY_PARAMS = new Map<string, unknown>(
+  Object.entries(commandParams).flatMap(([cmd, schema]) => {
+    const r = (schema as z.ZodType).safeParse({});
+    return r.success ? [[cmd, r.data] as const] : [];
+  }),
+);
+
+function isEmptyObject(v: unknown): boolean {
+  if (v === undefined) return true;
+  for (const _k in v as object) return false;
+  return true;
+}
+
 function errorLine(error: string, code: ErrorCode): string {
   return `${JSON.stringify({ success: false, error, code })}\n`;
 }
@@ -251,8 +265,13 @@ export class SocketServer {
       return errorLine(`unknown command "${command.slice(0, 64)}"; known: ${[...knownCommands].join(', ')}`, 'UNKNOWN_COMMAND');
     }
     const cmd = command as Command;
-    const params = (commandParams[cmd] as z.ZodType).safeParse(env.data.params ?? {}, { reportInput: true });
-    if (!params.success) return errorLine(`${cmd}: ${describeZodError(params.error, 'params')}`, 'INVALID_PARAMS');
+    let parsed: unknown;
+    if (isEmptyObject(env.data.params) && EMPTY_PARAMS.has(cmd)) parsed = EMPTY_PARAMS.get(cmd);
+    else {
+      const params = (commandParams[cmd] as z.ZodType).safeParse(env.data.params ?? {}, { reportInput: true });
+      if (!params.success) return errorLine(`${cmd}: ${describeZodError(params.error, 'params')}`, 'INVALID_PARAMS');
+      parsed = params.data;
+    }
     const conn: Connection = {
       id,
       subscribe: () => {
@@ -263,7 +282,7 @@ export class SocketServer {
     };
     try {
       const handler = this.handlers[cmd] as Handler<Command>;
-      const data = await handler(params.data as never, conn);
+      const data = await handler(parsed as never, conn);
       return `${JSON.stringify({ success: true, data })}\n`;
     } catch (err) {
       if (err instanceof RequestError) return errorLine(err.message, err.code);

@@ -52,7 +52,7 @@ function raw(socket: string, payload: string | Buffer, n = 1, timeoutMs = 5000):
       while ((i = buf.indexOf('\n')) >= 0) {
         lines.push(buf.slice(0, i));
         buf = buf.slice(i + 1);
-        if (lines.length >= n) done();
+        if (lines.length >= n) return done();
       }
     });
     s.on('close', done);
