@@ -82,16 +82,16 @@ export class ConfigError extends Error {
 }
 
 /** One sentence per problem, naming the key and what is allowed. */
-export function describeZodError(err: z.ZodError, prefix = ''): string {
+export function describeZodError(err: z.ZodError, prefix = '', dropSegments = 0): string {
   return err.issues
     .map((issue) => {
-      const key = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+      const key = [prefix, ...issue.path.slice(dropSegments).map(String)].filter(Boolean).join('.');
       if (issue.code === 'unrecognized_keys') {
         return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${[key, k].filter(Boolean).join('.')}"`).join(', ')}`;
       }
       if (issue.code === 'too_small') return `${key} must be at least ${String(issue.minimum)} (got ${describeInput(issue.input)})`;
       if (issue.code === 'too_big') return `${key} must be at most ${String(issue.maximum)} (got ${describeInput(issue.input)})`;
-      if (issue.code === 'invalid_type') return `${key} must be ${issue.expected} (got ${describeInput(issue.input)})`;
+      if (issue.code === 'invalid_type') return `${key} must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected} (got ${describeInput(issue.input)})`;
       return key ? `${key} ${issue.message}` : issue.message;
     })
     .join('; ');

@@ -269,7 +269,11 @@ export class SocketServer {
     if (isEmptyObject(env.data.params) && EMPTY_PARAMS.has(cmd)) parsed = EMPTY_PARAMS.get(cmd);
     else {
       const params = (commandParams[cmd] as z.ZodType).safeParse(env.data.params ?? {}, { reportInput: true });
-      if (!params.success) return errorLine(`${cmd}: ${describeZodError(params.error, 'params')}`, 'INVALID_PARAMS');
+      if (!params.success) {
+        // CONFIG_SET errors name the config key itself ("naptime_minutes must be ..."), as in snooze.json.
+        const described = cmd === 'CONFIG_SET' ? describeZodError(params.error, '', 1) : describeZodError(params.error, 'params');
+        return errorLine(`${cmd}: ${described}`, 'INVALID_PARAMS');
+      }
       parsed = params.data;
     }
     const conn: Connection = {

@@ -144,9 +144,9 @@ export function keyOfError(message: string, keys: readonly string[]): string | n
 }
 
 /**
- * The agent's error as a person reads it: "CONFIG_SET: params.values.cpu_threshold_percent
- * must be at most 100" becomes "cpu_threshold_percent must be at most 100".
+ * The agent's error as a person reads it: "CONFIG_SET: cpu_threshold_percent must be at
+ * most 100" becomes "cpu_threshold_percent must be at most 100".
  */
 export function readableAgentError(message: string): string {
-  return message.replace(/^[A-Z_]+: /, '').replace(/\bparams\.values\./g, '');
+  return message.replace(/^[A-Z_]+: /, '');
 }

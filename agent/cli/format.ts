@@ -26,6 +26,14 @@ export function clock(secs: number): string {
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+/** "2026-11-26 16:07" in local time, for messages about a moment later today or another day. */
+export function localDateTime(iso: string | null): string {
+  if (!iso) return '-';
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
 function localTime(iso: string | null): string {
   if (!iso) return '-';
   const d = new Date(iso);

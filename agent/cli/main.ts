@@ -17,7 +17,7 @@ import { awsDoctor } from './doctor-aws.js';
 import { doctorConfigPath, localChecks, printDoctor } from './doctor.js';
 import { parseDurationMs, parseSince } from './duration.js';
 import { runFleet } from './fleet.js';
-import { renderHistoryCsv, renderHistoryText, renderStatus } from './format.js';
+import { localDateTime, renderHistoryCsv, renderHistoryText, renderStatus } from './format.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 
 const HELP = `Usage: snooze [--socket PATH] COMMAND [options]
@@ -162,7 +162,7 @@ const postpone: Cmd = async (args, io) => {
   const ms = positionals[0] === undefined ? null : parseDurationMs(positionals[0], 'm');
   if (ms === null || ms <= 0) throw new UsageError('postpone needs a duration, e.g. snooze postpone 30 (minutes), 90m or 2h');
   const s = await request(io.socketPath, 'POSTPONE', { minutes: ms / 60_000 });
-  io.out(`Postponed: no stop before ${s.postponed_until ? new Date(s.postponed_until).toLocaleString() : 'the new time'}.`);
+  io.out(`Postponed: no stop before ${localDateTime(s.postponed_until)}.`);
   return EXIT.OK;
 };
 
@@ -175,7 +175,7 @@ const stayAwake: Cmd = async (args, io) => {
     minutes = ms / 60_000;
   }
   const s = await request(io.socketPath, 'STAY_AWAKE', { minutes, reason: values.reason ?? 'snooze stay-awake' });
-  io.out(`Staying awake ${s.stay_awake?.until ? `until ${new Date(s.stay_awake.until).toLocaleString()}` : 'until you run: snooze release'}.`);
+  io.out(`Staying awake ${s.stay_awake?.until ? `until ${localDateTime(s.stay_awake.until)}` : 'until you run: snooze release'}.`);
   return EXIT.OK;
 };
 

@@ -36,7 +36,7 @@ describe('config', () => {
       [{ check_interval_seconds: 0 }, /check_interval_seconds must be at least 1/],
       [{ check_interval_seconds: 1.5 }, /check_interval_seconds/],
       [{ cpu_threshold_percent: 101 }, /cpu_threshold_percent must be at most 100/],
-      [{ memory_threshold_percent: 'lots' }, /memory_threshold_percent must be number/],
+      [{ memory_threshold_percent: 'lots' }, /memory_threshold_percent must be a number/],
       [{ tagging_prefix: 'aws:mine' }, /tagging_prefix must not start with "aws:"/],
       [{ aws_region: 'mars' }, /aws_region must be empty or a region name/],
       [{ logging: { log_level: 'loud' } }, /logging\.log_level/],

@@ -73,7 +73,7 @@ function scriptedApi() {
     setConfig: (values: ConfigPatch) => {
       calls.push(`setConfig ${JSON.stringify(values)}`);
       if (values.cpu_threshold_percent !== undefined && values.cpu_threshold_percent > 100) {
-        return Promise.resolve({ ok: false, error: 'CONFIG_SET: params.values.cpu_threshold_percent must be at most 100 (got 150)', code: 'INVALID_PARAMS' });
+        return Promise.resolve({ ok: false, error: 'CONFIG_SET: cpu_threshold_percent must be at most 100 (got 150)', code: 'INVALID_PARAMS' });
       }
       config = { ...config, ...values };
       return ok(config);
@@ -126,11 +126,11 @@ describe('format', () => {
 
   it('finds the config key an agent error names, not a longer key that contains it', () => {
     const keys = ['cpu_threshold_percent', 'gpu_threshold_percent', 'naptime_minutes'];
-    expect(keyOfError('CONFIG_SET: params.values.cpu_threshold_percent must be at most 100', keys)).toBe('cpu_threshold_percent');
+    expect(keyOfError('CONFIG_SET: cpu_threshold_percent must be at most 100', keys)).toBe('cpu_threshold_percent');
     expect(keyOfError('naptime_minutes must be at least 0.05; gpu_threshold_percent must be at most 100', keys)).toBe('naptime_minutes');
     expect(keyOfError('xcpu_threshold_percent is odd', keys)).toBeNull();
     expect(keyOfError('something else broke', keys)).toBeNull();
-    expect(readableAgentError('CONFIG_SET: params.values.cpu_threshold_percent must be at most 100')).toBe('cpu_threshold_percent must be at most 100');
+    expect(readableAgentError('CONFIG_SET: cpu_threshold_percent must be at most 100')).toBe('cpu_threshold_percent must be at most 100');
   });
 
   it('formats values with their unit', () => {
