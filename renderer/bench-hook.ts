@@ -5,33 +5,12 @@
  * each took (store update, six uPlot redraws, React render).
  */
 import type { Config } from '../agent/config-schema.js';
+import shippedDefaults from '../config/snooze.json';
 import type { Sample, Status } from '../agent/protocol.js';
 import type { CloudSnoozeApi } from '../electron/ipc-contract.js';
 
-const CONFIG: Config = {
-  check_interval_seconds: 1,
-  naptime_minutes: 30,
-  cpu_threshold_percent: 10,
-  memory_threshold_percent: 30,
-  network_threshold_kbps: 50,
-  disk_io_threshold_kbps: 100,
-  input_idle_threshold_secs: 900,
-  gpu_monitoring_enabled: true,
-  gpu_threshold_percent: 5,
-  aws_region: '',
-  enable_instance_tags: true,
-  tagging_prefix: 'CloudSnooze',
-  detailed_instance_tags: true,
-  hibernate: false,
-  logging: { log_level: 'info' },
-  monitoring_mode: 'basic',
-  socket_path: '/tmp/bench.sock',
-  socket_group: 'cloudsnooze',
-  dry_run: false,
-  warning_minutes: 5,
-  history_path: '/tmp/bench-history.jsonl',
-  history_max_events: 1000,
-};
+// The shipped defaults (config/snooze.json), with a 1 s interval like a live demo.
+const CONFIG: Config = { ...(shippedDefaults as Config), check_interval_seconds: 1, history_max_events: 1000 };
 
 function wave(i: number, scale: number): number {
   return Math.max(0, scale * (0.5 + 0.4 * Math.sin(i / 17) + 0.1 * Math.sin(i * 1.7)));

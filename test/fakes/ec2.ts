@@ -4,8 +4,8 @@
  * pointed at it with AWS_ENDPOINT_URL_EC2. Faults, denied actions and seeded
  * fleets are injectable; every request is counted and logged with its parameters.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenLoopback, type LoopbackHttp } from './loopback-http.js';
 import { randomUUID } from 'node:crypto';
 
 export const EC2_XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
@@ -81,9 +81,8 @@ export class FakeEc2 {
   logCalls = true;
   private readonly counts = new Map<string, number>();
   private readonly faults = new Map<string, PendingFault[]>();
-  private readonly sockets = new Set<Socket>();
   private nextSeq = 1;
-  private server: Server | null = null;
+  private http: LoopbackHttp | null = null;
   url = '';
   port = 0;
 
@@ -95,31 +94,26 @@ export class FakeEc2 {
     return fake;
   }
 
-  private listen(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    server.keepAliveTimeout = 5_000;
-    server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const addr = server.address();
-        if (addr && typeof addr === 'object') this.port = addr.port;
-        this.url = `http://127.0.0.1:${this.port}`;
-        resolve();
-      });
-    });
+  private async listen(): Promise<void> {
+    this.http = await listenLoopback(
+      (req, res) => void this.handle(req, res),
+      (server) => (server.keepAliveTimeout = 5_000),
+    );
+    this.url = this.http.url;
+    this.port = this.http.port;
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.http?.close();
+    this.http = null;
+  }
+
+  /** Back to a clean fake between tests: no instances, denials, faults or recorded calls. */
+  reset(): void {
+    this.instances.clear();
+    this.denied.clear();
+    this.clearFaults();
+    this.resetCalls();
   }
 
   // -------------------------------------------------------------------------

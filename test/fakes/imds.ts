@@ -2,8 +2,8 @@
  * A fake IMDSv2 on 127.0.0.1: token PUT with a TTL, 401 for a missing or expired
  * token, the identity paths, and switches to make it unreachable or slow.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenLoopback, type LoopbackHttp } from './loopback-http.js';
 import { randomBytes } from 'node:crypto';
 
 export interface FakeImdsOptions {
@@ -39,8 +39,7 @@ export class FakeImds {
   tags: (() => ReadonlyMap<string, string>) | null = null;
   readonly calls: ImdsCall[] = [];
   private readonly tokens = new Map<string, number>();
-  private readonly sockets = new Set<Socket>();
-  private server: Server | null = null;
+  private http: LoopbackHttp | null = null;
   url = '';
 
   private constructor(private readonly opts: FakeImdsOptions) {
@@ -56,29 +55,14 @@ export class FakeImds {
     return f;
   }
 
-  private listen(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const a = server.address();
-        if (a && typeof a === 'object') this.url = `http://127.0.0.1:${a.port}`;
-        resolve();
-      });
-    });
+  private async listen(): Promise<void> {
+    this.http = await listenLoopback((req, res) => void this.handle(req, res));
+    this.url = this.http.url;
   }
 
   async close(): Promise<void> {
-    const s = this.server;
-    if (!s) return;
-    this.server = null;
-    for (const sock of this.sockets) sock.destroy();
-    await new Promise<void>((r) => s.close(() => r()));
+    await this.http?.close();
+    this.http = null;
   }
 
   /** Every token handed out so far stops working. */

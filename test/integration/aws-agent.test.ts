@@ -33,10 +33,7 @@ afterAll(async () => {
   await imds.close();
 });
 beforeEach(() => {
-  ec2.instances.clear();
-  ec2.denied.clear();
-  ec2.clearFaults();
-  ec2.resetCalls();
+  ec2.reset();
   imds.mode = 'ok';
   inst = ec2.addInstance({ id: ID, type: 't3.medium' });
 });

@@ -26,9 +26,7 @@ afterAll(async () => {
   await imds.close();
 });
 beforeEach(() => {
-  ec2.instances.clear();
-  ec2.denied.clear();
-  ec2.resetCalls();
+  ec2.reset();
   imds.mode = 'ok';
   imds.calls.length = 0;
   ec2.addInstance({ id: ID });

@@ -28,10 +28,7 @@ afterAll(async () => {
   await ec2.close();
 });
 beforeEach(() => {
-  ec2.instances.clear();
-  ec2.denied.clear();
-  ec2.clearFaults();
-  ec2.resetCalls();
+  ec2.reset();
 });
 
 function stoppedByUs(hoursAgo: number, over: Partial<FakeInstance> = {}, reason = 'System idle for 30 minutes (threshold: 30 minutes)'): FakeInstance {
