@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentError } from '../../agent/client.js';
+import { groupId } from '../../agent/socket-path.js';
 import type { HistoryEvent, Reply, Status } from '../../agent/protocol.js';
 import { ALWAYS_IDLE, runCli, startAgent, tempDir, waitFor, type AgentHandle } from '../helpers/agent.js';
 
@@ -263,6 +264,8 @@ describe('agent process (local mode)', () => {
     const dir = tempDir();
     const a = await agent({ dir, config: ALWAYS_IDLE });
     expect(statSync(a.socket).mode & 0o777).toBe(0o660);
+    // socket_group names a group that does not exist here: the socket keeps the agent's own group.
+    expect(statSync(a.socket).gid).toBe(process.getgid!());
     const second = await startAgent({ dir, config: ALWAYS_IDLE, waitReady: false });
     expect(await second.exited).toBe(1);
     expect(second.output()).toMatch(/already listening/);
@@ -284,6 +287,15 @@ describe('agent process (local mode)', () => {
     const g = await startAgent({ dir: folderDir, config: ALWAYS_IDLE, waitReady: false });
     expect(await g.exited).toBe(1);
     expect(g.output()).toMatch(/directory/);
+  });
+
+  it('gives the socket the configured group when that group exists', async () => {
+    const gid = groupId('daemon');
+    if (gid === null || process.getuid!() !== 0) return; // needs root and a Debian-like group database
+    const a = await agent({ config: { ...ALWAYS_IDLE, socket_group: 'daemon' } });
+    expect(statSync(a.socket).gid).toBe(gid);
+    expect(statSync(a.socket).mode & 0o777).toBe(0o660);
+    expect(a.output()).toMatch(/group daemon/);
   });
 
   it('starts with defaults when the config file is missing, and refuses a bad config file naming the key', async () => {

@@ -161,6 +161,22 @@ describe('agent on a presented EC2 host', () => {
     expect(ec2.count('StopInstances')).toBeLessThanOrEqual(2);
     expect((await a.req('STATUS')).version).toBeTruthy();
     expect(inst.state).toBe('running');
+    // Once the permission is granted, the retried stop goes through and history tells both.
+    ec2.denied.clear();
+    await waitEvent(a, 'stop');
+    expect(inst.state).toBe('stopped');
+    const types = (await a.req('HISTORY', { limit: 50 })).events.map((e) => e.type);
+    expect(types.indexOf('stop')).toBeLessThan(types.indexOf('stop_failed'));
+    expect((await a.req('STATUS')).error).toBeNull();
+  });
+
+  it('a wrong region (the instance is not found there): stop_failed naming the error, never a crash', async () => {
+    const a = await agent({ aws_region: 'eu-west-3' });
+    ec2.instances.clear(); // the instance does not exist in the region the agent asks
+    const [ev] = await waitEvent(a, 'stop_failed');
+    expect(String(ev!.details!.code)).toMatch(/InvalidInstanceID|NotFound/);
+    expect(a.proc.exitCode).toBeNull();
+    expect((await a.req('STATUS')).error).toMatch(/InvalidInstanceID|not exist|NotFound/i);
   });
 
   it('a throttling burst on StopInstances is retried and the stop goes through', async () => {
