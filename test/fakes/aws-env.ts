@@ -1,6 +1,6 @@
 /**
  * Points the real SDK and our IMDS client at the local fakes, with fake credentials,
- * so nothing can reach 169.254.169.254 or AWS. Returns a restore function.
+ * so nothing can reach the real metadata endpoint or AWS. Returns a restore function.
  */
 export interface FakeAwsEnv {
   ec2Url: string;
