@@ -23,7 +23,7 @@ const want = (k: string) => !only || only.includes(k);
 const rows: Row[] = [];
 const json: Record<string, unknown> = {};
 const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
-const ratio = (a: number, b: number) => (b > 0 ? `${f(a / b)}×` : 'n/a');
+const ratio = (a: number, b: number) => (b > 0 ? `${a / b < 0.1 ? (a / b).toPrecision(2) : f(a / b)}×` : "n/a");
 
 async function section(name: string, fn: () => Promise<void>): Promise<void> {
   if (!want(name)) return;
