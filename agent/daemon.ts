@@ -23,7 +23,7 @@ import {
   type Sample,
   type Status,
 } from './protocol.js';
-import type { CloudProvider } from './provider.js';
+import type { CloudProvider, StopOutcome } from './provider.js';
 import { LOCAL_INSTANCE } from './provider.js';
 import { RequestError, type HandlerTable } from './server.js';
 import { buildStopTags, stopReason } from './tags.js';
@@ -218,7 +218,10 @@ export class Daemon {
             instance: this.instance,
           })
         : {};
-      const outcome = await this.provider.stop({ reason, tags, hibernate: this.config.hibernate });
+      // A provider should report failures as values; one that throws is still a failed stop, not a crash or a loop.
+      const outcome: StopOutcome = await this.provider
+        .stop({ reason, tags, hibernate: this.config.hibernate })
+        .catch((err: unknown) => ({ kind: 'failed' as const, error: err instanceof Error ? err.message : String(err) }));
       const base = { reason, tags, mode: this.mode, instance: this.instance };
       if (outcome.kind === 'stopped') {
         this.stopFailures = 0;

@@ -110,4 +110,26 @@ describe('daemon', () => {
     expect(stops).toEqual([]);
     expect(t.daemon.status().state).toBe('stay_awake');
   });
+
+  it('a provider that throws gives stop_failed and a backed-off retry, not a crash or a loop', async () => {
+    let calls = 0;
+    const provider: CloudProvider = {
+      mode: 'aws',
+      identify: async () => ({ id: 'i-1', type: 't3.micro', region: 'us-east-1', source: 'ec2' }),
+      stop: async () => {
+        calls++;
+        throw new Error('socket hang up');
+      },
+      health: () => ({ monitorOnly: null, lastError: null }),
+    };
+    const t = await setup({ provider });
+    open.push(t);
+    await t.daemon.start();
+    for (let i = 0; i < 10; i++) await t.advance(60_000);
+    expect(t.types()).toEqual(['agent_start', 'warning', 'stop_failed']);
+    expect(t.daemon.status().error).toMatch(/socket hang up/);
+    // The next attempt waits for the backoff (15 s doubling, at least one interval).
+    await t.advance(60_000);
+    expect(calls).toBe(2);
+  });
 });
