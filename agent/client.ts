@@ -154,6 +154,8 @@ export function subscribe(socketPath: string, handlers: SubscriptionHandlers, op
     sock = s;
     let acked = false;
     const reader = new LineReader((line) => {
+      // Lines still buffered after this connection was dropped belong to nobody.
+      if (sock !== s) return;
       let msg: unknown;
       try {
         msg = JSON.parse(line);

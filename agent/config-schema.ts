@@ -68,7 +68,11 @@ export type ConfigPatch = Partial<Config>;
 
 export const DEFAULT_CONFIG: Config = configSchema.parse({});
 
-/** Keys that only take effect at the next start (the socket is already bound). */
+/**
+ * Keys set only in the config file, never over the socket: they take effect at the next
+ * start, and they name files that the agent (root) creates and writes, which a socket
+ * client (a group member, a dashboard token holder) must not choose.
+ */
 export const RESTART_KEYS: readonly ConfigKey[] = ['socket_path', 'socket_group', 'history_path'];
 
 export class ConfigError extends Error {

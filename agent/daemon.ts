@@ -81,6 +81,7 @@ export class Daemon {
   private readonly now: () => number;
   private readonly monoNow: () => number;
   private lastTick: { wall: number; mono: number } | null = null;
+  private inTick = false;
   private statusCache: { key: unknown[]; value: Status } | null = null;
   /** Read once per sample (and on desktop reports): listing /dev/pts per STATUS would dominate its cost. */
   private inputSources: string[] = [];
@@ -101,9 +102,14 @@ export class Daemon {
     return this.provider.mode;
   }
 
+  /** Restores holds saved by an earlier run. Call before the socket listens, so no new hold is overwritten. */
+  async restore(): Promise<void> {
+    const holds = await loadHolds(this.holdsFile, this.now(), (msg) => this.deps.log('warn', msg));
+    this.state = { ...this.state, holds };
+  }
+
   async start(): Promise<void> {
     this.running = true;
-    this.state = { ...this.state, holds: await loadHolds(this.holdsFile, this.now()) };
     this.instance = await this.provider.identify();
     await this.record({
       type: 'agent_start',
@@ -126,24 +132,37 @@ export class Daemon {
     if (!this.running) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
+      // A config change may reschedule while a slow sample (a hung GPU tool) is still running: never run two at once.
+      if (this.inTick) return this.schedule();
       this.ticking = this.tick().finally(() => this.schedule());
     }, this.config.check_interval_seconds * 1000);
   }
 
   /** One sample, one decision, at most one action. */
   async tick(): Promise<void> {
+    this.inTick = true;
+    try {
+      await this.tickOnce();
+    } finally {
+      this.inTick = false;
+    }
+  }
+
+  private async tickOnce(): Promise<void> {
     // Metadata may have been down at start: pick up the identity once it answers.
     if (this.instance.id === null && this.provider.mode !== 'local' && !this.provider.health().monitorOnly) {
       this.instance = await this.provider.identify();
     }
     const now = this.now();
+    // Both clocks read together, before sampling: a slow sample must not look like a clock jump.
+    const mono = this.monoNow();
     const sample = await this.deps.sampler.sample(now);
     this.lastSample = sample;
     this.refreshInputSources();
     this.ring.push(sample);
     if (this.ring.length > this.ringCap) this.ring.splice(0, this.ring.length - this.ringCap);
     if (this.config.monitoring_mode === 'advanced') this.deps.log('debug', `sample ${JSON.stringify(sample)}`);
-    await this.serialized(() => this.evaluate(sample, now));
+    await this.serialized(() => this.evaluate(sample, now, mono));
     this.deps.broadcast({ frame: 'status', data: this.status() });
   }
 
@@ -153,8 +172,7 @@ export class Daemon {
    * countdown by the jump so only elapsed monotonic time counts. Holds are the user's
    * wall-clock intent and stay as they are.
    */
-  private followClockJump(wall: number): void {
-    const mono = this.monoNow();
+  private followClockJump(wall: number, mono: number): void {
     const last = this.lastTick;
     this.lastTick = { wall, mono };
     if (!last) return;
@@ -170,11 +188,12 @@ export class Daemon {
     if (next.join() !== this.inputSources.join()) this.inputSources = next;
   }
 
-  private async evaluate(sample: Sample, now: number): Promise<void> {
-    this.followClockJump(now);
+  private async evaluate(sample: Sample, now: number, mono: number): Promise<void> {
+    this.followClockJump(now, mono);
     const holdsBefore = JSON.stringify(this.state.holds);
     const d = policy.decide(this.state, sample, now, this.pcfg);
-    this.state = d.state;
+    // Unable to act (monitor_only): a warning that is not given must not count as given.
+    this.state = this.provider.health().monitorOnly && d.action === 'warn' ? { ...d.state, warnedAt: null } : d.state;
     this.decision = d;
     if (JSON.stringify(d.state.holds) !== holdsBefore) await this.persistHolds();
     if (this.provider.health().monitorOnly) return;
@@ -187,8 +206,11 @@ export class Daemon {
     const what = this.mode === 'aws' ? 'will be stopped' : 'would be stopped';
     const message = `Idle: this instance ${what} in ${formatDuration(secs)} (at ${rfc3339Seconds(d.stopAt ?? now)})`;
     this.deps.log('warn', message);
-    await this.record({ type: 'warning', message, details: { stop_at: rfc3339Seconds(d.stopAt ?? now), seconds_until_stop: secs } });
+    // The people come first: terminals are told even if the history write fails.
     this.deps.warnTerminals(message).catch(() => undefined);
+    await this.record({ type: 'warning', message, details: { stop_at: rfc3339Seconds(d.stopAt ?? now), seconds_until_stop: secs } }).catch((err: Error) =>
+      this.deps.log('error', `history: could not record the warning: ${err.message}`),
+    );
   }
 
   private async act(sample: Sample, decidedAt: number): Promise<void> {
@@ -203,6 +225,8 @@ export class Daemon {
         this.state = recheck.state;
         this.decision = recheck;
         this.deps.log('info', 'stop cancelled at the final re-check (a hold or activity arrived)');
+        // A short postpone can put the stop back inside the warning window: that warning is owed now.
+        if (recheck.action === 'warn') await this.warn(recheck, now);
         return;
       }
       const idleMs = now - (this.state.idleSince ?? decidedAt);
@@ -220,39 +244,52 @@ export class Daemon {
         : {};
       // A provider should report failures as values; one that throws is still a failed stop, not a crash or a loop.
       const outcome: StopOutcome = await this.provider
-        .stop({ reason, tags, hibernate: this.config.hibernate })
+        .stop({
+          reason,
+          tags,
+          hibernate: this.config.hibernate,
+          stillWanted: () => policy.decide(this.state, sample, this.now(), this.pcfg).action === 'stop',
+        })
         .catch((err: unknown) => ({ kind: 'failed' as const, error: err instanceof Error ? err.message : String(err) }));
       const base = { reason, tags, mode: this.mode, instance: this.instance };
-      if (outcome.kind === 'stopped') {
+      let event: NewEvent;
+      if (outcome.kind === 'cancelled') {
+        // A hold arrived while the provider was busy (e.g. tagging under throttling): nothing was stopped.
+        this.deps.log('info', `stop cancelled before StopInstances: ${outcome.note}`);
+        this.decision = { ...(this.decision as Decision), state: this.state, action: 'none' };
+        return;
+      } else if (outcome.kind === 'stopped') {
         this.stopFailures = 0;
         this.lastError = outcome.taggingError ? `tagging failed: ${outcome.taggingError}` : null;
-        await this.record({
+        event = {
           type: 'stop',
           message: `Stopped: ${reason}`,
           details: { ...base, request_id: outcome.requestId ?? null, tagging_error: outcome.taggingError ?? null, note: outcome.note ?? null },
-        });
+        };
         this.state = policy.afterAction(this.state, now);
       } else if (outcome.kind === 'dry_run') {
         this.stopFailures = 0;
         this.lastError = outcome.permissionErrors?.length ? `missing permissions: ${outcome.permissionErrors.join(', ')}` : null;
-        await this.record({
+        event = {
           type: 'dry_run_stop',
           message: `Would have stopped (${this.mode === 'local' ? 'local mode' : 'dry run'}): ${reason}`,
           details: { ...base, note: outcome.note, permission_errors: outcome.permissionErrors ?? [] },
-        });
+        };
         this.state = policy.afterAction(this.state, now);
       } else {
         this.stopFailures++;
         this.lastError = `stop failed: ${outcome.error}`;
         const retryMs = failureBackoffMs(this.stopFailures, this.config);
-        await this.record({
+        event = {
           type: 'stop_failed',
           message: `Stop failed: ${outcome.error}; retrying in ${formatDuration(Math.round(retryMs / 1000))} if still idle`,
           details: { ...base, error: outcome.error, code: outcome.code ?? null, attempt: this.stopFailures },
-        });
+        };
         // Keep the countdown (and its warning) but wait before trying again: no tight loop.
         this.state = { ...this.state, notBefore: now + retryMs };
       }
+      // State first: a failed history write must not make the agent act again at the next sample.
+      await this.record(event).catch((err: Error) => this.deps.log('error', `history: could not record ${event.type}: ${err.message}`));
       this.decision = { ...(this.decision as Decision), state: this.state, action: 'none' };
     } finally {
       this.stopping = false;
@@ -364,6 +401,13 @@ export class Daemon {
       CONFIG_GET: () => this.config,
       CONFIG_SET: (p) =>
         this.serialized(async () => {
+          const fileOnly = RESTART_KEYS.filter((k) => k in p.values);
+          if (fileOnly.length) {
+            throw new RequestError(
+              `${fileOnly.join(', ')} can only be set in the config file ${this.deps.configPath} (the agent writes those paths as root); nothing changed`,
+              'INVALID_PARAMS',
+            );
+          }
           const { config: next, changed } = applyPatch(this.config, p.values);
           if (changed.length === 0) return this.config;
           try {
@@ -373,10 +417,9 @@ export class Daemon {
           }
           const diff = Object.fromEntries(changed.map((k) => [k, { from: this.config[k], to: next[k] }]));
           await this.applyConfig(next, changed);
-          const restart = changed.filter((k) => RESTART_KEYS.includes(k));
           await this.record({
             type: 'config_change',
-            message: `Config changed: ${changed.map((k) => `${k}=${JSON.stringify(next[k])}`).join(', ')}${restart.length ? ` (${restart.join(', ')} take effect at the next start)` : ''}`,
+            message: `Config changed: ${changed.map((k) => `${k}=${JSON.stringify(next[k])}`).join(', ')}`,
             details: { changed: diff },
           });
           this.deps.broadcast({ frame: 'status', data: this.status() });

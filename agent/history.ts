@@ -94,19 +94,30 @@ export class History {
       await this.fh.write(`${JSON.stringify(event)}\n`);
       await this.fh.sync();
       // Compact with slack so a steady stream does not rewrite the file on every event.
-      if (this.events.length > this.maxEvents + Math.max(10, Math.floor(this.maxEvents / 10))) await this.compact();
+      if (this.events.length > this.maxEvents + Math.max(10, Math.floor(this.maxEvents / 10))) await this.compact(event.id);
       return event;
     });
     this.chain = write.catch((err: Error) => this.log('error', `history: append failed: ${err.message}`));
     return write;
   }
 
-  private async compact(): Promise<void> {
-    this.events = this.events.slice(-this.maxEvents);
+  /**
+   * Rewrites the file with the newest written events. Events queued but not yet written
+   * (id above `writtenUpTo`) stay out of the file: their own appends follow.
+   */
+  private async compact(writtenUpTo = Infinity): Promise<void> {
+    const written = this.events.filter((e) => e.id <= writtenUpTo);
+    const pending = this.events.filter((e) => e.id > writtenUpTo);
+    const kept = written.slice(-this.maxEvents);
     await this.fh?.close();
     this.fh = null;
-    await writeFileAtomic(this.file, this.events.map((e) => JSON.stringify(e)).join('\n') + (this.events.length ? '\n' : ''), 0o640);
-    if (!this.closed) this.fh = await fs.open(this.file, 'a', 0o640);
+    try {
+      await writeFileAtomic(this.file, kept.map((e) => JSON.stringify(e)).join('\n') + (kept.length ? '\n' : ''), 0o640);
+      this.events = [...kept, ...pending];
+    } finally {
+      // Even when the rewrite failed (disk full), keep appending to the file as it is.
+      if (!this.closed) this.fh = await fs.open(this.file, 'a', 0o640);
+    }
   }
 
   setMaxEvents(n: number): void {

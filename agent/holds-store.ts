@@ -5,9 +5,16 @@ import type { Holds } from './policy-types.js';
 
 export const NO_HOLDS: Holds = { postponedUntil: null, stayAwake: null };
 
-export async function loadHolds(file: string, now: number): Promise<Holds> {
+export async function loadHolds(file: string, now: number, warn: (msg: string) => void = () => undefined): Promise<Holds> {
+  let text: string;
   try {
-    const raw = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<Holds>;
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') warn(`cannot read holds from ${file}: ${(err as Error).message}; starting without holds`);
+    return NO_HOLDS;
+  }
+  try {
+    const raw = JSON.parse(text) as Partial<Holds>;
     const postponedUntil = typeof raw.postponedUntil === 'number' && raw.postponedUntil > now ? raw.postponedUntil : null;
     const sa = raw.stayAwake;
     const stayAwake =
@@ -15,7 +22,8 @@ export async function loadHolds(file: string, now: number): Promise<Holds> {
         ? { until: sa.until, reason: sa.reason }
         : null;
     return { postponedUntil, stayAwake };
-  } catch {
+  } catch (err) {
+    warn(`holds file ${file} is unreadable (${(err as Error).message}); starting without holds`);
     return NO_HOLDS;
   }
 }

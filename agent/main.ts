@@ -117,6 +117,7 @@ async function main(): Promise<void> {
     },
   });
 
+  await daemon.restore();
   server = new SocketServer(daemon.handlers(), logger.child('socket'));
   try {
     const { replacedStale } = await claimSocketPath(config.socket_path);
@@ -139,8 +140,7 @@ async function main(): Promise<void> {
     await server?.close();
     await daemon.close();
     await history.close();
-    // Only remove the socket we created; a path replaced by someone else is theirs.
-    await import('node:fs').then(({ promises: fs }) => fs.unlink(config.socket_path).catch(() => undefined));
+    // server.close() has removed our socket file; whatever is at the path now is not ours to delete.
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -181,7 +181,13 @@ export const commandParams = {
   SUBSCRIBE: z.object({}).strict(),
   SAMPLES: z.object({ seconds: z.number().int().min(1).max(SAMPLE_RING_SECONDS).default(600) }).strict(),
   INPUT_ACTIVITY: z
-    .object({ idle_secs: z.number().min(0).max(10 * 365 * 86400), source: z.string().max(40).default('desktop') })
+    .object({
+      idle_secs: z.number().min(0).max(10 * 365 * 86400),
+      source: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a short lowercase name such as "desktop"')
+        .default('desktop'),
+    })
     .strict(),
 } as const;
 

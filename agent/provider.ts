@@ -6,6 +6,11 @@ import type { AgentMode, InstanceInfo } from './protocol.js';
 
 export interface StopRequest {
   reason: string;
+  /**
+   * Asked again right before StopInstances (tagging may take a while under throttling):
+   * false when a hold or activity has arrived since, and the stop must not happen.
+   */
+  stillWanted?: () => boolean;
   /** Exactly the tags to write before stopping (see tags.ts); empty when tagging is off. */
   tags: Record<string, string>;
   hibernate: boolean;
@@ -16,6 +21,8 @@ export type StopOutcome =
   | { kind: 'stopped'; requestId?: string; taggingError?: string; note?: string }
   /** Nothing was stopped on purpose (local mode or dry_run); `note` says what was proven or why not. */
   | { kind: 'dry_run'; note: string; permissionErrors?: string[] }
+  /** `stillWanted()` said no before StopInstances; any Stopped tag written was set back to Running. */
+  | { kind: 'cancelled'; note: string }
   /** The stop failed; the agent records `stop_failed` and keeps monitoring. */
   | { kind: 'failed'; error: string; code?: string };
 

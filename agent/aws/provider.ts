@@ -102,8 +102,17 @@ export class AwsProvider implements CloudProvider {
       );
     }
     const outcome = await this.tagAndStop(ec2, ident.id, req);
-    if (outcome.kind === 'failed' && marker) await clearStopMarker(marker).catch(() => undefined);
+    if (outcome.kind !== 'stopped' && marker) await clearStopMarker(marker).catch(() => undefined);
     return outcome;
+  }
+
+  /** Tags said Stopped but the instance keeps running (cancelled or failed stop): say so to pollers. */
+  private async unmarkStopped(ec2: Ec2, id: string, req: StopRequest): Promise<void> {
+    const statusKey = Object.keys(req.tags).find((k) => k.endsWith(':Status'));
+    if (!statusKey) return;
+    await ec2
+      .createTags({ Resources: [id], Tags: [{ Key: statusKey, Value: 'Running' }] })
+      .catch((err: unknown) => this.log('warn', `could not set ${statusKey} back to Running on ${id}: ${describe(failureOf(err))}`));
   }
 
   private async tagAndStop(ec2: Ec2, id: string, req: StopRequest): Promise<StopOutcome> {
@@ -119,18 +128,28 @@ export class AwsProvider implements CloudProvider {
       }
     }
 
+    // Tagging can take a while (retries under throttling): a hold may have arrived meanwhile.
+    if (req.stillWanted && !req.stillWanted()) {
+      if (!taggingError) await this.unmarkStopped(ec2, id, req);
+      return { kind: 'cancelled', note: 'a hold or activity arrived while tagging; the instance was not stopped' };
+    }
+
     let note: string | undefined;
     let requestId: string | undefined;
     try {
       requestId = (await ec2.stopInstances({ InstanceIds: [id], ...(req.hibernate ? { Hibernate: true } : {}) })).$metadata.requestId;
     } catch (err) {
       const f = failureOf(err);
-      if (!(req.hibernate && hibernationUnsupported(f))) return this.failed('StopInstances', id, f);
+      if (!(req.hibernate && hibernationUnsupported(f))) {
+        if (!taggingError) await this.unmarkStopped(ec2, id, req);
+        return this.failed('StopInstances', id, f);
+      }
       note = `hibernation is not available on this instance (${f.code}); stopped instead`;
       this.log('warn', note);
       try {
         requestId = (await ec2.stopInstances({ InstanceIds: [id] })).$metadata.requestId;
       } catch (err2) {
+        if (!taggingError) await this.unmarkStopped(ec2, id, req);
         return this.failed('StopInstances', id, failureOf(err2));
       }
     }

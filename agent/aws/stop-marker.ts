@@ -4,7 +4,7 @@
  * ~50 MB SDK) needed to turn `<prefix>:Status` back to Running.
  */
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
+import { writeFileAtomic } from '../config.js';
 
 export interface StopMarker {
   instance_id: string;
@@ -13,8 +13,8 @@ export interface StopMarker {
 }
 
 export async function writeStopMarker(file: string, marker: StopMarker): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  await fs.writeFile(file, `${JSON.stringify(marker)}\n`, { mode: 0o644 });
+  // Atomic: the host may power off right after StopInstances, and a half-written marker helps nobody.
+  await writeFileAtomic(file, `${JSON.stringify(marker)}\n`);
 }
 
 /** null: no marker. A marker that cannot be parsed still counts (instance id unknown): better one check too many. */

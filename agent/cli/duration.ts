@@ -1,10 +1,10 @@
-/** Durations on the command line: "90" (minutes), "90s", "30m", "2h", "1h30m", "7d". */
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** Durations on the command line: "90" (minutes), "90s", "30m", "2h", "1h30m", "7d", "2w". */
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
 export function parseDurationMs(text: string, bareUnit: 's' | 'm' = 'm'): number | null {
   const t = text.trim().toLowerCase();
   if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * UNIT_MS[bareUnit]!;
-  const re = /(\d+(?:\.\d+)?)\s*(d|h|m|s)/g;
+  const re = /(\d+(?:\.\d+)?)\s*(w|d|h|m|s)/g;
   let total = 0;
   let consumed = 0;
   for (const m of t.matchAll(re)) {

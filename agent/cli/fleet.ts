@@ -7,6 +7,8 @@ import { Fleet, FleetError, DEFAULT_PREFIX, errorText, type StoppedInstance, typ
 import { ImdsClient } from '../aws/imds.js';
 import { PriceFileError, loadPrices, type PriceTable } from '../aws/prices.js';
 import type { RetryOptions } from '../aws/retry.js';
+import { parseDurationMs } from './duration.js';
+import { UsageError } from './io.js';
 
 export interface FleetIo {
   out: (s: string) => void;
@@ -29,7 +31,6 @@ export const FLEET_USAGE = `usage: snooze fleet <command> [options]
 Region: --region, else AWS_REGION / AWS_DEFAULT_REGION, else this instance's region on EC2.
 Credentials: the AWS SDK default chain.`;
 
-class UsageError extends Error {}
 
 interface Flags {
   region?: string;
@@ -276,12 +277,10 @@ function parseFlags(cmd: string, args: string[]): Flags {
   return flags;
 }
 
-const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
-
 export function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)([mhdw])$/.exec(s.trim());
-  if (!m || Number(m[1]) <= 0) throw new UsageError(`--since "${s}" must be a duration such as 90m, 12h, 30d or 2w`);
-  return Number(m[1]) * UNITS[m[2]!]!;
+  const ms = parseDurationMs(s, 'm');
+  if (ms === null || ms <= 0) throw new UsageError(`--since "${s}" must be a duration such as 90m, 12h, 30d or 2w`);
+  return ms;
 }
 
 async function regionFromMetadata(env: NodeJS.ProcessEnv): Promise<string | undefined> {

@@ -212,7 +212,14 @@ class StreamHub {
   }
 }
 
+/** A browser this far behind (a stalled SSH tunnel) is dropped; EventSource reconnects and re-snapshots. */
+const MAX_STREAM_BACKLOG_BYTES = 1024 * 1024;
+
 function send(res: http.ServerResponse, event: string, data: unknown): void {
+  if (res.writableLength > MAX_STREAM_BACKLOG_BYTES) {
+    res.destroy();
+    return;
+  }
   res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 

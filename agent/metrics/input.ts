@@ -25,6 +25,8 @@ import { join } from 'node:path';
 import { findOnPath } from './gpu.js';
 
 export const REPORT_TTL_MS = 120_000;
+/** Distinct INPUT_ACTIVITY sources kept at once. */
+export const MAX_REPORT_SOURCES = 4;
 const RESCAN_MS = 60_000;
 const TTY_RESCAN_MS = 15_000;
 const XPRINTIDLE_TIMEOUT_MS = 2000;
@@ -154,7 +156,13 @@ export class InputTracker {
 
   report(source: string, idleSecs: number, now: number): void {
     if (!Number.isFinite(idleSecs) || idleSecs < 0 || !Number.isFinite(now)) return;
-    this.reports.set(source || 'desktop', { idleSecs, at: now });
+    const name = source || 'desktop';
+    // A handful of reporting apps is normal; a client inventing names must not grow STATUS past 4 KiB.
+    if (!this.reports.has(name) && this.reports.size >= MAX_REPORT_SOURCES) {
+      const oldest = [...this.reports].sort((a, b) => a[1].at - b[1].at)[0];
+      if (oldest) this.reports.delete(oldest[0]);
+    }
+    this.reports.set(name, { idleSecs, at: now });
   }
 
   /** Reports still fresh at `now`, with their idle aged; stale ones are dropped. */

@@ -235,6 +235,9 @@ class ProcSampler implements Sampler {
     return r === null || w === null ? null : r + w;
   }
 
+  /** GPUs the tool reported at its last good reading. */
+  private gpusSeen = 0;
+
   private async readGpu(): Promise<GpuReading> {
     let enabled: boolean;
     try {
@@ -248,7 +251,14 @@ class ProcSampler implements Sampler {
       this.gpuTool = detectGpuTool(this.env);
       this.gpuDetectedAt = t;
     }
-    return readGpu(this.gpuTool, this.gpuTimeoutMs);
+    const r = await readGpu(this.gpuTool, this.gpuTimeoutMs);
+    // "No devices" / "no driver" means no GPU on a CPU host, but on a host that had GPUs a
+    // vanished driver is a failed read: count it as activity rather than as an idle GPU.
+    if (r.gpu_count > 0) this.gpusSeen = r.gpu_count;
+    else if (this.gpusSeen > 0 && !r.unreadable) {
+      return { ...r, unreadable: true, error: r.error ?? `the GPU tool reports no GPU, but ${this.gpusSeen} were seen before` };
+    }
+    return r;
   }
 }
 

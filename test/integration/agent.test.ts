@@ -140,6 +140,12 @@ describe('agent process (local mode)', () => {
     expect(await a.req('CONFIG_GET')).toEqual(before);
     expect(readFileSync(a.configPath, 'utf8')).toBe(fileBefore);
 
+    // Paths the agent writes as root are set in the file only, never by a socket client.
+    const pathErr = await a.req('CONFIG_SET', { values: { history_path: '/etc/passwd' } }).catch((e: AgentError) => e);
+    expect((pathErr as AgentError).code).toBe('INVALID_PARAMS');
+    expect((pathErr as AgentError).message).toMatch(/history_path can only be set in the config file/);
+    expect(readFileSync(a.configPath, 'utf8')).toBe(fileBefore);
+
     const ok = await a.req('CONFIG_SET', { values: { naptime_minutes: 45 } });
     expect(ok.naptime_minutes).toBe(45);
     expect(JSON.parse(readFileSync(a.configPath, 'utf8')).naptime_minutes).toBe(45);

@@ -132,4 +132,53 @@ describe('daemon', () => {
     await t.advance(60_000);
     expect(calls).toBe(2);
   });
+
+  it('monitor_only does not use up the warning: once it can act again, it warns before stopping', async () => {
+    let monitorOnly: string | null = 'instance metadata unavailable';
+    const stops: StopRequest[] = [];
+    const provider: CloudProvider = {
+      mode: 'aws',
+      identify: async () => ({ id: 'i-1', type: 't3.micro', region: 'us-east-1', source: 'ec2' }),
+      stop: async (req) => {
+        stops.push(req);
+        return { kind: 'stopped', requestId: 'r' };
+      },
+      health: () => ({ monitorOnly, lastError: null }),
+    };
+    const t = await setup({ provider });
+    open.push(t);
+    await t.daemon.start();
+    for (let i = 0; i < 9; i++) await t.advance(60_000); // into the warning window while unable to act
+    expect(t.types()).toEqual(['agent_start']);
+    monitorOnly = null;
+    await t.advance(60_000);
+    expect(t.types()).toEqual(['agent_start', 'warning']);
+    expect(stops).toHaveLength(0);
+    await t.advance(60_000);
+    expect(t.types()).toEqual(['agent_start', 'warning', 'stop']);
+  });
+
+  it('a hold that arrives while the provider is tagging cancels the stop before StopInstances', async () => {
+    let stopInstancesSent = false;
+    const provider: CloudProvider = {
+      mode: 'aws',
+      identify: async () => ({ id: 'i-1', type: 't3.micro', region: 'us-east-1', source: 'ec2' }),
+      stop: async (req) => {
+        // Tagging is slow; meanwhile the user asks to stay awake.
+        await t.daemon.handlers().STAY_AWAKE({ reason: 'wait', minutes: undefined }, { id: 1, subscribe: () => undefined });
+        if (req.stillWanted && !req.stillWanted()) return { kind: 'cancelled', note: 'hold arrived' };
+        stopInstancesSent = true;
+        return { kind: 'stopped' };
+      },
+      health: () => ({ monitorOnly: null, lastError: null }),
+    };
+    const t = await setup({ provider });
+    open.push(t);
+    await t.daemon.start();
+    for (let i = 0; i < 10; i++) await t.advance(60_000);
+    expect(stopInstancesSent).toBe(false);
+    expect(t.types()).toEqual(['agent_start', 'warning', 'stay_awake']);
+    expect(t.daemon.status().state).toBe('stay_awake');
+  });
 });
+

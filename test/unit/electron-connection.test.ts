@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,15 +29,18 @@ describe('probeSocket', () => {
     expect(await probeSocket(path.join(dir, 'nothing.sock'))).toBe('absent');
   });
 
-  it('a listener that never answers is absent after the timeout', async () => {
+  it('a listener that never answers, or a socket file that refuses, is unresponsive (not absent)', async () => {
     const sock = path.join(dir, 'mute.sock');
     const server = net.createServer(() => undefined);
     await new Promise<void>((r) => server.listen(sock, r));
     try {
-      expect(await probeSocket(sock, 200)).toBe('absent');
+      expect(await probeSocket(sock, 200)).toBe('unresponsive');
     } finally {
       server.close();
     }
+    const stale = path.join(dir, 'stale.sock');
+    writeFileSync(stale, '');
+    expect(await probeSocket(stale, 200)).toBe('unresponsive');
   });
 });
 
@@ -107,9 +110,158 @@ describe('AgentConnection: which agent', () => {
     expect(t.c.connection).toEqual({ online: true });
   });
 
+  it('a bundled agent that cannot be started: offline with the reason, not "connecting" forever', async () => {
+    const t = connection({});
+    t.bundled.start.mockRejectedValueOnce(new Error('socket path longer than 100 bytes'));
+    await expect(t.c.start()).rejects.toThrow(/longer than 100 bytes/);
+    const want = { online: false, error: 'could not start the bundled agent: socket path longer than 100 bytes' };
+    expect(t.c.connection).toEqual(want);
+    expect(t.conn).toEqual([want]);
+  });
+
   it('requests before an agent is chosen fail clearly', async () => {
     const t = connection({});
     await expect(t.c.request('STATUS')).rejects.toThrow(/still looking for the agent/);
+  });
+});
+
+/** A tiny agent: answers STATUS and SUBSCRIBE on a real Unix socket. */
+async function fakeAgent(socketPath: string, mode: 'system' | 'bundled') {
+  const conns = new Set<net.Socket>();
+  const server = net.createServer((c) => {
+    conns.add(c);
+    c.on('close', () => conns.delete(c));
+    let buf = '';
+    c.on('data', (d) => {
+      buf += d.toString();
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const req = JSON.parse(buf.slice(0, i)) as { command: string };
+        buf = buf.slice(i + 1);
+        const data = req.command === 'SUBSCRIBE' ? { subscribed: true } : status({ version: mode });
+        c.write(`${JSON.stringify({ success: true, data })}\n`);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(socketPath, r));
+  return {
+    close: () =>
+      new Promise<void>((r) => {
+        for (const c of conns) c.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until(what: string, f: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!f()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await wait(20);
+  }
+}
+
+describe('AgentConnection with real sockets: never two agents', () => {
+  function realConnection(name: string, over: { systemRetryDelaysMs?: number[]; systemRecheckMs?: number; startDelayMs?: number } = {}) {
+    const sub = path.join(dir, name);
+    mkdirSync(sub, { recursive: true });
+    const systemSocket = path.join(sub, 'system.sock');
+    const userSocket = path.join(sub, 'user.sock');
+    const versions: string[] = [];
+    let bundledAgent: Awaited<ReturnType<typeof fakeAgent>> | null = null;
+    const bundled = {
+      start: vi.fn(async () => {
+        if (over.startDelayMs) await wait(over.startDelayMs);
+        bundledAgent = await fakeAgent(userSocket, 'bundled');
+      }),
+      stop: vi.fn(async () => {
+        await bundledAgent?.close();
+        bundledAgent = null;
+      }),
+    };
+    const c = new AgentConnection({
+      systemSocket,
+      userSocket,
+      systemRetryDelaysMs: over.systemRetryDelaysMs ?? [50, 100, 200],
+      systemRecheckMs: over.systemRecheckMs ?? 60_000,
+      bundled,
+      onStatus: (s) => void versions.push(s.version),
+      onEvent: () => undefined,
+      onConnection: () => undefined,
+    });
+    return { c, bundled, systemSocket, userSocket, versions, bundledRunning: () => bundledAgent !== null };
+  }
+
+  it('a system socket that refuses while its agent restarts: retried, and no bundled agent starts', async () => {
+    const t = realConnection('restart');
+    writeFileSync(t.systemSocket, ''); // the old agent's file, refusing connections
+    let system: Awaited<ReturnType<typeof fakeAgent>> | undefined;
+    const restarted = (async () => {
+      await wait(80);
+      rmSync(t.systemSocket);
+      system = await fakeAgent(t.systemSocket, 'system');
+    })();
+    try {
+      expect(await t.c.start()).toBe('system');
+      expect(t.bundled.start).not.toHaveBeenCalled();
+      await until('the system status', () => t.versions.includes('system'));
+    } finally {
+      await t.c.stop();
+      await restarted;
+      await system?.close();
+    }
+  });
+
+  it('a system socket file that keeps refusing is given up on after the retries', async () => {
+    const t = realConnection('stale');
+    writeFileSync(t.systemSocket, '');
+    try {
+      expect(await t.c.start()).toBe('bundled');
+      expect(t.bundled.start).toHaveBeenCalledOnce();
+    } finally {
+      await t.c.stop();
+    }
+    expect(t.bundled.stop).toHaveBeenCalledOnce();
+  });
+
+  it('while the bundled agent runs, a system agent that appears takes over and ours stops', async () => {
+    const t = realConnection('takeover', { systemRecheckMs: 100 });
+    let system: Awaited<ReturnType<typeof fakeAgent>> | undefined;
+    try {
+      expect(await t.c.start()).toBe('bundled');
+      await until('the bundled status', () => t.versions.includes('bundled'));
+      system = await fakeAgent(t.systemSocket, 'system');
+      await until('the switch to the system agent', () => t.versions.includes('system') && !t.bundledRunning());
+      expect(t.c.socketPath).toBe(t.systemSocket);
+      expect(t.bundled.stop).toHaveBeenCalledOnce();
+      expect(await t.c.request('STATUS')).toMatchObject({ version: 'system' });
+    } finally {
+      await t.c.stop();
+      await system?.close();
+    }
+    expect(t.bundled.stop).toHaveBeenCalledOnce();
+  });
+
+  it('quit during the probes: the bundled agent is never started', async () => {
+    const t = realConnection('quit-probe');
+    writeFileSync(t.systemSocket, '');
+    const started = t.c.start();
+    await wait(20);
+    await t.c.stop();
+    await started;
+    expect(t.bundled.start).not.toHaveBeenCalled();
+  });
+
+  it('quit while the bundled agent is starting: stop() waits for it and stops it', async () => {
+    const t = realConnection('quit-start', { startDelayMs: 150 });
+    const started = t.c.start();
+    await until('the bundled start', () => t.bundled.start.mock.calls.length > 0);
+    await t.c.stop();
+    expect(t.bundled.stop).toHaveBeenCalledOnce();
+    expect(await started).toBe('bundled');
+    expect(t.bundledRunning()).toBe(false);
+    expect(t.versions).toEqual([]);
   });
 });
 

@@ -80,6 +80,38 @@ describe('WarningNotifier', () => {
     expect(shown).toHaveLength(2);
   });
 
+  it('a second warning in the same idle run notifies again (naptime raised mid-warning keeps idle_since)', () => {
+    const { n, shown } = setup();
+    n.onStatus(counting('warning', 300));
+    expect(shown).toHaveLength(1);
+    // Naptime raised: back to idle with the very same idle_since, then a new final warning.
+    n.onStatus(counting('idle', 1500));
+    n.onStatus(counting('warning', 300));
+    expect(shown).toHaveLength(2);
+    n.onStatus(counting('idle', 900));
+    n.onEvent(warningEvent(9));
+    expect(shown).toHaveLength(3);
+  });
+
+  it('a postpone that started and expired while offline: the next warning notifies', () => {
+    const { n, shown } = setup();
+    n.onStatus(counting('warning', 300));
+    // Offline; postponed and expired meanwhile. The reconnect snapshot is idle again, same idle_since.
+    n.onStatus(counting('idle', 600));
+    n.onStatus(counting('warning', 299));
+    expect(shown).toHaveLength(2);
+  });
+
+  it('a clock jump that shifts idle_since mid-warning does not notify twice', () => {
+    const { n, shown } = setup();
+    n.onStatus(counting('warning', 300));
+    const jumped = new Date(NOW + 3600_000 - 25 * 60_000).toISOString();
+    n.onStatus(counting('warning', 290, { idle_since: jumped }));
+    n.onEvent(warningEvent(3));
+    n.onStatus(counting('warning', 280, { idle_since: jumped, state: 'stopping' }));
+    expect(shown).toHaveLength(1);
+  });
+
   it('events other than warning are ignored', () => {
     const { n, shown } = setup();
     n.onEvent({ ...warningEvent(1), type: 'postpone' });

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { EventEmitter } from 'node:events';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -141,5 +142,52 @@ describe('AgentSupervisor (real child processes)', () => {
     await h.sup.stop();
     expect(alive((running as { pid: number }).pid)).toBe(false);
     expect(h.pids).toHaveLength(1);
+  });
+
+  it('the crash backoff decays gradually after stable runs instead of resetting to the shortest', async () => {
+    vi.useFakeTimers();
+    try {
+      const children: EventEmitter[] = [];
+      const states: SupervisorState[] = [];
+      const sup = new AgentSupervisor({
+        command: 'agent',
+        args: [],
+        env: {},
+        spawn: () => {
+          const c: EventEmitter & { pid: number; kill(): boolean } = Object.assign(new EventEmitter(), {
+            pid: children.length + 1,
+            kill: () => {
+              queueMicrotask(() => c.emit('close', null, 'SIGTERM'));
+              return true;
+            },
+          });
+          children.push(c);
+          return c;
+        },
+        minBackoffMs: 100,
+        maxBackoffMs: 10_000,
+        stableMs: 1000,
+        maxRapidCrashes: 10,
+        onState: (st) => void states.push(st),
+      });
+      const crashAfter = async (ms: number): Promise<number> => {
+        await vi.advanceTimersByTimeAsync(ms);
+        children.at(-1)!.emit('close', 1, null);
+        const r = states.at(-1) as { state: string; inMs: number };
+        expect(r.state).toBe('restarting');
+        await vi.advanceTimersByTimeAsync(r.inMs);
+        return r.inMs;
+      };
+      sup.start();
+      expect([await crashAfter(10), await crashAfter(10), await crashAfter(10)]).toEqual([100, 200, 400]);
+      // One stable period lived: halved once, not back to 100 (a crash every 1.5 s stays slowed down).
+      expect(await crashAfter(1500)).toBe(400);
+      expect(await crashAfter(1500)).toBe(400);
+      // A long healthy run decays it to the shortest.
+      expect(await crashAfter(60_000)).toBe(100);
+      await sup.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

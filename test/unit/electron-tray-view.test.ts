@@ -122,6 +122,13 @@ describe('trayView: state → icon, tooltip, menu', () => {
     expect(enabled(find(v.menu, 'Postpone 30 min'))).toBe(false);
   });
 
+  it('agent failure offers "Restart agent"; a healthy agent does not', () => {
+    const v = trayView(null, offline, { now: NOW, agentFailure: 'the bundled agent exited 5 times in a row (exit code 2)' });
+    expect(find(v.menu, 'Restart agent')).toEqual({ kind: 'item', label: 'Restart agent', action: 'restart-agent', enabled: true });
+    expect(labels(trayView(status(), online).menu)).not.toContain('Restart agent');
+    expect(labels(trayView(null, offline).menu)).not.toContain('Restart agent');
+  });
+
   it('every icon name the view can produce is one of the drawn states', () => {
     const views = [
       trayView(status(), online),

@@ -70,4 +70,20 @@ describe('history', () => {
     expect(historyReply(h, { limit: 20, details: false }).events).toHaveLength(10);
     await h.close();
   });
+
+  it('compacts without duplicating or reordering events still queued for writing', async () => {
+    const f = file();
+    const h = await History.open(f, 10, quiet);
+    // 25 appends queued at once: compaction happens while later ones wait.
+    await Promise.all(Array.from({ length: 25 }, (_, i) => h.append({ type: 'warning', message: `w${i}` })));
+    await h.close();
+    const ids = readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id as number);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+    expect(ids.at(-1)).toBe(25);
+    const h2 = await History.open(f, 10, quiet);
+    expect(h2.query({ limit: 100, details: false }).map((e) => e.id)).toEqual([...ids].slice(-10).reverse());
+    await h2.close();
+  });
 });
+

@@ -231,6 +231,18 @@ describe('createSampler GPU', () => {
     }
   });
 
+  it('a driver that vanishes on a host that had GPUs is unreadable (activity), not "no GPU"', async () => {
+    const flag = join(bin, 'driver-gone');
+    const flaky = tool('flaky', `if [ -e '${flag}' ]; then echo "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."; exit 9; fi\nprintf '3, 10, 4000\\n'`);
+    const tree = new Tree(start);
+    const sampler = createSampler(tree.opts({ gpuEnabled: () => true, env: { PATH: '', CLOUDSNOOZE_NVIDIA_SMI: flaky } }));
+    tree.advance();
+    expect(await sampler.sample(Date.now())).toMatchObject({ gpu_count: 1, unreadable: [] });
+    writeFileSync(flag, '');
+    tree.advance();
+    expect((await sampler.sample(Date.now())).unreadable).toEqual(['gpu']);
+  });
+
   it('no GPU tool: null and 0, not unreadable', async () => {
     const tree = new Tree(start);
     const env = { PATH: '', CLOUDSNOOZE_NVIDIA_SMI: '', CLOUDSNOOZE_ROCM_SMI: '' };
