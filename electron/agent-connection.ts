@@ -1,14 +1,18 @@
 /**
  * The desktop app's one connection to an agent. The system agent wins when it answers;
- * one that refuses us (permission) is still the system agent, so we never start a
- * second agent beside it. Otherwise a per-user agent is adopted or started and
- * supervised. Snapshot then SUBSCRIBE with reconnect comes from agent/client.ts.
+ * one that refuses us (permission) is still the system agent, and a socket file that
+ * does not answer yet is a system agent restarting, so we never start a second agent
+ * beside it. Otherwise a per-user agent is adopted or started and supervised, and the
+ * system socket is re-checked: once a system agent answers we move to it and stop
+ * ours. Snapshot then SUBSCRIBE with reconnect comes from agent/client.ts.
  */
+import { lstat } from 'node:fs/promises';
 import { AgentError, request as socketRequest, subscribe as socketSubscribe, type Subscription, type SubscriptionHandlers } from '../agent/client.js';
 import type { Command, CommandResults, HistoryEvent, ParamsIn, Status } from '../agent/protocol.js';
 import type { ConnectionState } from './ipc-contract.js';
 
-export type ProbeResult = 'ok' | 'absent' | 'denied';
+/** 'unresponsive': the socket file exists but refuses connections or does not answer. */
+export type ProbeResult = 'ok' | 'absent' | 'denied' | 'unresponsive';
 
 /** Does an agent answer on this socket? A short STATUS, nothing more. */
 export async function probeSocket(socketPath: string, timeoutMs = 1500): Promise<ProbeResult> {
@@ -17,9 +21,20 @@ export async function probeSocket(socketPath: string, timeoutMs = 1500): Promise
     return 'ok';
   } catch (err) {
     if (err instanceof AgentError && err.code === 'PERMISSION_DENIED') return 'denied';
-    return 'absent';
+    try {
+      await lstat(socketPath);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+      // Cannot even look at it (a directory we may not read): somebody else's agent.
+      return 'denied';
+    }
+    return 'unresponsive';
   }
 }
+
+/** A system agent being restarted leaves its socket file refusing for a few seconds. */
+const SYSTEM_RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
+const SYSTEM_RECHECK_MS = 60_000;
 
 export interface BundledAgent {
   start(): Promise<void>;
@@ -32,6 +47,12 @@ export interface AgentConnectionDeps {
   probe?: (socketPath: string) => Promise<ProbeResult>;
   subscribe?: (socketPath: string, handlers: SubscriptionHandlers) => Subscription;
   request?: typeof socketRequest;
+  /** Waits between probes of a system socket that exists but does not answer. */
+  systemRetryDelaysMs?: number[];
+  /** How often to look for a system agent while our bundled agent runs. */
+  systemRecheckMs?: number;
+  /** We moved from our bundled agent to a system agent that appeared. */
+  onSource?(source: AgentSource): void;
   /** Prepares the per-user config and starts the supervised agent. */
   bundled: BundledAgent;
   onStatus(status: Status): void;
@@ -44,7 +65,11 @@ export type AgentSource = 'system' | 'user-existing' | 'bundled';
 export class AgentConnection {
   private socket: string | null = null;
   private sub: Subscription | null = null;
+  /** Set inside the start promise's chain so stop() and start() agree on it. */
   private startedBundled = false;
+  private bundledStarting: Promise<void> | null = null;
+  private recheckTimer: NodeJS.Timeout | null = null;
+  private rechecking = false;
   private state: ConnectionState = { online: false, error: 'connecting to the agent' };
   private closed = false;
 
@@ -58,31 +83,86 @@ export class AgentConnection {
     return this.socket;
   }
 
+  private probe(socketPath: string): Promise<ProbeResult> {
+    return (this.d.probe ?? ((p: string) => probeSocket(p)))(socketPath);
+  }
+
   async start(): Promise<AgentSource> {
-    const probe = this.d.probe ?? ((s: string) => probeSocket(s));
-    let source: AgentSource;
-    const system = await probe(this.d.systemSocket);
-    if (system !== 'absent') {
-      source = 'system';
-      this.socket = this.d.systemSocket;
-    } else if ((await probe(this.d.userSocket)) === 'ok') {
-      source = 'user-existing';
-      this.socket = this.d.userSocket;
-    } else {
-      source = 'bundled';
-      this.socket = this.d.userSocket;
-      this.startedBundled = true;
-      await this.d.bundled.start();
+    let system = await this.probe(this.d.systemSocket);
+    for (const ms of this.d.systemRetryDelaysMs ?? SYSTEM_RETRY_DELAYS_MS) {
+      if (system !== 'unresponsive' || this.closed) break;
+      await new Promise((r) => setTimeout(r, ms));
+      system = await this.probe(this.d.systemSocket);
     }
-    if (this.closed) return source;
+    if (system === 'ok' || system === 'denied') {
+      this.socket = this.d.systemSocket;
+      this.follow(this.socket);
+      return 'system';
+    }
+    if ((await this.probe(this.d.userSocket)) === 'ok') {
+      this.socket = this.d.userSocket;
+      this.follow(this.socket);
+      return 'user-existing';
+    }
+    // Quit while we were probing: starting an agent now would orphan it.
+    if (this.closed) return 'bundled';
+    this.socket = this.d.userSocket;
+    this.bundledStarting = this.d.bundled.start().then(() => {
+      this.startedBundled = true;
+    });
+    try {
+      await this.bundledStarting;
+    } catch (err) {
+      // Otherwise the dashboard would say "connecting" forever.
+      this.setState({ online: false, error: `could not start the bundled agent: ${(err as Error).message}` });
+      throw err;
+    } finally {
+      this.bundledStarting = null;
+    }
+    // stop() waited for the start above and stops the agent itself.
+    if (this.closed) return 'bundled';
+    this.follow(this.socket);
+    this.recheckTimer = setInterval(() => void this.recheckSystem(), this.d.systemRecheckMs ?? SYSTEM_RECHECK_MS);
+    this.recheckTimer.unref();
+    return 'bundled';
+  }
+
+  private follow(socketPath: string): void {
+    if (this.closed) return;
     const subscribe = this.d.subscribe ?? ((s: string, h: SubscriptionHandlers) => socketSubscribe(s, h));
-    this.sub = subscribe(this.socket, {
+    let wasOnline = false;
+    this.sub = subscribe(socketPath, {
       onStatus: (s) => this.d.onStatus(s),
       onEvent: (e) => this.d.onEvent(e),
-      onOnline: () => this.setState({ online: true }),
+      onOnline: () => {
+        this.setState({ online: true });
+        // A reconnect to our own agent is a good moment to look for the system one.
+        if (wasOnline) void this.recheckSystem();
+        wasOnline = true;
+      },
       onOffline: (err) => this.setState({ online: false, error: err.message }),
     });
-    return source;
+  }
+
+  /** While our bundled agent runs: a system agent that answers takes over, ours stops. */
+  private async recheckSystem(): Promise<void> {
+    if (this.closed || !this.startedBundled || this.rechecking) return;
+    this.rechecking = true;
+    try {
+      const system = await this.probe(this.d.systemSocket);
+      if (this.closed || !this.startedBundled || (system !== 'ok' && system !== 'denied')) return;
+      if (this.recheckTimer) clearInterval(this.recheckTimer);
+      this.recheckTimer = null;
+      this.sub?.close();
+      this.sub = null;
+      this.startedBundled = false;
+      this.socket = this.d.systemSocket;
+      this.follow(this.socket);
+      this.d.onSource?.('system');
+      await this.d.bundled.stop();
+    } finally {
+      this.rechecking = false;
+    }
   }
 
   private setState(s: ConnectionState): void {
@@ -98,9 +178,16 @@ export class AgentConnection {
 
   async stop(): Promise<void> {
     this.closed = true;
+    if (this.recheckTimer) clearInterval(this.recheckTimer);
+    this.recheckTimer = null;
     this.sub?.close();
     this.sub = null;
-    if (this.startedBundled) await this.d.bundled.stop();
+    // A start still under way finishes first, so the agent it starts is stopped too.
+    await this.bundledStarting?.catch(() => undefined);
+    if (this.startedBundled) {
+      this.startedBundled = false;
+      await this.d.bundled.stop();
+    }
   }
 }
 

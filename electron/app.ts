@@ -139,6 +139,12 @@ export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningA
         return act('stay awake', connection.request('STAY_AWAKE', { reason: STAY_AWAKE_REASON }));
       case 'release':
         return act('release', connection.request('RELEASE'));
+      case 'restart-agent':
+        tray.update({ agentFailure: null });
+        // A start that failed before the supervisor ran has nothing to restart: look again.
+        if (startFailed) return startConnection();
+        supervisor.start();
+        return;
       case 'open-dashboard':
         return openView('dashboard');
       case 'open-settings':
@@ -230,9 +236,11 @@ export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningA
       dashboard.send('push:event', ev);
     },
     onConnection: (c: ConnectionState) => {
-      tray.update({ connection: c });
+      // An agent that answers again (system agent back, manual restart) ends the failure.
+      tray.update(c.online ? { connection: c, agentFailure: null } : { connection: c });
       dashboard.send('push:connection', c);
     },
+    onSource: (source) => log(`a ${source} agent answers on ${paths.systemSocket}: using it and stopping the bundled agent`),
   });
 
   const unregisterIpc = registerIpcHandlers(e.ipcMain as never, {
@@ -251,6 +259,20 @@ export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningA
   app.on('second-instance', () => dashboard.show());
   // macOS: a click on the dock icon of a running app.
   app.on('activate', () => dashboard.show());
+
+  let startFailed = false;
+  function startConnection(): void {
+    startFailed = false;
+    connection.start().then(
+      (source) => log(`using the ${source} agent on ${connection.socketPath}`),
+      (err: Error) => {
+        startFailed = true;
+        log(`could not start the agent: ${err.message}`);
+        // The connection already pushed the offline state with this reason.
+        tray.update({ agentFailure: err.message });
+      },
+    );
+  }
 
   let shutdownP: Promise<void> | null = null;
   const shutdown = () => {
@@ -273,9 +295,6 @@ export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningA
   tray.start();
   tray.update({ openAtLogin: getOpenAtLogin(loginDeps) });
   dashboard.preload();
-  connection.start().then(
-    (source) => log(`using the ${source} agent on ${connection.socketPath}`),
-    (err: Error) => tray.update({ agentFailure: err.message }),
-  );
+  startConnection();
   return { shutdown, connection };
 }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { AgentError } from '../agent/client.js';
-import { configPatchSchema } from '../agent/config-schema.js';
+import { configPatchSchema, RESTART_KEYS } from '../agent/config-schema.js';
 import { commandParams, HISTORY_TYPES, type Command, type CommandResults, type ParamsIn } from '../agent/protocol.js';
 import { describeZodError } from '../agent/config-schema.js';
 import { INVOKE_CHANNELS, type ConnectionState, type InvokeChannel, type InvokeChannels, type Result } from './ipc-contract.js';
@@ -25,11 +25,19 @@ export interface IpcDeps {
 
 const none = z.undefined();
 
+/**
+ * The settings the dashboard may change: not the socket or history location, which name
+ * files a root agent creates, so a compromised renderer cannot move them.
+ */
+export const desktopConfigPatchSchema = configPatchSchema.omit(
+  Object.fromEntries(RESTART_KEYS.map((k) => [k, true])) as { [K in (typeof RESTART_KEYS)[number]]: true },
+);
+
 /** Payload schema of each channel: the compile-time mapped type means a channel cannot be left out. */
 export const PAYLOAD_SCHEMAS: { [K in InvokeChannel]: z.ZodType } = {
   'agent:status': none,
   'agent:config-get': none,
-  'agent:config-set': configPatchSchema,
+  'agent:config-set': desktopConfigPatchSchema,
   'agent:history': z
     .object({
       limit: z.number().int().min(1).max(1000).optional(),

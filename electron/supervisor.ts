@@ -61,6 +61,10 @@ export class AgentSupervisor {
   }
 
   start(): void {
+    // Also the tray's "Restart agent": never a second child beside a live one.
+    if (this.child) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     this.stopping = false;
     this.rapidCrashes = 0;
     this.backoff = this.o.minBackoffMs ?? 500;
@@ -112,10 +116,14 @@ export class AgentSupervisor {
     const lived = Date.now() - this.startedAt;
     const lastLine = this.stderrTail.trim().split('\n').pop()?.trim();
     const detail = lastLine ? `${how}: ${lastLine}` : how;
-    if (lived < (this.o.stableMs ?? 10_000)) this.rapidCrashes++;
+    const stableMs = this.o.stableMs ?? 10_000;
+    if (lived < stableMs) this.rapidCrashes++;
     else {
       this.rapidCrashes = 1;
-      this.backoff = this.o.minBackoffMs ?? 500;
+      // Halve once per stable period lived: an agent that crashes every few minutes keeps
+      // a long backoff instead of restarting at the shortest one each time.
+      const halvings = Math.min(30, Math.floor(lived / stableMs));
+      this.backoff = Math.max(this.o.minBackoffMs ?? 500, Math.floor(this.backoff / 2 ** halvings));
     }
     if (this.rapidCrashes >= (this.o.maxRapidCrashes ?? 5)) {
       this.set({ state: 'failed', error: `the bundled agent exited ${this.rapidCrashes} times in a row (${detail})` });

@@ -17,6 +17,7 @@ export type TrayAction =
   | 'stay-awake:240'
   | 'stay-awake:indefinite'
   | 'release'
+  | 'restart-agent'
   | 'open-dashboard'
   | 'open-settings'
   | 'open-history'
@@ -157,6 +158,8 @@ export function trayView(status: Status | null, connection: ConnectionState, opt
       items: [item('For 1 hour', 'stay-awake:60', canAct), item('For 4 hours', 'stay-awake:240', canAct), item('Until I release', 'stay-awake:indefinite', canAct)],
     },
     item('Release', 'release', canAct && holding),
+    // Only after the supervisor gave up; otherwise it restarts the agent by itself.
+    ...(opts.agentFailure ? [item('Restart agent', 'restart-agent')] : []),
     { kind: 'separator' },
     item('Open dashboard', 'open-dashboard'),
     item('Settings…', 'open-settings'),

@@ -1,7 +1,7 @@
 /**
- * One desktop notification per countdown when the final warning starts, whether the
- * agent's 'warning' history event or a status in state 'warning' arrives first, and
- * not again after a reconnect replays the same countdown.
+ * One desktop notification per final warning, whether the agent's 'warning' history
+ * event or a status in state 'warning' arrives first, and not again after a reconnect
+ * replays the same warning. Any state other than warning/stopping re-arms it.
  */
 import type { HistoryEvent, Status } from '../agent/protocol.js';
 import { formatClock, formatCountdown, secondsUntilStop } from './tray-view.js';
@@ -36,12 +36,17 @@ export const NOTIFICATION_ACTIONS: { text: string; action: NotifierAction }[] = 
   { text: 'Stay awake', action: 'stay-awake' },
 ];
 
-const COUNTDOWN_STATES = new Set<Status['state']>(['idle', 'warning', 'stopping']);
+/** States that continue an announced warning; any other state ends it. */
+const WARNING_STATES = new Set<Status['state']>(['warning', 'stopping']);
 
 export class WarningNotifier {
   private last: Status | null = null;
-  /** Identity of the countdown already announced; null once the countdown ended. */
-  private notifiedFor: string | null = null;
+  /**
+   * The current warning was announced. Deliberately not keyed on idle_since: the agent
+   * keeps idle_since when naptime grows mid-warning (a second warning follows with the
+   * same value) and shifts it on a clock jump (same warning, new value).
+   */
+  private announced = false;
   /** Electron drops handlers of notifications that were garbage collected. */
   private current: NotificationLike | null = null;
 
@@ -49,8 +54,8 @@ export class WarningNotifier {
 
   onStatus(status: Status): void {
     this.last = status;
-    if (!COUNTDOWN_STATES.has(status.state)) {
-      this.notifiedFor = null;
+    if (!WARNING_STATES.has(status.state)) {
+      this.announced = false;
       return;
     }
     if (status.state === 'warning') this.notify(status, null);
@@ -60,15 +65,9 @@ export class WarningNotifier {
     if (event.type === 'warning') this.notify(this.last, event.message);
   }
 
-  private countdownKey(status: Status | null): string {
-    // The idle timer's start names the countdown; a postpone or new activity ends it.
-    return status?.idle_since ?? status?.stop_at ?? 'unknown';
-  }
-
   private notify(status: Status | null, reason: string | null): void {
-    const key = this.countdownKey(status);
-    if (this.notifiedFor !== null && (this.notifiedFor === key || key === 'unknown' || this.notifiedFor === 'unknown')) return;
-    this.notifiedFor = key;
+    if (this.announced) return;
+    this.announced = true;
     if (!this.deps.isSupported()) return;
 
     const left = status ? secondsUntilStop(status, (this.deps.now ?? Date.now)()) : null;

@@ -21,8 +21,9 @@ function initialView(): View {
 function OfflineBanner() {
   const online = useRenderer((s) => s.connection.online);
   const error = useRenderer((s) => s.connection.error);
+  const settled = useRenderer((s) => s.connection.settled);
   if (online) return null;
-  if (error === null) {
+  if (error === null || !settled) {
     return (
       <div className="banner connecting" role="status">
         Connecting to the agent…

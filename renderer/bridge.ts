@@ -6,13 +6,15 @@
  */
 import type { ConfigPatch } from '../agent/config-schema.js';
 import type { HistoryEvent, Status } from '../agent/protocol.js';
-import type { CloudSnoozeApi, ConnectionState } from '../electron/ipc-contract.js';
+import type { CloudSnoozeApi, ConnectionState, Result } from '../electron/ipc-contract.js';
 import { keyOfError, readableAgentError } from './format.js';
 import { HISTORY_KEEP, appendPoint, pointFromSample, pointFromStatus, trimWindow, type RendererStore } from './store.js';
 
 export const SNAPSHOT_SAMPLE_SECONDS = 600;
 export const SNAPSHOT_HISTORY_LIMIT = 50;
 export const POSTPONE_MINUTES = 30;
+/** How long the first paint may say "connecting" before an offline state counts as an outage. */
+export const CONNECT_GRACE_MS = 4000;
 
 export interface Bridge {
   start(): void;
@@ -26,6 +28,15 @@ export interface Bridge {
   saveConfig(patch: ConfigPatch): Promise<boolean>;
   clearSettingsFeedback(): void;
   loadHistory(limit: number): Promise<void>;
+}
+
+/** A call that throws (IPC gone, a bug in a transport) becomes a failed Result, never a stuck UI. */
+async function settle<T>(run: () => Promise<Result<T>>): Promise<Result<T>> {
+  try {
+    return await run();
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err), code: 'PROTOCOL' };
+  }
 }
 
 export function createBridge(api: CloudSnoozeApi, store: RendererStore): Bridge {
@@ -50,33 +61,41 @@ export function createBridge(api: CloudSnoozeApi, store: RendererStore): Bridge 
     store.setState({ history: { ...h, events: [event, ...h.events].slice(0, HISTORY_KEEP) } });
     // Settings changed elsewhere (CLI, tray, another tab): show what the agent now runs with.
     if (event.type === 'config_change') {
-      void api.getConfig().then((r) => {
+      void settle(() => api.getConfig()).then((r) => {
         if (r.ok) store.setState({ settings: { ...store.getState().settings, config: r.data } });
       });
     }
   };
 
-  const setOffline = (error: string) => {
+  const setOffline = (error: string, settled = false) => {
     const c = store.getState().connection;
-    if (!c.online && c.error === error) return;
-    store.setState({ connection: { ...c, online: false, error } });
+    const nowSettled = c.settled || settled;
+    if (!c.online && c.error === error && c.settled === nowSettled) return;
+    store.setState({ connection: { ...c, online: false, error, settled: nowSettled } });
   };
 
-  const onConnection = (state: ConnectionState) => {
+  const markSettled = () => {
+    const c = store.getState().connection;
+    if (!c.settled) store.setState({ connection: { ...c, settled: true } });
+  };
+  let graceTimer: ReturnType<typeof setTimeout> | null = null;
+
+  // A push is the outcome of a real attempt; the first getConnection() may only say "still looking".
+  const onConnection = (state: ConnectionState, pushed = true) => {
     if (state.online) {
       void snapshot();
     } else {
-      setOffline(state.error);
+      setOffline(state.error, pushed);
     }
   };
 
   async function snapshot(): Promise<void> {
     const seq = ++snapshotSeq;
     const [status, samples, history, config] = await Promise.all([
-      api.getStatus(),
-      api.getSamples(SNAPSHOT_SAMPLE_SECONDS),
-      api.getHistory({ limit: SNAPSHOT_HISTORY_LIMIT }),
-      api.getConfig(),
+      settle(() => api.getStatus()),
+      settle(() => api.getSamples(SNAPSHOT_SAMPLE_SECONDS)),
+      settle(() => api.getHistory({ limit: SNAPSHOT_HISTORY_LIMIT })),
+      settle(() => api.getConfig()),
     ]);
     if (seq !== snapshotSeq) return;
     if (!status.ok) {
@@ -88,8 +107,9 @@ export function createBridge(api: CloudSnoozeApi, store: RendererStore): Bridge 
     const p = pointFromStatus(status.data);
     if (p) points = appendPoint(points, p) ?? points;
     store.setState({
-      connection: { online: true, error: null, everOnline: true },
-      policy: { ...s.policy, status: status.data, receivedAt: Date.now(), blockers: status.data.blockers },
+      connection: { online: true, error: null, everOnline: true, settled: true },
+      // An error from before the outage is stale now.
+      policy: { ...s.policy, status: status.data, receivedAt: Date.now(), blockers: status.data.blockers, actionError: null },
       instance: status.data.instance,
       live: { points, rev: s.live.rev + 1 },
       history: history.ok ? { events: history.data.events, error: null } : { ...s.history, error: history.error },
@@ -98,7 +118,7 @@ export function createBridge(api: CloudSnoozeApi, store: RendererStore): Bridge 
   }
 
   const action = async (run: () => ReturnType<CloudSnoozeApi['release']>) => {
-    const r = await run();
+    const r = await settle(run);
     const s = store.getState();
     if (r.ok) {
       store.setState({ policy: { ...s.policy, actionError: null } });
@@ -110,10 +130,16 @@ export function createBridge(api: CloudSnoozeApi, store: RendererStore): Bridge 
 
   return {
     start() {
-      unsubs.push(api.onStatus(applyStatus), api.onEvent(applyEvent), api.onConnection(onConnection));
-      void api.getConnection().then(onConnection, (err: unknown) => setOffline(String(err)));
+      unsubs.push(api.onStatus(applyStatus), api.onEvent(applyEvent), api.onConnection((c) => onConnection(c)));
+      void api.getConnection().then(
+        (c) => onConnection(c, false),
+        (err: unknown) => setOffline(err instanceof Error ? err.message : String(err), true),
+      );
+      graceTimer = setTimeout(markSettled, CONNECT_GRACE_MS);
     },
     stop() {
+      if (graceTimer) clearTimeout(graceTimer);
+      graceTimer = null;
       for (const u of unsubs.splice(0)) u();
       snapshotSeq++;
     },
@@ -124,7 +150,7 @@ export function createBridge(api: CloudSnoozeApi, store: RendererStore): Bridge 
     async saveConfig(patch) {
       const s0 = store.getState();
       store.setState({ settings: { ...s0.settings, saving: true, errors: {}, notice: null } });
-      const r = await api.setConfig(patch);
+      const r = await settle(() => api.setConfig(patch));
       const s = store.getState();
       if (r.ok) {
         const n = Object.keys(patch).length;
@@ -142,7 +168,7 @@ export function createBridge(api: CloudSnoozeApi, store: RendererStore): Bridge 
       if (s.notice || Object.keys(s.errors).length) store.setState({ settings: { ...s, errors: {}, notice: null } });
     },
     async loadHistory(limit) {
-      const r = await api.getHistory({ limit });
+      const r = await settle(() => api.getHistory({ limit }));
       const h = store.getState().history;
       store.setState({ history: r.ok ? { events: r.data.events, error: null } : { ...h, error: r.error } });
     },

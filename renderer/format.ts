@@ -42,8 +42,12 @@ export interface StateWords {
   counting: boolean;
 }
 
-/** The state in words; `online` false always wins, since nothing else is known then. */
-export function stateWords(status: Status | null, online: boolean): StateWords {
+/**
+ * The state in words; `online` false always wins, since nothing else is known then.
+ * `connecting`: the first connection attempt has no outcome yet, so "offline" would alarm for nothing.
+ */
+export function stateWords(status: Status | null, online: boolean, connecting = false): StateWords {
+  if (!online && connecting) return { label: 'Connecting…', tone: 'offline', counting: false };
   if (!online || !status) return { label: 'Agent offline', tone: 'offline', counting: false };
   switch (status.state) {
     case 'active':

@@ -22,8 +22,13 @@ export type LivePoint = Pick<
 export interface ConnectionSlice {
   online: boolean;
   error: string | null;
-  /** False until the first snapshot arrived, so the first paint says "connecting" rather than "offline". */
+  /** False until the first snapshot arrived. */
   everOnline: boolean;
+  /**
+   * The first connection attempt has an outcome (online, an offline push, or the grace
+   * period passed): until then the page says "connecting", not "Agent offline".
+   */
+  settled: boolean;
 }
 
 export interface LiveSlice {
@@ -66,7 +71,7 @@ export interface RendererState {
 
 export function initialState(): RendererState {
   return {
-    connection: { online: false, error: null, everOnline: false },
+    connection: { online: false, error: null, everOnline: false, settled: false },
     live: { points: [], rev: 0 },
     policy: { status: null, receivedAt: 0, blockers: [], actionError: null },
     instance: null,

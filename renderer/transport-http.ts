@@ -91,12 +91,22 @@ export function createHttpApi(opts: HttpApiOptions = {}): CloudSnoozeApi {
     for (const l of each) l(v);
   };
 
-  // One stream for all listeners, opened on first use; EventSource reconnects by itself.
+  const RETRY_MIN_MS = 1000;
+  const RETRY_MAX_MS = 30_000;
+  let retryMs = RETRY_MIN_MS;
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+
+  // One stream for all listeners, opened on first use. EventSource reconnects by itself
+  // after a network error, but gives up for good on an HTTP error (a 401 after
+  // `snooze dashboard` restarted with a new token): then we ask the server why and retry.
   function ensureStream() {
-    if (source) return;
+    if (source || retryTimer) return;
     const url = token ? `${base}/stream?token=${encodeURIComponent(token)}` : `${base}/stream`;
     const es = new EventSource(url, { withCredentials: false });
     source = es;
+    es.addEventListener('open', () => {
+      retryMs = RETRY_MIN_MS;
+    });
     es.addEventListener('status', (e) => parse(e, statusL));
     es.addEventListener('event', (e) => parse(e, eventL));
     es.addEventListener('connection', (e) => {
@@ -107,8 +117,25 @@ export function createHttpApi(opts: HttpApiOptions = {}): CloudSnoozeApi {
       }
     });
     es.addEventListener('error', () => {
-      // The stream itself broke: the dashboard server is gone (or restarting).
-      emitConnection({ online: false, error: 'the dashboard server is not answering' });
+      if (source !== es) return;
+      if (es.readyState !== EventSource.CLOSED) {
+        // The stream itself broke: the dashboard server is gone (or restarting).
+        emitConnection({ online: false, error: 'the dashboard server is not answering' });
+        return;
+      }
+      es.close();
+      source = null;
+      const wait = retryMs;
+      retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
+      retryTimer = setTimeout(() => {
+        retryTimer = null;
+        if (statusL.size + eventL.size + connL.size > 0) ensureStream();
+      }, wait);
+      // The server's own words ("open the new URL …"), not a generic "reconnecting".
+      void api.getConnection().then((c) => {
+        if (!c.online) emitConnection(c);
+        else emitConnection({ online: false, error: 'the dashboard server refused the live stream; retrying' });
+      });
     });
   }
 
@@ -117,14 +144,16 @@ export function createHttpApi(opts: HttpApiOptions = {}): CloudSnoozeApi {
     ensureStream();
     return () => {
       set.delete(cb);
-      if (statusL.size + eventL.size + connL.size === 0 && source) {
-        source.close();
+      if (statusL.size + eventL.size + connL.size === 0) {
+        source?.close();
         source = null;
+        if (retryTimer) clearTimeout(retryTimer);
+        retryTimer = null;
       }
     };
   }
 
-  return {
+  const api: CloudSnoozeApi = {
     getStatus: () => call('STATUS'),
     getConfig: () => call('CONFIG_GET'),
     setConfig: (values: ConfigPatch) => call('CONFIG_SET', { values }),
@@ -160,4 +189,5 @@ export function createHttpApi(opts: HttpApiOptions = {}): CloudSnoozeApi {
       return () => window.removeEventListener('hashchange', handler);
     },
   };
+  return api;
 }

@@ -22,8 +22,8 @@ function electronBinary() {
   }
 }
 
-/** Resolves true when an agent answers STATUS on the socket. */
-function answers(socketPath, timeoutMs = 1000) {
+/** Resolves 'ok' when an agent answers STATUS on the socket, 'denied' when we may not connect, else 'no'. */
+function probe(socketPath, timeoutMs = 1000) {
   return new Promise((resolve) => {
     const s = net.createConnection(socketPath);
     const done = (v) => {
@@ -31,12 +31,14 @@ function answers(socketPath, timeoutMs = 1000) {
       s.destroy();
       resolve(v);
     };
-    const t = setTimeout(() => done(false), timeoutMs);
+    const t = setTimeout(() => done('no'), timeoutMs);
     s.on('connect', () => s.write('{"command":"STATUS","params":{}}\n'));
-    s.on('data', (d) => done(d.toString().includes('"success":true')));
-    s.on('error', () => done(false));
+    s.on('data', (d) => done(d.toString().includes('"success":true') ? 'ok' : 'no'));
+    s.on('error', (err) => done(err.code === 'EACCES' || err.code === 'EPERM' ? 'denied' : 'no'));
   });
 }
+
+const answers = async (socketPath, timeoutMs) => (await probe(socketPath, timeoutMs)) === 'ok';
 
 const electron = electronBinary();
 if (electron) {
@@ -77,7 +79,15 @@ async function runBrowserMode() {
   // A system agent that already runs is the one to show; never start a second one beside it.
   const systemSocket = process.env.CLOUDSNOOZE_SOCKET || '/var/run/cloudsnooze.sock';
   let socket = systemSocket;
-  if (!(await answers(systemSocket))) {
+  const system = await probe(systemSocket);
+  if (system === 'denied') {
+    // It is there, just not ours to talk to: a second agent beside it could stop the instance twice over.
+    console.error(
+      `start: a system agent runs on ${systemSocket} but you may not connect to it (permission denied); join the cloudsnooze group or run with sudo. Not starting a second agent.`,
+    );
+    process.exit(1);
+  }
+  if (system !== 'ok') {
     const dir = path.join(root, '.tmp', 'start');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const local = path.join(dir, 'agent.sock');

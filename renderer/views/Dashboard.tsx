@@ -1,5 +1,5 @@
 /** The dashboard: countdown and state, what keeps the instance awake, holds, the instance, live graphs, recent events. */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Status } from '../../agent/protocol.js';
 import { useBridge, useRenderer } from '../context.js';
 import { METRIC_SPECS, clockTime, clockTimeSeconds, formatCountdown, modeWords, stateWords, type MetricSpec } from '../format.js';
@@ -45,14 +45,22 @@ function StatusHero() {
   const receivedAt = useRenderer((s) => s.policy.receivedAt);
   const online = useRenderer((s) => s.connection.online);
   const actionError = useRenderer((s) => s.policy.actionError);
+  const settled = useRenderer((s) => s.connection.settled);
   const [busy, setBusy] = useState(false);
-  const words = stateWords(status, online);
+  const words = stateWords(status, online, !settled);
   const remaining = useCountdown(words.counting ? deadlineOf(status, receivedAt) : null);
   const held = !!status && (status.postponed_until !== null || status.stay_awake !== null);
 
+  // The ref stops a double click that lands before the re-render marks the buttons busy.
+  const inFlight = useRef(false);
   const run = (f: () => Promise<void>) => {
+    if (inFlight.current) return;
+    inFlight.current = true;
     setBusy(true);
-    void f().finally(() => setBusy(false));
+    void f().finally(() => {
+      inFlight.current = false;
+      setBusy(false);
+    });
   };
 
   let detail: string | null = null;
@@ -81,27 +89,45 @@ function StatusHero() {
       {online && status && <Blockers status={status} />}
 
       <div className="actions">
-        <button type="button" className="primary" disabled={!online || busy} onClick={() => run(() => bridge.postpone(POSTPONE_MINUTES))}>
+        <ActionButton primary disabled={!online || busy} onPress={() => run(() => bridge.postpone(POSTPONE_MINUTES))}>
           Postpone 30 min
-        </button>
-        <button type="button" disabled={!online || busy} onClick={() => run(() => bridge.stayAwake())}>
+        </ActionButton>
+        <ActionButton disabled={!online || busy} onPress={() => run(() => bridge.stayAwake())}>
           Stay awake
-        </button>
-        <button type="button" disabled={!online || busy || !held} onClick={() => run(() => bridge.release())}>
+        </ActionButton>
+        <ActionButton disabled={!online || busy || !held} onPress={() => run(() => bridge.release())}>
           Release
-        </button>
+        </ActionButton>
       </div>
-      {actionError && (
-        <p className="form-error" role="status">
-          {actionError}
-        </p>
-      )}
+      {/* Always mounted: screen readers announce changes to a live region, not its arrival. */}
+      <p className="form-error" role="status" data-testid="action-error">
+        {actionError ?? ''}
+      </p>
       {status?.sampled_at && (
         <p className="updated">
           {online ? 'Updated' : 'Last update'} <span data-testid="sampled-at">{clockTimeSeconds(status.sampled_at)}</span>
         </p>
       )}
     </section>
+  );
+}
+
+/**
+ * aria-disabled rather than disabled: a natively disabled button loses focus (to <body>)
+ * the moment it is disabled, so keyboard users would be thrown out after each action.
+ */
+function ActionButton({ disabled, primary, onPress, children }: { disabled: boolean; primary?: boolean; onPress: () => void; children: string }) {
+  return (
+    <button
+      type="button"
+      className={primary ? 'primary' : undefined}
+      aria-disabled={disabled}
+      onClick={() => {
+        if (!disabled) onPress();
+      }}
+    >
+      {children}
+    </button>
   );
 }
 

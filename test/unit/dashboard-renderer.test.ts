@@ -3,11 +3,12 @@
  * diff, and the bridge (snapshot, stream, re-snapshot on reconnect, settings errors
  * mapped to their field) against a scripted CloudSnoozeApi.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG, type Config, type ConfigPatch } from '../../agent/config-schema.js';
 import type { HistoryEvent, Sample, Status } from '../../agent/protocol.js';
 import type { CloudSnoozeApi, ConnectionState, Result } from '../../electron/ipc-contract.js';
-import { createBridge } from '../../renderer/bridge.js';
+import { CONNECT_GRACE_MS, createBridge } from '../../renderer/bridge.js';
+import { createHttpApi } from '../../renderer/transport-http.js';
 import { formatCountdown, formatValue, keyOfError, readableAgentError, stateWords } from '../../renderer/format.js';
 import { diffDraft } from '../../renderer/settings-fields.js';
 import { LIVE_MAX_POINTS, LIVE_WINDOW_MS, appendPoint, createRendererStore, trimWindow, type LivePoint } from '../../renderer/store.js';
@@ -122,6 +123,7 @@ describe('format', () => {
     expect(stateWords(status({ state: 'stay_awake', stay_awake: { until: null, reason: 'training run' } }), true).label).toBe('Staying awake (training run)');
     expect(stateWords(status({ state: 'active' }), false).label).toBe('Agent offline');
     expect(stateWords(null, true).label).toBe('Agent offline');
+    expect(stateWords(null, false, true).label).toBe('Connecting…');
   });
 
   it('finds the config key an agent error names, not a longer key that contains it', () => {
@@ -186,7 +188,7 @@ describe('bridge', () => {
     createBridge(s.api, store).start();
     await flush();
     const st = store.getState();
-    expect(st.connection).toEqual({ online: true, error: null, everOnline: true });
+    expect(st.connection).toEqual({ online: true, error: null, everOnline: true, settled: true });
     expect(st.policy.status?.state).toBe('idle');
     expect(st.live.points.map((p) => p.t)).toEqual([T0 - 2000, T0 - 1000, T0]);
     expect(st.history.events).toHaveLength(1);
@@ -283,6 +285,66 @@ describe('bridge', () => {
     expect(store.getState().policy.actionError).toBeNull();
   });
 
+  it('a call that throws becomes an error in the UI: saving ends, the action shows it, the snapshot goes offline', async () => {
+    const s = scriptedApi();
+    const store = createRendererStore();
+    const bridge = createBridge(s.api, store);
+    bridge.start();
+    await flush();
+    const boom = () => Promise.reject(new Error('IPC channel closed'));
+    Object.assign(s.api, { setConfig: boom, postpone: boom, getStatus: boom, getHistory: boom });
+    expect(await bridge.saveConfig({ naptime_minutes: 40 })).toBe(false);
+    expect(store.getState().settings.saving).toBe(false);
+    expect(Object.values(store.getState().settings.errors)).toEqual(['IPC channel closed']);
+    await bridge.postpone();
+    expect(store.getState().policy.actionError).toBe('IPC channel closed');
+    await bridge.snapshot();
+    expect(store.getState().connection).toMatchObject({ online: false, error: 'IPC channel closed' });
+    await bridge.loadHistory(10);
+    expect(store.getState().history.error).toBe('IPC channel closed');
+  });
+
+  it('first paint: "connecting" until a push, the first snapshot or the grace period settles it, never "offline" at once', async () => {
+    vi.useFakeTimers();
+    try {
+      const s = scriptedApi();
+      s.api.getConnection = () => Promise.resolve({ online: false, error: 'connecting to the agent' });
+      const store = createRendererStore();
+      const bridge = createBridge(s.api, store);
+      bridge.start();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(store.getState().connection).toMatchObject({ online: false, settled: false });
+      s.push.conn({ online: false, error: 'the CloudSnooze agent is not running' });
+      expect(store.getState().connection).toMatchObject({ error: 'the CloudSnooze agent is not running', settled: true });
+      bridge.stop();
+
+      const quiet = createRendererStore();
+      const b2 = createBridge(s.api, quiet);
+      b2.start();
+      await vi.advanceTimersByTimeAsync(CONNECT_GRACE_MS - 1);
+      expect(quiet.getState().connection.settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(quiet.getState().connection).toMatchObject({ online: false, settled: true, error: 'connecting to the agent' });
+      b2.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('an action error is cleared when the connection comes back', async () => {
+    const s = scriptedApi();
+    const store = createRendererStore();
+    const bridge = createBridge(s.api, store);
+    bridge.start();
+    await flush();
+    await bridge.stayAwake();
+    expect(store.getState().policy.actionError).toBe('the agent is not running');
+    s.push.conn({ online: false, error: 'the agent closed the connection' });
+    s.push.conn({ online: true });
+    await flush();
+    expect(store.getState().policy.actionError).toBeNull();
+  });
+
   it('stops listening on stop()', async () => {
     const s = scriptedApi();
     const bridge = createBridge(s.api, createRendererStore());
@@ -290,5 +352,80 @@ describe('bridge', () => {
     expect(s.listenerCount()).toBe(3);
     bridge.stop();
     expect(s.listenerCount()).toBe(0);
+  });
+});
+
+/** Just enough of EventSource: the test fires errors and decides the readyState. */
+class FakeEventSource {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSED = 2;
+  static all: FakeEventSource[] = [];
+  readyState = FakeEventSource.CONNECTING;
+  closed = false;
+  private listeners = new Map<string, ((e: unknown) => void)[]>();
+  constructor(readonly url: string) {
+    FakeEventSource.all.push(this);
+  }
+  addEventListener(type: string, l: (e: unknown) => void) {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), l]);
+  }
+  close() {
+    this.closed = true;
+    this.readyState = FakeEventSource.CLOSED;
+  }
+  fire(type: string, data?: unknown) {
+    for (const l of this.listeners.get(type) ?? []) l({ data: JSON.stringify(data) });
+  }
+}
+
+describe('HTTP transport: the live stream', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+    FakeEventSource.all = [];
+  });
+
+  it("a stream refused for good (new token after a restart) shows the server's message and is retried with backoff", async () => {
+    vi.useFakeTimers();
+    vi.stubGlobal('EventSource', FakeEventSource);
+    const refusal = 'the token is wrong; open the full URL that `snooze dashboard` printed (it ends in ?token=…)';
+    const fetched: string[] = [];
+    vi.stubGlobal('fetch', async (url: string) => {
+      fetched.push(url);
+      return { json: async () => ({ ok: false, error: refusal, code: 'UNAUTHORIZED' }) } as Response;
+    });
+    const api = createHttpApi({ token: 'old' });
+    const seen: ConnectionState[] = [];
+    const off = api.onConnection((c) => void seen.push(c));
+    expect(FakeEventSource.all).toHaveLength(1);
+
+    // A network blip: EventSource reconnects by itself; we only say so.
+    FakeEventSource.all[0]!.fire('error');
+    expect(seen.at(-1)).toEqual({ online: false, error: 'the dashboard server is not answering' });
+    expect(FakeEventSource.all).toHaveLength(1);
+
+    // HTTP 401: EventSource closed for good.
+    FakeEventSource.all[0]!.readyState = FakeEventSource.CLOSED;
+    FakeEventSource.all[0]!.fire('error');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fetched).toEqual(['/api/connection']);
+    expect(seen.at(-1)).toEqual({ online: false, error: refusal });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(FakeEventSource.all).toHaveLength(2);
+
+    FakeEventSource.all[1]!.readyState = FakeEventSource.CLOSED;
+    FakeEventSource.all[1]!.fire('error');
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(FakeEventSource.all).toHaveLength(2); // backoff doubled
+    await vi.advanceTimersByTimeAsync(1);
+    expect(FakeEventSource.all).toHaveLength(3);
+
+    // Back: frames flow again, and no retry is left behind once nobody listens.
+    FakeEventSource.all[2]!.fire('open');
+    FakeEventSource.all[2]!.fire('connection', { online: true });
+    expect(seen.at(-1)).toEqual({ online: true });
+    off();
+    expect(FakeEventSource.all[2]!.closed).toBe(true);
   });
 });

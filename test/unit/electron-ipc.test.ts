@@ -84,6 +84,10 @@ describe('IPC payload check', () => {
     ['agent:config-set', { naptime_minutes: 'soon' }],
     ['agent:config-set', { no_such_key: 1 }],
     ['agent:config-set', null],
+    // Files the root agent creates: config file only, never from the renderer.
+    ['agent:config-set', { socket_path: '/tmp/evil.sock' }],
+    ['agent:config-set', { socket_group: 'users' }],
+    ['agent:config-set', { history_path: '/etc/cron.d/x', naptime_minutes: 40 }],
     ['agent:status', { anything: true }],
     ['agent:release', 'now'],
   ];
