@@ -27,6 +27,7 @@ import type { CloudProvider, StopOutcome } from './provider.js';
 import { LOCAL_INSTANCE } from './provider.js';
 import { RequestError, type HandlerTable } from './server.js';
 import { buildStopTags, stopReason } from './tags.js';
+import { formatDuration } from './time-format.js';
 import { VERSION } from './version.js';
 import type { Sampler } from './metrics/sampler.js';
 
@@ -502,14 +503,6 @@ function round2(v: number | null): number | null {
   return v === null ? null : Math.round(v * 100) / 100;
 }
 
-export function formatDuration(secs: number): string {
-  if (secs < 60) return `${secs} s`;
-  const m = Math.floor(secs / 60);
-  const s = secs % 60;
-  if (m < 60) return s ? `${m} min ${s} s` : `${m} min`;
-  const h = Math.floor(m / 60);
-  return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
-}
 
 function formatMinutes(m: number): string {
   return formatDuration(Math.round(m * 60));

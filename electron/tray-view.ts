@@ -4,6 +4,7 @@
  * into an Electron Menu.
  */
 import type { Status } from '../agent/protocol.js';
+import { clockTime as formatClock, formatCountdown } from '../agent/time-format.js';
 import type { ConnectionState } from './ipc-contract.js';
 
 export const TRAY_ICONS = ['active', 'countdown', 'warning', 'postponed', 'awake', 'offline', 'error'] as const;
@@ -43,21 +44,6 @@ export interface TrayViewOptions {
   agentFailure?: string | null;
   /** Clock for the countdown; the status's stop_at is absolute, so the tooltip can tick between frames. */
   now?: number;
-}
-
-/** 754 → "12:34", 3725 → "1:02:05". */
-export function formatCountdown(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}
-
-/** Local wall-clock time "14:05" for the hold end times in the menu and tooltip. */
-export function formatClock(iso: string): string {
-  const d = new Date(iso);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
 /** Seconds until the stop: from the absolute stop time when known, so it keeps counting between frames. */

@@ -4,7 +4,8 @@
  * replays the same warning. Any state other than warning/stopping re-arms it.
  */
 import type { HistoryEvent, Status } from '../agent/protocol.js';
-import { formatClock, formatCountdown, secondsUntilStop } from './tray-view.js';
+import { clockTime as formatClock, formatCountdown } from '../agent/time-format.js';
+import { secondsUntilStop } from './tray-view.js';
 
 export interface NotificationOptionsLike {
   title: string;

@@ -3,34 +3,9 @@
  * values. No DOM, so it is unit-tested in Node.
  */
 import type { AgentMode, MetricName, Status } from '../agent/protocol.js';
+import { clockTime, formatDuration } from '../agent/time-format.js';
 
-/** mm:ss, or h:mm:ss past an hour; never negative. */
-export function formatCountdown(seconds: number): string {
-  const s = Math.max(0, Math.ceil(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${String(m).padStart(2, '0')}:${ss}`;
-}
-
-/** 24-hour local clock time, e.g. "14:05". */
-export function clockTime(iso: string | number): string {
-  const d = new Date(iso);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-}
-
-export function clockTimeSeconds(iso: string | number): string {
-  const d = new Date(iso);
-  return `${clockTime(iso)}:${String(d.getSeconds()).padStart(2, '0')}`;
-}
-
-/** Local date and time for tables, e.g. "2024-05-01 14:05:09". */
-export function dateTime(iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${clockTimeSeconds(iso)}`;
-}
+export { clockTime, clockTimeSeconds, dateTime, formatCountdown, formatDuration } from '../agent/time-format.js';
 
 export type Tone = 'calm' | 'counting' | 'warning' | 'hold' | 'offline' | 'error';
 
@@ -117,16 +92,6 @@ export function formatThreshold(value: number | null, unit: string): string {
   if (value === null || !Number.isFinite(value)) return '—';
   if (unit === 's') return formatDuration(value);
   return `${value.toLocaleString('en-US', { maximumFractionDigits: 2 })} ${unit}`;
-}
-
-/** Seconds as "42 s", "15 min", "2 h 5 min". */
-export function formatDuration(secs: number): string {
-  const s = Math.max(0, Math.round(secs));
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min`;
-  const h = Math.floor(m / 60);
-  return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
 }
 
 /**

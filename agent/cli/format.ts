@@ -1,5 +1,6 @@
 /** Human renderings of STATUS and HISTORY for the terminal. */
 import type { HistoryEvent, Status } from '../protocol.js';
+import { clockTimeSeconds, dateTime, formatCountdown as clock } from '../time-format.js';
 
 const STATE_WORDS: Record<Status['state'], string> = {
   active: 'Active',
@@ -17,27 +18,14 @@ const MODE_WORDS: Record<Status['mode'], string> = {
   aws: 'AWS (will tag and stop this instance)',
 };
 
-export function clock(secs: number): string {
-  const h = Math.floor(secs / 3600);
-  const m = Math.floor((secs % 3600) / 60);
-  const s = secs % 60;
-  const mm = String(m).padStart(2, '0');
-  const ss = String(s).padStart(2, '0');
-  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
-}
 
-/** "2026-11-26 16:07" in local time, for messages about a moment later today or another day. */
+/** Local date and time to the minute, "2026-11-26 16:07", for hold end times. */
 export function localDateTime(iso: string | null): string {
-  if (!iso) return '-';
-  const d = new Date(iso);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  return iso ? dateTime(iso).slice(0, 16) : '-';
 }
 
 function localTime(iso: string | null): string {
-  if (!iso) return '-';
-  const d = new Date(iso);
-  return d.toLocaleTimeString('en-GB', { hour12: false });
+  return iso ? clockTimeSeconds(iso) : '-';
 }
 
 function num(v: number | null, unit: string, digits = 1): string {

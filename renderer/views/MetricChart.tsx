@@ -4,7 +4,7 @@
  */
 import { memo, useEffect, useRef } from 'react';
 import uPlot from 'uplot';
-import { formatThreshold, formatValue, type MetricSpec } from '../format.js';
+import { clockTime, formatThreshold, formatValue, type MetricSpec } from '../format.js';
 import { LIVE_WINDOW_MS, type LivePoint, type RendererState } from '../store.js';
 import { useRendererStore } from '../context.js';
 
@@ -14,10 +14,6 @@ function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
 
-function clock(secs: number): string {
-  const d = new Date(secs * 1000);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-}
 
 /** Columns for uPlot: time in seconds and the metric. */
 export function chartData(points: readonly LivePoint[], spec: MetricSpec): uPlot.AlignedData {
@@ -86,7 +82,7 @@ export const MetricChart = memo(function MetricChart({ spec, threshold, theme, n
         },
       },
       axes: [
-        { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: 28, values: (_u, splits) => splits.map(clock) },
+        { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: 28, values: (_u, splits) => splits.map((secs) => clockTime(secs * 1000)) },
         { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: 40, values: (_u, splits) => splits.map(compact) },
       ],
       series: [{}, { label: spec.title, stroke: line, width: 1.75, fill: `${line}22`, points: { show: false }, spanGaps: false }],

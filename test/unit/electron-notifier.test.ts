@@ -42,7 +42,7 @@ describe('WarningNotifier', () => {
     n.onStatus(counting('warning', 299));
     n.onStatus(counting('warning', 200));
     expect(shown).toHaveLength(1);
-    expect(shown[0]!.options.title).toBe('CloudSnooze will stop this instance in 5:00');
+    expect(shown[0]!.options.title).toBe('CloudSnooze will stop this instance in 05:00');
     expect(shown[0]!.options.body).toMatch(/^Stopping at \d\d:\d\d: idle for 30 min/);
     expect(shown[0]!.options.urgency).toBe('critical');
   });

@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import type { MenuItemConstructorOptions } from 'electron';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { formatCountdown, trayView, TRAY_ICONS, type MenuSpec, type TrayAction } from '../../electron/tray-view.js';
+import { formatCountdown } from '../../agent/time-format.js';
+import { trayView, TRAY_ICONS, type MenuSpec, type TrayAction } from '../../electron/tray-view.js';
 import { menuTemplate, panelVariant, TrayController, trayIconPath, traySize, type TrayLike } from '../../electron/tray.js';
 import { counting, NOW, status } from './electron-fixtures.js';
 
@@ -58,13 +59,13 @@ describe('trayView: state → icon, tooltip, menu', () => {
   it('the tooltip counts down from stop_at as the clock moves, between status frames', () => {
     const s = counting('idle', 12 * 60 + 4);
     expect(trayView(s, online, { now: NOW + 64_000 }).tooltip).toBe('CloudSnooze: Idle — stops in 11:00');
-    expect(trayView(s, online, { now: NOW + 3600_000 }).tooltip).toBe('CloudSnooze: Idle — stops in 0:00');
+    expect(trayView(s, online, { now: NOW + 3600_000 }).tooltip).toBe('CloudSnooze: Idle — stops in 00:00');
   });
 
   it('warning: final-warning icon', () => {
     const v = trayView(counting('warning', 299), online, { now: NOW });
     expect(v.icon).toBe('warning');
-    expect(v.tooltip).toBe('CloudSnooze: Stopping soon — stops in 4:59');
+    expect(v.tooltip).toBe('CloudSnooze: Stopping soon — stops in 04:59');
     expect(enabled(find(v.menu, 'Postpone 30 min'))).toBe(true);
   });
 
@@ -171,7 +172,7 @@ describe('trayView: state → icon, tooltip, menu', () => {
   it('formatCountdown', () => {
     expect(formatCountdown(754)).toBe('12:34');
     expect(formatCountdown(3725)).toBe('1:02:05');
-    expect(formatCountdown(-3)).toBe('0:00');
+    expect(formatCountdown(-3)).toBe('00:00');
   });
 });
 
@@ -227,7 +228,7 @@ describe('TrayController', () => {
     expect(calls.image).toEqual(['/icons/active.png']);
     c.update({ status: counting('warning', 120) });
     expect(calls.image).toEqual(['/icons/active.png', '/icons/warning.png']);
-    expect(calls.tooltip.at(-1)).toBe('CloudSnooze: Stopping soon — stops in 2:00');
+    expect(calls.tooltip.at(-1)).toBe('CloudSnooze: Stopping soon — stops in 02:00');
     c.update({ connection: offline });
     expect(calls.image.at(-1)).toBe('/icons/offline.png');
     c.stop();
@@ -242,7 +243,7 @@ describe('TrayController', () => {
       c.update({ connection: online, status: counting('idle', 600) });
       expect(calls.tooltip.at(-1)).toBe('CloudSnooze: Idle — stops in 10:00');
       vi.advanceTimersByTime(3000);
-      expect(calls.tooltip.at(-1)).toBe('CloudSnooze: Idle — stops in 9:57');
+      expect(calls.tooltip.at(-1)).toBe('CloudSnooze: Idle — stops in 09:57');
       c.update({ status: status() });
       const n = calls.tooltip.length;
       vi.advanceTimersByTime(5000);
