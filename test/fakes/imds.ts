@@ -65,6 +65,14 @@ export class FakeImds {
     this.http = null;
   }
 
+  /** Back to a reachable, prompt IMDS without instance tags, with no recorded calls (tokens stay valid). */
+  reset(): void {
+    this.mode = 'ok';
+    this.slowMs = 0;
+    this.tags = null;
+    this.calls.length = 0;
+  }
+
   /** Every token handed out so far stops working. */
   expireTokens(): void {
     this.tokens.clear();

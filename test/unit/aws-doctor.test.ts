@@ -27,8 +27,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   ec2.reset();
-  imds.mode = 'ok';
-  imds.calls.length = 0;
+  imds.reset();
   ec2.addInstance({ id: ID });
 });
 afterEach(() => undefined);

@@ -34,9 +34,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   ec2.reset();
-  imds.mode = 'ok';
-  imds.slowMs = 0;
-  imds.tags = null;
+  imds.reset();
   inst = ec2.addInstance({ id: ID, type: 't3.medium' });
 });
 afterEach(async () => {

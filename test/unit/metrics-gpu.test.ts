@@ -3,16 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectGpuTool, readGpu } from '../../agent/metrics/gpu.js';
+import { fakeExecutable } from '../helpers/fake-executable.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cs-gpu-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A fake vendor tool: a shell script that records its arguments and does `body`. */
 function fakeTool(name: string, body: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, `#!/bin/sh\necho "$@" > "${p}.args"\n${body}\n`);
-  chmodSync(p, 0o755);
-  return p;
+  return fakeExecutable(dir, name, `echo "$@" > "${join(dir, name)}.args"\n${body}`);
 }
 
 const twoGpus = fakeTool('nv-two', "printf '40, 2048, 8192\\n20, 0, 8192\\n'");

@@ -1,7 +1,8 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fakeExecutable } from '../helpers/fake-executable.js';
 import { createSampler, type SamplerOptions } from '../../agent/metrics/sampler.js';
 
 const base = mkdtempSync(join(tmpdir(), 'cs-sampler-'));
@@ -197,12 +198,7 @@ describe('createSampler on a fake /proc', () => {
 describe('createSampler GPU', () => {
   const bin = join(base, 'gpu-bin');
   mkdirSync(bin);
-  const tool = (name: string, body: string) => {
-    const p = join(bin, name);
-    writeFileSync(p, `#!/bin/sh\n${body}\n`);
-    chmodSync(p, 0o755);
-    return p;
-  };
+  const tool = (name: string, body: string) => fakeExecutable(bin, name, body);
   const two = tool('two', "printf '90, 1000, 4000\\n10, 1000, 4000\\n'");
   const na = tool('na', "printf '[N/A], [N/A], [N/A]\\n'");
   const fail = tool('fail', 'exit 9');
