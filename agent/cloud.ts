@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { detectEc2 } from './aws/detect.js';
 import { AwsProvider } from './aws/provider.js';
-import type { Config } from './config-schema.js';
+import type { Config } from '../contract/config-schema.js';
 import { LocalProvider, type CloudProvider } from './provider.js';
 
 export interface ChooseProviderOptions {

@@ -3,7 +3,7 @@
  * (warn, then tag and stop through the provider). Everything with I/O is injected.
  */
 import path from 'node:path';
-import { applyPatch, ConfigError, type Config, type ConfigKey, RESTART_KEYS } from './config-schema.js';
+import { applyPatch, ConfigError, type Config, type ConfigKey, RESTART_KEYS } from '../contract/config-schema.js';
 import { saveConfig } from './config.js';
 import type { History, NewEvent } from './history.js';
 import { loadHolds, saveHolds } from './holds-store.js';
@@ -22,12 +22,12 @@ import {
   type InstanceInfo,
   type Sample,
   type Status,
-} from './protocol.js';
+} from '../contract/protocol.js';
 import type { CloudProvider, StopOutcome } from './provider.js';
 import { LOCAL_INSTANCE } from './provider.js';
 import { RequestError, type HandlerTable } from './server.js';
-import { buildStopTags, stopReason } from './tags.js';
-import { formatDuration } from './time-format.js';
+import { buildStopTags, stopReason } from '../contract/tags.js';
+import { formatDuration } from '../contract/time-format.js';
 import { VERSION } from './version.js';
 import type { Sampler } from './metrics/sampler.js';
 

@@ -5,8 +5,8 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from './config.js';
-import { HISTORY_TYPES, rfc3339Seconds, type HistoryEvent, type HistoryType } from './protocol.js';
+import { writeFileAtomic } from '../lib/fs-atomic.js';
+import { HISTORY_TYPES, rfc3339Seconds, type HistoryEvent, type HistoryType } from '../contract/protocol.js';
 import type { LogFn } from './log.js';
 
 export interface HistoryQueryOptions {

@@ -1,6 +1,6 @@
 /** Holds (postpone, stay awake) survive an agent restart: a crash must not cancel "stay awake". */
 import { promises as fs } from 'node:fs';
-import { writeFileAtomic } from './config.js';
+import { writeFileAtomic } from '../lib/fs-atomic.js';
 import type { Holds } from './policy-types.js';
 
 export const NO_HOLDS: Holds = { postponedUntil: null, stayAwake: null };

@@ -1,5 +1,5 @@
 /** One line per event on stdout/stderr, journald-friendly: level, component, message. */
-import { LOG_LEVELS } from './config-schema.js';
+import { LOG_LEVELS } from '../contract/config-schema.js';
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFn = (level: LogLevel, msg: string) => void;

@@ -1,5 +1,5 @@
 /** Types of the idle decision (policy.ts): a pure function of (state, sample, now, config). */
-import type { AgentState, Blocker, Thresholds } from './protocol.js';
+import type { AgentState, Blocker, Thresholds } from '../contract/protocol.js';
 
 export interface PolicyConfig {
   naptimeMs: number;

@@ -3,8 +3,8 @@
  * DESIGN.md can be proven with a fake clock and random sequences instead of real waiting.
  * The daemon owns time and side effects; nothing here reads the clock or does I/O.
  */
-import type { Config } from './config-schema.js';
-import type { Blocker, MetricName, Sample } from './protocol.js';
+import type { Config } from '../contract/config-schema.js';
+import type { Blocker, MetricName, Sample } from '../contract/protocol.js';
 import type { Decision, PolicyConfig, PolicyState } from './policy-types.js';
 
 export type PolicyStatus = Decision['status'];

@@ -2,7 +2,7 @@
  * The cloud action boundary. The daemon decides *when*; a provider knows *how*.
  * Off EC2 (no EC2 DMI signature) the local provider records what would have been done.
  */
-import type { AgentMode, InstanceInfo } from './protocol.js';
+import type { AgentMode, InstanceInfo } from '../contract/protocol.js';
 
 export interface StopRequest {
   reason: string;

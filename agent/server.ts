@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import { z } from 'zod';
-import { describeZodError, ConfigError } from './config-schema.js';
+import { describeZodError, ConfigError } from '../contract/config-schema.js';
 import { JsonFramer, type Frame as RequestFrame } from './json-framer.js';
 import {
   commandParams,
@@ -17,7 +17,7 @@ import {
   type ErrorCode,
   type Frame,
   type Params,
-} from './protocol.js';
+} from '../contract/protocol.js';
 import type { LogFn } from './log.js';
 
 export interface Connection {

@@ -7,9 +7,9 @@
  * ours. Snapshot then SUBSCRIBE with reconnect comes from agent/client.ts.
  */
 import { lstat } from 'node:fs/promises';
-import { AgentError, request as socketRequest, subscribe as socketSubscribe, type Subscription, type SubscriptionHandlers } from '../agent/client.js';
-import type { Command, CommandResults, HistoryEvent, ParamsIn, Status } from '../agent/protocol.js';
-import type { ConnectionState } from './ipc-contract.js';
+import { AgentError, request as socketRequest, subscribe as socketSubscribe, type Subscription, type SubscriptionHandlers } from '../lib/client.js';
+import type { Command, CommandResults, HistoryEvent, ParamsIn, Status } from '../contract/protocol.js';
+import type { ConnectionState } from '../contract/ipc.js';
 
 /** 'unresponsive': the socket file exists but refuses connections or does not answer. */
 export type ProbeResult = 'ok' | 'absent' | 'denied' | 'unresponsive';

@@ -4,8 +4,8 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_SOCKET_PATH } from '../agent/protocol.js';
-import { writeFileAtomic } from '../agent/config.js';
+import { DEFAULT_SOCKET_PATH, MAX_SOCKET_PATH, userSocketPath } from '../contract/paths.js';
+import { writeFileAtomic } from '../lib/fs-atomic.js';
 
 export interface AgentPaths {
   systemSocket: string;
@@ -25,13 +25,11 @@ export interface PathInputs {
   appRoot: string;
 }
 
-/** The agent's config schema caps socket_path at 100 bytes (sun_path is 108). */
-export const MAX_SOCKET_PATH = 100;
+export { MAX_SOCKET_PATH };
 
 export function agentPaths(i: PathInputs): AgentPaths {
   const { env, home } = i;
-  const runtime = env.XDG_RUNTIME_DIR;
-  const userSocket = runtime ? path.join(runtime, 'cloudsnooze.sock') : path.join(home, '.cache', 'cloudsnooze', 'agent.sock');
+  const userSocket = userSocketPath(env, home);
   const configHome = env.XDG_CONFIG_HOME || path.join(home, '.config');
   const stateHome = env.XDG_STATE_HOME || path.join(home, '.local', 'state');
   return {

@@ -6,11 +6,11 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type * as Electron from 'electron';
-import type { HistoryEvent, Status } from '../agent/protocol.js';
+import type { HistoryEvent, Status } from '../contract/protocol.js';
 import { AgentConnection, startInputReporter } from './agent-connection.js';
 import { agentPaths, bundledAgentArgs, ensureUserConfig } from './agent-paths.js';
 import { DashboardWindow, type View } from './dashboard-window.js';
-import type { ConnectionState } from './ipc-contract.js';
+import type { ConnectionState } from '../contract/ipc.js';
 import { registerIpcHandlers } from './ipc-handlers.js';
 import { getOpenAtLogin, setOpenAtLogin, startCommand, type LoginItemDeps } from './login-item.js';
 import {

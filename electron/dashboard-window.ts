@@ -3,7 +3,7 @@
  * (not destroyed) on close so the app lives on in the tray, told which view to show
  * through 'push:navigate'.
  */
-import type { PushChannel, PushChannels } from './ipc-contract.js';
+import type { PushChannel, PushChannels } from '../contract/ipc.js';
 
 export type View = PushChannels['push:navigate'];
 

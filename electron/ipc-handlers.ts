@@ -4,11 +4,11 @@
  * shapes match), then asks the agent. Errors cross as Result values.
  */
 import { z } from 'zod';
-import { AgentError } from '../agent/client.js';
-import { configPatchSchema, RESTART_KEYS } from '../agent/config-schema.js';
-import { commandParams, HISTORY_TYPES, type Command, type CommandResults, type ParamsIn } from '../agent/protocol.js';
-import { describeZodError } from '../agent/config-schema.js';
-import { INVOKE_CHANNELS, type ConnectionState, type InvokeChannel, type InvokeChannels, type Result } from './ipc-contract.js';
+import { AgentError } from '../lib/client.js';
+import { configPatchSchema, RESTART_KEYS } from '../contract/config-schema.js';
+import { commandParams, type Command, type CommandResults, type ParamsIn } from '../contract/protocol.js';
+import { describeZodError } from '../contract/config-schema.js';
+import { INVOKE_CHANNELS, type ConnectionState, type InvokeChannel, type InvokeChannels, type Result } from '../contract/ipc.js';
 import { isAllowedSender, type IpcSenderLike, type RendererOrigin } from './security.js';
 
 export interface IpcMainLike {
@@ -38,16 +38,11 @@ export const PAYLOAD_SCHEMAS: { [K in InvokeChannel]: z.ZodType } = {
   'agent:status': none,
   'agent:config-get': none,
   'agent:config-set': desktopConfigPatchSchema,
-  'agent:history': z
-    .object({
-      limit: z.number().int().min(1).max(1000).optional(),
-      since: z.iso.datetime({ offset: true }).optional(),
-      type: z.enum(HISTORY_TYPES).optional(),
-    })
-    .strict(),
-  'agent:samples': z.object({ seconds: z.number().int().min(1).max(3600) }).strict(),
+  // The renderer never asks for history details: they may hold paths and request ids.
+  'agent:history': commandParams.HISTORY.omit({ details: true }),
+  'agent:samples': commandParams.SAMPLES,
   'agent:postpone': commandParams.POSTPONE,
-  'agent:stay-awake': z.object({ minutes: z.number().positive().max(365 * 24 * 60).optional(), reason: z.string().max(200).optional() }).strict(),
+  'agent:stay-awake': commandParams.STAY_AWAKE,
   'agent:release': none,
   'app:connection': none,
 };
@@ -93,7 +88,8 @@ export function makeHandler<K extends InvokeChannel>(channel: K, deps: IpcDeps) 
     // reportInput: describeZodError quotes the offending value ("got 150").
     const parsed = PAYLOAD_SCHEMAS[channel].safeParse(args[0], { reportInput: true });
     if (!parsed.success) return invalid(channel, describeZodError(parsed.error));
-    return HANDLERS[channel](parsed.data as InvokeChannels[K]['payload'], deps);
+    // Forward what the renderer sent, not the parse with defaults filled in: the agent applies its own.
+    return HANDLERS[channel](args[0] as InvokeChannels[K]['payload'], deps);
   };
 }
 

@@ -10,7 +10,7 @@ import {
   type CloudSnoozeApi,
   type InvokeChannels,
   type PushChannels,
-} from './ipc-contract.js';
+} from '../contract/ipc.js';
 
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;

@@ -3,9 +3,9 @@
  * Pure so every state is unit-tested without Electron; tray.ts turns the menu spec
  * into an Electron Menu.
  */
-import type { Status } from '../agent/protocol.js';
-import { clockTime as formatClock, formatCountdown } from '../agent/time-format.js';
-import type { ConnectionState } from './ipc-contract.js';
+import type { Status } from '../contract/protocol.js';
+import { clockTime as formatClock, formatCountdown } from '../contract/time-format.js';
+import type { ConnectionState } from '../contract/ipc.js';
 
 export const TRAY_ICONS = ['active', 'countdown', 'warning', 'postponed', 'awake', 'offline', 'error'] as const;
 export type TrayIcon = (typeof TRAY_ICONS)[number];

@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import type { MenuItemConstructorOptions } from 'electron';
-import type { Status } from '../agent/protocol.js';
-import type { ConnectionState } from './ipc-contract.js';
+import type { Status } from '../contract/protocol.js';
+import type { ConnectionState } from '../contract/ipc.js';
 import { trayView, type MenuSpec, type TrayAction, type TrayIcon, type TrayViewOptions } from './tray-view.js';
 
 export type PanelVariant = 'light' | 'dark';

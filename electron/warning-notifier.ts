@@ -3,8 +3,8 @@
  * event or a status in state 'warning' arrives first, and not again after a reconnect
  * replays the same warning. Any state other than warning/stopping re-arms it.
  */
-import type { HistoryEvent, Status } from '../agent/protocol.js';
-import { clockTime as formatClock, formatCountdown } from '../agent/time-format.js';
+import type { HistoryEvent, Status } from '../contract/protocol.js';
+import { clockTime as formatClock, formatCountdown } from '../contract/time-format.js';
 import { secondsUntilStop } from './tray-view.js';
 
 export interface NotificationOptionsLike {

@@ -1,6 +1,6 @@
 /** The window: header with tabs, the offline banner, and one of Dashboard / Settings / History. */
 import { useEffect, useState, type KeyboardEvent } from 'react';
-import type { CloudSnoozeApi } from '../electron/ipc-contract.js';
+import type { CloudSnoozeApi } from '../contract/ipc.js';
 import { useRenderer } from './context.js';
 import { Dashboard } from './views/Dashboard.js';
 import { History } from './views/History.js';

@@ -4,10 +4,10 @@
  * n status frames through the real bridge → store → graphs path and returns the ms
  * each took (store update, six uPlot redraws, React render).
  */
-import type { Config } from '../agent/config-schema.js';
+import type { Config } from '../contract/config-schema.js';
 import shippedDefaults from '../config/snooze.json';
-import type { Sample, Status } from '../agent/protocol.js';
-import type { CloudSnoozeApi } from '../electron/ipc-contract.js';
+import type { Sample, Status } from '../contract/protocol.js';
+import type { CloudSnoozeApi } from '../contract/ipc.js';
 
 // The shipped defaults (config/snooze.json), with a 1 s interval like a live demo.
 const CONFIG: Config = { ...(shippedDefaults as Config), check_interval_seconds: 1, history_max_events: 1000 };

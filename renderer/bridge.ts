@@ -4,9 +4,9 @@
  * nothing missed while offline lingers. Works with any CloudSnoozeApi: the preload's
  * in Electron, the HTTP transport in a browser.
  */
-import type { ConfigPatch } from '../agent/config-schema.js';
-import type { HistoryEvent, Status } from '../agent/protocol.js';
-import type { CloudSnoozeApi, ConnectionState, Result } from '../electron/ipc-contract.js';
+import type { ConfigPatch } from '../contract/config-schema.js';
+import type { HistoryEvent, Status } from '../contract/protocol.js';
+import type { CloudSnoozeApi, ConnectionState, Result } from '../contract/ipc.js';
 import { keyOfError, readableAgentError } from './format.js';
 import { HISTORY_KEEP, appendPoint, pointFromSample, pointFromStatus, trimWindow, type RendererStore } from './store.js';
 

@@ -1,4 +1,4 @@
-import type { CloudSnoozeApi } from '../electron/ipc-contract.js';
+import type { CloudSnoozeApi } from '../contract/ipc.js';
 
 declare global {
   interface Window {

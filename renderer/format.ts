@@ -2,10 +2,10 @@
  * Pure formatting of what the dashboard shows: state in words, countdown, metric
  * values. No DOM, so it is unit-tested in Node.
  */
-import type { AgentMode, MetricName, Status } from '../agent/protocol.js';
-import { clockTime, formatDuration } from '../agent/time-format.js';
+import type { AgentMode, MetricName, Status } from '../contract/protocol.js';
+import { clockTime, formatDuration } from '../contract/time-format.js';
 
-export { clockTime, clockTimeSeconds, dateTime, formatCountdown, formatDuration } from '../agent/time-format.js';
+export { clockTime, clockTimeSeconds, dateTime, formatCountdown, formatDuration } from '../contract/time-format.js';
 
 export type Tone = 'calm' | 'counting' | 'warning' | 'hold' | 'offline' | 'error';
 

@@ -6,7 +6,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
-import type { CloudSnoozeApi } from '../electron/ipc-contract.js';
+import type { CloudSnoozeApi } from '../contract/ipc.js';
 import { App } from './App.js';
 import { createBridge } from './bridge.js';
 import { BridgeContext, StoreContext } from './context.js';

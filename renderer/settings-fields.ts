@@ -2,7 +2,7 @@
  * The settings form's fields and the diff that decides what Save sends: only the keys
  * whose value differs from the running config. No DOM, so it is unit-tested in Node.
  */
-import type { Config, ConfigKey, ConfigPatch } from '../agent/config-schema.js';
+import type { Config, ConfigKey, ConfigPatch } from '../contract/config-schema.js';
 
 type Kind = 'number' | 'integer' | 'boolean' | 'text';
 

@@ -4,8 +4,8 @@
  * graphs read `live` through store.subscribe so a tick never re-renders React.
  */
 import { createStore } from 'zustand/vanilla';
-import type { Config } from '../agent/config-schema.js';
-import type { Blocker, HistoryEvent, InstanceInfo, Sample, Status } from '../agent/protocol.js';
+import type { Config } from '../contract/config-schema.js';
+import type { Blocker, HistoryEvent, InstanceInfo, Sample, Status } from '../contract/protocol.js';
 
 /** The graphs show this much history. */
 export const LIVE_WINDOW_MS = 10 * 60 * 1000;

@@ -3,9 +3,9 @@
  * as POST /api/<COMMAND> with JSON params, pushes over one EventSource on
  * /api/stream. Same shapes as the Electron preload, so the renderer cannot tell.
  */
-import type { ConfigPatch } from '../agent/config-schema.js';
-import type { Command, CommandResults, HistoryEvent, Status } from '../agent/protocol.js';
-import type { CloudSnoozeApi, ConnectionState, HistoryQuery, PushChannels, Result } from '../electron/ipc-contract.js';
+import type { ConfigPatch } from '../contract/config-schema.js';
+import type { Command, CommandResults, HistoryEvent, Status } from '../contract/protocol.js';
+import type { CloudSnoozeApi, ConnectionState, HistoryQuery, PushChannels, Result } from '../contract/ipc.js';
 
 export const TOKEN_HEADER = 'X-CloudSnooze-Token';
 const VIEWS = ['dashboard', 'settings', 'history'] as const;

@@ -5,13 +5,13 @@
  * DescribeInstances (state, type, launch time and the other tags, 1000 ids a call).
  */
 import type { Instance } from '@aws-sdk/client-ec2';
-import { rfc3339Seconds } from '../protocol.js';
-import { TAG_NAMES, tagKey } from '../tags.js';
+import { rfc3339Seconds } from '../../contract/protocol.js';
+import { TAG_NAMES, tagKey } from '../../contract/tags.js';
 import { Ec2 } from './ec2.js';
 import { BUILTIN_PRICES, type PriceTable } from './prices.js';
 import { AwsCallError, sleep, type RetryOptions } from './retry.js';
 
-export const DEFAULT_PREFIX = 'CloudSnooze';
+import { DEFAULT_TAG_PREFIX } from '../../contract/paths.js';
 export const PAGE_SIZE = 1000;
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 
@@ -114,7 +114,7 @@ export class Fleet {
   private readonly now: () => number;
 
   constructor(opts: FleetOptions = {}) {
-    this.prefix = opts.prefix ?? DEFAULT_PREFIX;
+    this.prefix = opts.prefix ?? DEFAULT_TAG_PREFIX;
     this.ec2 = opts.ec2 ?? new Ec2({ ...(opts.region ? { region: opts.region } : {}), ...(opts.env ? { env: opts.env } : {}), ...(opts.retry ? { retry: opts.retry } : {}) });
     this.prices = opts.prices ?? BUILTIN_PRICES;
     this.now = opts.now ?? Date.now;

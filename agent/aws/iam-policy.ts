@@ -3,6 +3,8 @@
  * instances. CreateTags is limited to the agent's own tag prefix. docs/iam-policy.json
  * is this policy for the default prefix (a test keeps the two equal).
  */
+import { DEFAULT_TAG_PREFIX } from '../../contract/paths.js';
+
 export const AGENT_ACTIONS = ['ec2:CreateTags', 'ec2:StopInstances', 'ec2:DescribeTags', 'ec2:DescribeInstances'] as const;
 
 export interface IamPolicy {
@@ -16,7 +18,7 @@ export interface IamPolicy {
   }[];
 }
 
-export function agentIamPolicy(prefix = 'CloudSnooze'): IamPolicy {
+export function agentIamPolicy(prefix = DEFAULT_TAG_PREFIX): IamPolicy {
   return {
     Version: '2012-10-17',
     Statement: [

@@ -3,15 +3,15 @@
  * Nothing here throws into the daemon: every failure becomes a StopOutcome, a
  * health() field or a log line, so the agent keeps monitoring.
  */
-import type { Config } from '../config-schema.js';
-import type { AgentMode, InstanceInfo } from '../protocol.js';
+import type { Config } from '../../contract/config-schema.js';
+import type { AgentMode, InstanceInfo } from '../../contract/protocol.js';
 import type { CloudProvider, ProviderHealth, StartNote, StopOutcome, StopRequest } from '../provider.js';
-import { TAG_NAMES, tagKey } from '../tags.js';
+import { TAG_NAMES, tagKey } from '../../contract/tags.js';
 import { Ec2 } from './ec2.js';
 import { ImdsClient, imdsDisabled, type ImdsIdentity } from './imds.js';
 import { AwsCallError, backoffDelay, classifyAwsError, type AwsFailure, type RetryOptions } from './retry.js';
 import { clearStopMarker, readStopMarker, writeStopMarker } from './stop-marker.js';
-import { rfc3339Seconds } from '../protocol.js';
+import { rfc3339Seconds } from '../../contract/protocol.js';
 
 export type Log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
 

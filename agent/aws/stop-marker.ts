@@ -4,7 +4,7 @@
  * ~50 MB SDK) needed to turn `<prefix>:Status` back to Running.
  */
 import { promises as fs } from 'node:fs';
-import { writeFileAtomic } from '../config.js';
+import { writeFileAtomic } from '../../lib/fs-atomic.js';
 
 export interface StopMarker {
   instance_id: string;

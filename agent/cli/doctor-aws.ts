@@ -3,14 +3,15 @@
  * credentials come from, and may it tag, stop and describe (proven with DryRun, so
  * nothing changes). Missing permissions come with the minimal IAM policy.
  */
-import type { Config } from '../config-schema.js';
+import type { Config } from '../../contract/config-schema.js';
+import { DEFAULT_TAG_PREFIX } from '../../contract/paths.js';
 import { detectEc2 } from '../aws/detect.js';
 import { Ec2 } from '../aws/ec2.js';
 import { agentIamPolicy, type IamPolicy } from '../aws/iam-policy.js';
 import { ImdsClient, imdsDisabled, type ImdsIdentity } from '../aws/imds.js';
 import { failureOf } from '../aws/provider.js';
 import type { RetryOptions } from '../aws/retry.js';
-import { TAG_NAMES, tagKey } from '../tags.js';
+import { TAG_NAMES, tagKey } from '../../contract/tags.js';
 import type { DoctorLine } from './doctor.js';
 
 export interface AwsDoctorOptions {
@@ -48,7 +49,7 @@ export function describeCredentialSource(markers: string[], env: NodeJS.ProcessE
 
 export async function awsDoctor(opts: AwsDoctorOptions = {}): Promise<AwsDoctorResult> {
   const env = opts.env ?? process.env;
-  const prefix = opts.config?.tagging_prefix || 'CloudSnooze';
+  const prefix = opts.config?.tagging_prefix || DEFAULT_TAG_PREFIX;
   const policy = agentIamPolicy(prefix);
   const lines: DoctorLine[] = [];
   const missing: string[] = [];

@@ -1,6 +1,6 @@
 /** `snooze doctor`: what this host has and whether the agent can do its job. */
 import { promises as fs } from 'node:fs';
-import { request, AgentError } from '../client.js';
+import { request, AgentError } from '../../lib/client.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../config.js';
 import { detectGpuTool } from '../metrics/gpu.js';
 import { listInputSources } from '../metrics/input.js';

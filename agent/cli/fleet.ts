@@ -3,7 +3,8 @@
  * Returns the exit code: 0 ok, 1 an API or runtime failure, 2 bad usage.
  */
 import { isEc2Host } from '../aws/detect.js';
-import { Fleet, FleetError, DEFAULT_PREFIX, errorText, type StoppedInstance, type SavingsReport } from '../aws/fleet.js';
+import { DEFAULT_TAG_PREFIX } from '../../contract/paths.js';
+import { Fleet, FleetError, errorText, type StoppedInstance, type SavingsReport } from '../aws/fleet.js';
 import { ImdsClient } from '../aws/imds.js';
 import { PriceFileError, loadPrices, type PriceTable } from '../aws/prices.js';
 import type { RetryOptions } from '../aws/retry.js';
@@ -217,7 +218,7 @@ async function savings(fleet: Fleet, flags: Flags, io: FleetIo, where: string): 
 // ---------------------------------------------------------------------------
 
 function parseFlags(cmd: string, args: string[]): Flags {
-  const flags: Flags = { prefix: DEFAULT_PREFIX, json: false, interval: 60, existing: false, tags: {}, force: false, sinceMs: 30 * 86_400_000, positional: [] };
+  const flags: Flags = { prefix: DEFAULT_TAG_PREFIX, json: false, interval: 60, existing: false, tags: {}, force: false, sinceMs: 30 * 86_400_000, positional: [] };
   const valueFlags = VALUE_FLAGS[cmd]!;
   const boolFlags = BOOL_FLAGS[cmd]!;
   for (let i = 0; i < args.length; i++) {

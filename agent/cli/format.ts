@@ -1,6 +1,6 @@
 /** Human renderings of STATUS and HISTORY for the terminal. */
-import type { HistoryEvent, Status } from '../protocol.js';
-import { clockTimeSeconds, dateTime, formatCountdown as clock } from '../time-format.js';
+import type { HistoryEvent, Status } from '../../contract/protocol.js';
+import { clockTimeSeconds, dateTime, formatCountdown as clock } from '../../contract/time-format.js';
 
 const STATE_WORDS: Record<Status['state'], string> = {
   active: 'Active',

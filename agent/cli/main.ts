@@ -4,11 +4,13 @@
  * "agent not running" (3), "value refused" (4) and usage errors (2).
  */
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AgentError, request, subscribe } from '../client.js';
-import { CONFIG_KEYS, type ConfigKey } from '../config-schema.js';
-import { DEFAULT_SOCKET_PATH, HISTORY_TYPES, type HistoryType, type Status } from '../protocol.js';
+import { AgentError, request, subscribe } from '../../lib/client.js';
+import { CONFIG_KEYS, type ConfigKey } from '../../contract/config-schema.js';
+import { DEFAULT_SOCKET_PATH, userSocketPath } from '../../contract/paths.js';
+import { HISTORY_TYPES, type HistoryType, type Status } from '../../contract/protocol.js';
 import { VERSION } from '../version.js';
 import { runDashboard } from './dashboard.js';
 import { isEc2Host } from '../aws/detect.js';
@@ -241,8 +243,8 @@ export function defaultSocket(env: NodeJS.ProcessEnv): string {
   if (env.CLOUDSNOOZE_SOCKET) return env.CLOUDSNOOZE_SOCKET;
   if (existsSync(DEFAULT_SOCKET_PATH)) return DEFAULT_SOCKET_PATH;
   // The desktop app starts a per-user agent when no system agent runs.
-  const user = env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, 'cloudsnooze.sock') : null;
-  if (user && existsSync(user)) return user;
+  const user = userSocketPath(env, env.HOME ?? homedir());
+  if (existsSync(user)) return user;
   return DEFAULT_SOCKET_PATH;
 }
 

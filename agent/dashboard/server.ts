@@ -11,8 +11,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { AgentError, request, subscribe, type Subscription } from '../client.js';
-import type { Command, ConnectionState, HistoryEvent, Status } from '../protocol.js';
+import { AgentError, request, subscribe, type Subscription } from '../../lib/client.js';
+import type { Command, ConnectionState, HistoryEvent, Status } from '../../contract/protocol.js';
 
 /** The only commands the dashboard needs; the bridge is not a generic socket proxy. */
 export const DASHBOARD_COMMANDS = [

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { METRIC_NAMES, nullSample, type MetricName, type Sample } from '../protocol.js';
+import { METRIC_NAMES, nullSample, type MetricName, type Sample } from '../../contract/protocol.js';
 import { CounterSet } from './counters.js';
 import { WholeDiskFilter } from './disks.js';
 import { DEFAULT_GPU_TIMEOUT_MS, detectGpuTool, readGpu, type GpuReading, type GpuTool } from './gpu.js';

@@ -1,6 +1,6 @@
 /** The dashboard: countdown and state, what keeps the instance awake, holds, the instance, live graphs, recent events. */
 import { useEffect, useRef, useState } from 'react';
-import type { Status } from '../../agent/protocol.js';
+import type { Status } from '../../contract/protocol.js';
 import { useBridge, useRenderer } from '../context.js';
 import { METRIC_SPECS, clockTime, clockTimeSeconds, formatCountdown, modeWords, stateWords, type MetricSpec } from '../format.js';
 import { MetricChart } from './MetricChart.js';

@@ -1,6 +1,6 @@
 /** History: every event the agent recorded, newest first. */
 import { useEffect, useState } from 'react';
-import type { HistoryType } from '../../agent/protocol.js';
+import type { HistoryType } from '../../contract/protocol.js';
 import { useBridge, useRenderer } from '../context.js';
 import { dateTime } from '../format.js';
 

@@ -4,7 +4,7 @@
  * field it names while the running config stays as it was.
  */
 import { useState, type FormEvent } from 'react';
-import type { Config, ConfigKey } from '../../agent/config-schema.js';
+import type { Config, ConfigKey } from '../../contract/config-schema.js';
 import { useBridge, useRenderer } from '../context.js';
 import { SETTINGS_GROUPS, diffDraft, type Draft, type Field } from '../settings-fields.js';
 

@@ -3,8 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { request } from '../../agent/client.js';
-import type { Command, CommandResults, ParamsIn } from '../../agent/protocol.js';
+import { request } from '../../lib/client.js';
+import type { Command, CommandResults, ParamsIn } from '../../contract/protocol.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SNOOZED = path.join(ROOT, 'dist/agent/snoozed.js');

@@ -3,9 +3,9 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'no
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentError } from '../../agent/client.js';
+import { AgentError } from '../../lib/client.js';
 import { groupId } from '../../agent/socket-path.js';
-import type { HistoryEvent, Reply, Status } from '../../agent/protocol.js';
+import type { HistoryEvent, Reply, Status } from '../../contract/protocol.js';
 import { ALWAYS_IDLE, runCli, startAgent, tempDir, waitFor, type AgentHandle } from '../helpers/agent.js';
 
 const agents: AgentHandle[] = [];

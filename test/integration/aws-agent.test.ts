@@ -6,7 +6,7 @@ import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import type { HistoryEvent } from '../../agent/protocol.js';
+import type { HistoryEvent } from '../../contract/protocol.js';
 import { spawn } from 'node:child_process';
 import { ALWAYS_IDLE, runCli, SNOOZE, startAgent, tempDir, waitFor, type AgentHandle } from '../helpers/agent.js';
 import { FakeEc2, type FakeInstance } from '../fakes/ec2.js';

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../agent/config-schema.js';
+import { parseConfig } from '../../contract/config-schema.js';
 import { History } from '../../agent/history.js';
 import { ALWAYS_IDLE, startAgent, tempDir } from '../helpers/agent.js';
 

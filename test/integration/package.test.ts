@@ -10,7 +10,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync,
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request } from '../../agent/client.js';
+import { request } from '../../lib/client.js';
 import { ROOT, tempDir, waitFor } from '../helpers/agent.js';
 
 const run = promisify(execFile);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CODES, type Reply } from '../../agent/protocol.js';
+import { ERROR_CODES, type Reply } from '../../contract/protocol.js';
 import { ALWAYS_IDLE, startAgent, type AgentHandle } from '../helpers/agent.js';
 
 /** Small seeded PRNG so a failure can be replayed. */

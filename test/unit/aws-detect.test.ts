@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { detectEc2, isEc2Host, DEFAULT_DMI_DIR } from '../../agent/aws/detect.js';
 import { chooseProvider } from '../../agent/cloud.js';
-import { DEFAULT_CONFIG } from '../../agent/config-schema.js';
+import { DEFAULT_CONFIG } from '../../contract/config-schema.js';
 import { AwsProvider } from '../../agent/aws/provider.js';
 import { LocalProvider } from '../../agent/provider.js';
 import { presentDmi, type FakeDmi } from '../fakes/dmi.js';

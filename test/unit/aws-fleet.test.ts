@@ -8,7 +8,7 @@ import { Fleet, stoppedHours } from '../../agent/aws/fleet.js';
 import { AwsProvider } from '../../agent/aws/provider.js';
 import { ImdsClient } from '../../agent/aws/imds.js';
 import { runFleet } from '../../agent/cli/fleet.js';
-import { rfc3339Seconds } from '../../agent/protocol.js';
+import { rfc3339Seconds } from '../../contract/protocol.js';
 import { FakeEc2, type FakeInstance } from '../fakes/ec2.js';
 import { FakeImds } from '../fakes/imds.js';
 import { fakeAwsEnv, useFakeAwsEnv } from '../fakes/aws-env.js';

@@ -3,11 +3,11 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type Config } from '../../agent/config-schema.js';
+import { DEFAULT_CONFIG, type Config } from '../../contract/config-schema.js';
 import { Daemon } from '../../agent/daemon.js';
 import { History } from '../../agent/history.js';
 import type { Sampler } from '../../agent/metrics/sampler.js';
-import { nullSample, type Sample } from '../../agent/protocol.js';
+import { nullSample, type Sample } from '../../contract/protocol.js';
 import { LocalProvider, type CloudProvider, type StopRequest } from '../../agent/provider.js';
 
 const quiet = () => undefined;

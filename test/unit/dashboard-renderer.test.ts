@@ -4,9 +4,9 @@
  * mapped to their field) against a scripted CloudSnoozeApi.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_CONFIG, type Config, type ConfigPatch } from '../../agent/config-schema.js';
-import type { HistoryEvent, Sample, Status } from '../../agent/protocol.js';
-import type { CloudSnoozeApi, ConnectionState, Result } from '../../electron/ipc-contract.js';
+import { DEFAULT_CONFIG, type Config, type ConfigPatch } from '../../contract/config-schema.js';
+import type { HistoryEvent, Sample, Status } from '../../contract/protocol.js';
+import type { CloudSnoozeApi, ConnectionState, Result } from '../../contract/ipc.js';
 import { CONNECT_GRACE_MS, createBridge } from '../../renderer/bridge.js';
 import { createHttpApi } from '../../renderer/transport-http.js';
 import { formatCountdown, formatValue, keyOfError, readableAgentError, stateWords } from '../../renderer/format.js';

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { request } from '../../agent/client.js';
+import { request } from '../../lib/client.js';
 import { runApp, type ElectronModule, type RunningApp } from '../../electron/app.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

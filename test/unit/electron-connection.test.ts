@@ -3,11 +3,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { SubscriptionHandlers } from '../../agent/client.js';
-import { AgentError } from '../../agent/client.js';
+import type { SubscriptionHandlers } from '../../lib/client.js';
+import { AgentError } from '../../lib/client.js';
 import { AgentConnection, probeSocket, startInputReporter, type ProbeResult } from '../../electron/agent-connection.js';
 import { agentPaths, bundledAgentArgs, ensureUserConfig } from '../../electron/agent-paths.js';
-import type { ConnectionState } from '../../electron/ipc-contract.js';
+import type { ConnectionState } from '../../contract/ipc.js';
 import { status } from './electron-fixtures.js';
 
 let dir: string;

@@ -1,5 +1,5 @@
 /** Status values for the Electron main-process unit tests. */
-import type { Status } from '../../agent/protocol.js';
+import type { Status } from '../../contract/protocol.js';
 
 export const NOW = Date.parse('2025-03-01T10:00:00Z');
 

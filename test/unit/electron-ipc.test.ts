@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { AgentError } from '../../agent/client.js';
-import type { Command } from '../../agent/protocol.js';
-import { INVOKE_CHANNELS, type InvokeChannel } from '../../electron/ipc-contract.js';
+import { AgentError } from '../../lib/client.js';
+import type { Command } from '../../contract/protocol.js';
+import { INVOKE_CHANNELS, type InvokeChannel } from '../../contract/ipc.js';
 import { ForbiddenSenderError, makeHandler, PAYLOAD_SCHEMAS, registerIpcHandlers, type IpcDeps } from '../../electron/ipc-handlers.js';
 import { status } from './electron-fixtures.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HistoryEvent } from '../../agent/protocol.js';
+import type { HistoryEvent } from '../../contract/protocol.js';
 import { WarningNotifier, type NotificationLike, type NotificationOptionsLike, type NotifierAction } from '../../electron/warning-notifier.js';
 import { counting, NOW, status } from './electron-fixtures.js';
 

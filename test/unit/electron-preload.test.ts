@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { API_INVOKE_METHODS, API_PUSH_METHODS, type CloudSnoozeApi } from '../../electron/ipc-contract.js';
+import { API_INVOKE_METHODS, API_PUSH_METHODS, type CloudSnoozeApi } from '../../contract/ipc.js';
 
 // The real preload file runs against a mocked 'electron': what it exposes is what the page gets.
 const bridge = vi.hoisted(() => {

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { MenuItemConstructorOptions } from 'electron';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { formatCountdown } from '../../agent/time-format.js';
+import { formatCountdown } from '../../contract/time-format.js';
 import { trayView, TRAY_ICONS, type MenuSpec, type TrayAction } from '../../electron/tray-view.js';
 import { menuTemplate, panelVariant, TrayController, trayIconPath, traySize, type TrayLike } from '../../electron/tray.js';
 import { counting, NOW, status } from './electron-fixtures.js';

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { afterAction, decide, initialPolicyState, postpone, release, statusOf, stayAwake } from '../../agent/policy.js';
 import type { Decision, PolicyConfig, PolicyState } from '../../agent/policy-types.js';
-import { METRIC_NAMES, type MetricName, type Sample } from '../../agent/protocol.js';
+import { METRIC_NAMES, type MetricName, type Sample } from '../../contract/protocol.js';
 
 const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
 const MIN = 60_000;

@@ -1,6 +1,6 @@
 /** The idle decision with a fake clock: every time is a plain number of epoch milliseconds. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type Config } from '../../agent/config-schema.js';
+import { DEFAULT_CONFIG, type Config } from '../../contract/config-schema.js';
 import {
   afterAction,
   blockersOf,
@@ -13,7 +13,7 @@ import {
   stayAwake,
 } from '../../agent/policy.js';
 import type { Decision, PolicyConfig, PolicyState } from '../../agent/policy-types.js';
-import type { Sample } from '../../agent/protocol.js';
+import type { Sample } from '../../contract/protocol.js';
 
 const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
 const S = 1000;

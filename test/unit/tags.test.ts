@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildStopTags, stopReason } from '../../agent/tags.js';
-import type { Sample } from '../../agent/protocol.js';
+import { buildStopTags, stopReason } from '../../contract/tags.js';
+import type { Sample } from '../../contract/protocol.js';
 
 const sample: Sample = {
   t: 0,

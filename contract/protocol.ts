@@ -6,7 +6,6 @@
 import { z } from 'zod';
 import { configPatchSchema, type Config } from './config-schema.js';
 
-export const DEFAULT_SOCKET_PATH = '/var/run/cloudsnooze.sock';
 /** The guide's Go client reads once into a 4096-byte buffer. */
 export const GO_CLIENT_READ_BYTES = 4096;
 /** A request line larger than this is refused and the connection closed. */

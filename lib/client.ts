@@ -4,7 +4,7 @@
  * then streams, and reconnects with backoff when the agent goes away.
  */
 import net from 'node:net';
-import type { Command, CommandResults, ErrorCode, Frame, HistoryEvent, ParamsIn, Reply, Status } from './protocol.js';
+import type { Command, CommandResults, ErrorCode, Frame, HistoryEvent, ParamsIn, Reply, Status } from '../contract/protocol.js';
 
 export type ClientErrorCode = ErrorCode | 'NOT_RUNNING' | 'PERMISSION_DENIED' | 'NO_REPLY' | 'PROTOCOL';
 

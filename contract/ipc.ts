@@ -5,8 +5,8 @@
  * The browser dashboard implements the same `CloudSnoozeApi` over HTTP, so the
  * renderer cannot tell the two apart.
  */
-import type { ConfigPatch, Config } from '../agent/config-schema.js';
-import type { ConnectionState, HistoryEvent, HistoryType, Sample, Status } from '../agent/protocol.js';
+import type { ConfigPatch, Config } from './config-schema.js';
+import type { ConnectionState, HistoryEvent, HistoryType, Sample, Status } from './protocol.js';
 
 export type { ConnectionState };
 

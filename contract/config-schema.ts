@@ -3,6 +3,7 @@
  * A bad value is refused with a message naming the key; the running config stays.
  */
 import { z } from 'zod';
+import { DEFAULT_SOCKET_PATH, DEFAULT_TAG_PREFIX, MAX_SOCKET_PATH } from './paths.js';
 
 const percent = (def: number) => z.number().min(0).max(100).default(def);
 
@@ -31,7 +32,7 @@ export const configSchema = z
       .max(64)
       .regex(/^[A-Za-z0-9 _.:/=+\-@]+$/, 'may hold letters, digits, spaces and _ . : / = + - @')
       .refine((p) => !p.toLowerCase().startsWith('aws:'), 'must not start with "aws:" (reserved by AWS)')
-      .default('CloudSnooze'),
+      .default(DEFAULT_TAG_PREFIX),
     detailed_instance_tags: z.boolean().default(true),
     /** Hibernate instead of stop when the instance supports it. */
     hibernate: z.boolean().default(false),
@@ -41,7 +42,7 @@ export const configSchema = z
       .default({ log_level: 'info' }),
     /** Kept from the original tool: "basic" samples the standard metrics; "advanced" also logs each sample at debug. */
     monitoring_mode: z.enum(['basic', 'advanced']).default('basic'),
-    socket_path: z.string().min(1).max(100).default('/var/run/cloudsnooze.sock'),
+    socket_path: z.string().min(1).max(MAX_SOCKET_PATH).default(DEFAULT_SOCKET_PATH),
     /** Group given the socket (mode 0660) when it exists on the host. */
     socket_group: z.string().max(32).default('cloudsnooze'),
     /** Record what would be done (and on EC2 prove permissions with DryRun) instead of stopping. */
