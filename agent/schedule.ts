@@ -115,12 +115,14 @@ export function evaluateSchedule(schedule: ScheduleConfig, now: number, defaultZ
   const today = wallClock(now, tz).date;
   // Yesterday's overnight windows may still be open; a week ahead always holds the next change.
   const occ = occurrences(schedule.windows, tz, addDays(today, -1), 9);
-  const open = occ.filter((o) => o.start <= now && now < o.end);
-  let next = Infinity;
-  for (const o of occ) {
-    if (o.start > now) next = Math.min(next, o.start);
-    if (o.end > now) next = Math.min(next, o.end);
-  }
+  const openAt = (t: number) => occ.filter((o) => o.start <= t && t < o.end);
+  const keyOf = (list: Occurrence[]) => [...new Set(list.map((o) => o.window))].map((w) => schedule.windows.indexOf(w)).sort().join(',');
+  const open = openAt(now);
+  const key = keyOf(open);
+  // The next boundary where the set of open windows really changes: Monday's 00:00–24:00
+  // ending as Tuesday's begins is no change at all.
+  const boundaries = [...new Set(occ.flatMap((o) => [o.start, o.end]))].filter((t) => t > now).sort((a, b) => a - b);
+  const next = boundaries.find((t) => keyOf(openAt(t)) !== key) ?? Infinity;
   const naptimes = open.map((o) => o.window.naptime_minutes).filter((n): n is number => n !== undefined);
   return {
     timezone: tz,
