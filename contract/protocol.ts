@@ -47,14 +47,22 @@ export interface Sample {
   memory_percent: number | null;
   network_kbps: number | null;
   disk_io_kbps: number | null;
-  /** Average utilisation over all GPUs; null when there is no GPU or the tool failed. */
+  /** The busiest GPU's utilisation (one busy card of eight is a busy box); null when there is no GPU or the tool failed. */
   gpu_percent: number | null;
+  /** The fullest GPU's memory in use, percent. */
   gpu_memory_percent: number | null;
   gpu_count: number;
+  /** Per card, in the tool's order. */
+  gpu_cards: GpuCard[];
   /** Most recent input from any source; null when no source exists on this host. */
   input_idle_secs: number | null;
   /** Metrics that should have been read but could not: they count as activity (fail safe). */
   unreadable: MetricName[];
+}
+
+export interface GpuCard {
+  util_percent: number | null;
+  memory_percent: number | null;
 }
 
 /** A sample with nothing read; `unreadable` says which of those count as activity. */
@@ -68,6 +76,7 @@ export function nullSample(t: number, unreadable: MetricName[] = []): Sample {
     gpu_percent: null,
     gpu_memory_percent: null,
     gpu_count: 0,
+    gpu_cards: [],
     input_idle_secs: null,
     unreadable,
   };
@@ -80,7 +89,9 @@ export interface Metrics {
   disk_io_kbps: number | null;
   input_idle_secs: number | null;
   gpu_percent: number | null;
+  gpu_memory_percent: number | null;
   gpu_count: number;
+  gpu_cards: GpuCard[];
 }
 
 export interface Thresholds {
@@ -90,6 +101,8 @@ export interface Thresholds {
   disk_io_kbps: number;
   input_idle_secs: number;
   gpu_percent: number;
+  /** Null: GPU memory in use is not activity (the default). */
+  gpu_memory_percent: number | null;
 }
 
 /** Why the instance is being kept awake. `value` null means the metric could not be read. */

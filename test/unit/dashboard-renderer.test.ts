@@ -19,8 +19,8 @@ function status(over: Partial<Status> = {}): Status {
   return {
     state: 'idle',
     mode: 'local',
-    metrics: { cpu_percent: 1, memory_percent: 20, network_kbps: 0, disk_io_kbps: 3, input_idle_secs: null, gpu_percent: null, gpu_count: 0 },
-    thresholds: { cpu_percent: 10, memory_percent: 30, network_kbps: 50, disk_io_kbps: 100, input_idle_secs: 900, gpu_percent: 5 },
+    metrics: { cpu_percent: 1, memory_percent: 20, network_kbps: 0, disk_io_kbps: 3, input_idle_secs: null, gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, gpu_cards: [] },
+    thresholds: { cpu_percent: 10, memory_percent: 30, network_kbps: 50, disk_io_kbps: 100, input_idle_secs: 900, gpu_percent: 5, gpu_memory_percent: null },
     blockers: [],
     idle_since: '2025-03-01T11:59:00Z',
     naptime_minutes: 30,
@@ -49,6 +49,7 @@ function sample(t: number, cpu = 1): Sample {
     gpu_percent: null,
     gpu_memory_percent: null,
     gpu_count: 0,
+    gpu_cards: [],
     input_idle_secs: null,
     unreadable: [],
   };
