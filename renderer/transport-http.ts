@@ -12,6 +12,7 @@ import {
   DASHBOARD_TOKEN_HEADER,
   commandRoute,
   type DashboardCommand,
+  type DashboardEventName,
   type DashboardEvents,
 } from '../contract/dashboard-http.js';
 import type { CloudSnoozeApi, ConnectionState, HistoryQuery, PushChannels, Result } from '../electron/ipc-contract.js';
@@ -80,16 +81,21 @@ export function createHttpApi(opts: HttpApiOptions = {}): CloudSnoozeApi {
     for (const l of connL) l(state);
   };
 
+  // Typed by the contract: an event added there fails the build until it is handled here.
+  const onEvent: { [K in DashboardEventName]: (value: DashboardEvents[K]) => void } = {
+    connection: emitConnection,
+    status: (v) => statusL.forEach((l) => l(v)),
+    event: (v) => eventL.forEach((l) => l(v)),
+  };
   const dispatch = (event: string, data: string) => {
+    if (!Object.hasOwn(onEvent, event)) return; // from a newer server: ignored
     let v: unknown;
     try {
       v = JSON.parse(data);
     } catch {
       return; // a malformed frame changes nothing
     }
-    if (event === 'status') for (const l of statusL) l(v as DashboardEvents['status']);
-    else if (event === 'event') for (const l of eventL) l(v as DashboardEvents['event']);
-    else if (event === 'connection') emitConnection(v as DashboardEvents['connection']);
+    (onEvent[event as DashboardEventName] as (value: unknown) => void)(v);
   };
 
   let retryMs = RETRY_MIN_MS;
