@@ -83,6 +83,7 @@ export function blockersOf(sample: Sample, cfg: PolicyConfig): Blocker[] {
     else if (sample.gpu_count > 0) out.push(...gpuBlockers(sample, th));
   }
   out.push(inputBlocker(sample, th.input_idle_secs));
+  for (const k of sample.keep_awake) out.push({ metric: k.kind, value: null, threshold: null, reason: k.reason });
   return out.filter((b): b is Blocker => b !== null);
 }
 

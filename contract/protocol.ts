@@ -58,6 +58,11 @@ export interface Sample {
   input_idle_secs: number | null;
   /** Metrics that should have been read but could not: they count as activity (fail safe). */
   unreadable: MetricName[];
+  /**
+   * Active keep-awake sources: the sampler reads processes and inhibitors, the daemon adds
+   * `snooze run` holds and the schedule before deciding. Each one blocks.
+   */
+  keep_awake: KeepAwake[];
 }
 
 export interface GpuCard {
@@ -79,6 +84,7 @@ export function nullSample(t: number, unreadable: MetricName[] = []): Sample {
     gpu_cards: [],
     input_idle_secs: null,
     unreadable,
+    keep_awake: [],
   };
 }
 
@@ -106,10 +112,26 @@ export interface Thresholds {
 }
 
 /** Why the instance is being kept awake. `value` null means the metric could not be read. */
+/**
+ * Sources that keep the instance awake whatever the metrics say (docs/keep-awake.md):
+ * a `snooze run` command's life, a `keep_awake_processes` match, a logind block inhibitor,
+ * an open keep-awake schedule window.
+ */
+export const KEEP_AWAKE_KINDS = ['snooze_run', 'process', 'inhibitor', 'schedule'] as const;
+export type KeepAwakeKind = (typeof KEEP_AWAKE_KINDS)[number];
+
+export interface KeepAwake {
+  kind: KeepAwakeKind;
+  /** Plain words, e.g. "snooze run — rsync -a data/ s3-sync (pid 4711, 2 h 13 min)". */
+  reason: string;
+}
+
 export interface Blocker {
-  metric: MetricName;
+  /** A metric above its threshold (or unreadable), or a keep-awake source. */
+  metric: MetricName | KeepAwakeKind;
   value: number | null;
-  threshold: number;
+  /** Null for keep-awake sources, which have no threshold. */
+  threshold: number | null;
   /** Human sentence, e.g. "CPU 43.0% (threshold 10%)". */
   reason: string;
 }

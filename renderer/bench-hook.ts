@@ -29,6 +29,7 @@ function sampleAt(t: number, i: number): Sample {
     gpu_cards: [{ util_percent: wave(i + 11, 8), memory_percent: 10 }],
     input_idle_secs: (i * 7) % 1200,
     unreadable: [],
+    keep_awake: [],
   };
 }
 

@@ -166,6 +166,7 @@ class ProcSampler implements Sampler {
       })),
       input_idle_secs: input.idleSecs,
       unreadable: (['cpu', 'memory', 'network', 'disk_io', 'gpu', 'input'] as const).filter((m) => unreadable.has(m)),
+      keep_awake: [],
     };
   }
 

@@ -61,6 +61,7 @@ const sample: Sample = {
   gpu_cards: [],
   input_idle_secs: 1800.4,
   unreadable: [],
+  keep_awake: [],
 };
 
 function stopTags(): Record<string, string> {

@@ -51,6 +51,7 @@ function sample(t: number, cpu = 1): Sample {
     gpu_cards: [],
     input_idle_secs: null,
     unreadable: [],
+    keep_awake: [],
   };
 }
 

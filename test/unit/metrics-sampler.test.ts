@@ -130,6 +130,7 @@ describe('createSampler on a fake /proc', () => {
       gpu_cards: [],
       input_idle_secs: null,
       unreadable: [],
+      keep_awake: [],
     });
     expect(sampler.inputSources()).toEqual([]);
   });
@@ -220,6 +221,7 @@ describe('createSampler GPU', () => {
         { util_percent: 10, memory_percent: 25 },
       ],
       unreadable: [],
+      keep_awake: [],
     });
     enabled = false;
     tree.advance();

@@ -163,6 +163,7 @@ function toSample(spec: Spec, t: number, cfg: PolicyConfig): Sample {
     gpu_cards: [],
     input_idle_secs: spec.input === null ? null : spec.input * th.input_idle_secs,
     unreadable: spec.unreadable,
+    keep_awake: [],
   };
 }
 

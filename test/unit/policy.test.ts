@@ -37,6 +37,7 @@ function sample(t: number, over: Partial<Sample> = {}): Sample {
     gpu_cards: [],
     input_idle_secs: null,
     unreadable: [],
+    keep_awake: [],
     ...over,
   };
 }

@@ -14,6 +14,7 @@ const sample: Sample = {
   gpu_cards: [],
   input_idle_secs: 1800.7,
   unreadable: [],
+  keep_awake: [],
 };
 
 describe('stop tags (the integration guide table)', () => {
