@@ -4,6 +4,7 @@
  */
 import { inert, inertJson } from '../../contract/text.js';
 import { isEc2Host } from '../aws/detect.js';
+import { tagPrefixProblem } from '../config-schema.js';
 import { Fleet, FleetError, DEFAULT_PREFIX, errorText, type StoppedInstance, type SavingsReport } from '../aws/fleet.js';
 import { ImdsClient } from '../aws/imds.js';
 import { PriceFileError, loadPrices, type PriceTable } from '../aws/prices.js';
@@ -252,10 +253,13 @@ function parseFlags(cmd: string, args: string[]): Flags {
         if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(value)) throw new UsageError(`--region "${value}" is not a region name such as us-east-1`);
         flags.region = value;
         break;
-      case '--prefix':
-        if (!/^[A-Za-z0-9 _.:/=+\-@]{1,64}$/.test(value) || value.toLowerCase().startsWith('aws:')) throw new UsageError(`--prefix "${value}" is not a valid tag prefix`);
+      case '--prefix': {
+        // The same rule as the agent's tagging_prefix: a prefix the agent would refuse matches nothing.
+        const problem = tagPrefixProblem(value);
+        if (problem) throw new UsageError(`--prefix "${value}" is not a valid tag prefix: it ${problem}`);
         flags.prefix = value;
         break;
+      }
       case '--interval': {
         const n = Number(value);
         if (!Number.isFinite(n) || n < 1 || n > 86_400) throw new UsageError(`--interval must be a number of seconds from 1 to 86400 (got "${value}")`);
