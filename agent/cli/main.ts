@@ -204,8 +204,9 @@ const doctor: Cmd = async (args, io) => {
   const aws = await awsDoctor({ env: io.env, config });
   lines.push(...aws.lines);
   const code = printDoctor(io, lines);
-  if (aws.missing.length) {
-    io.out(`\nMissing permissions: ${aws.missing.join(', ')}. The minimal IAM policy for the agent (also in docs/iam-policy.json):`);
+  if (aws.missing.length || aws.reach === 'beyond') {
+    const why = aws.missing.length ? `Missing permissions: ${aws.missing.join(', ')}.` : 'The instance role may act beyond this instance.';
+    io.out(`\n${why} The self-only IAM policy for the agent (also in docs/iam-policy.json):`);
     io.out(JSON.stringify(aws.policy, null, 2));
   }
   return code;
