@@ -153,6 +153,23 @@ describe('docs/iam-operator-policy.json (fleet tools)', () => {
   });
 });
 
+describe('the fake IAM evaluator follows the documented rules it relies on', () => {
+  const doc = (Condition: IamStatement['Condition'], Effect: 'Allow' | 'Deny' = 'Allow'): IamPolicy => ({ Version: '2012-10-17', Statement: [{ Sid: 'S', Effect, Action: 'ec2:CreateTags', Resource: '*', Condition }] });
+  const r = (context: RequestContext) => ({ action: 'ec2:CreateTags', resource: 'arn:aws:ec2:us-east-1:1:instance/i-1', context });
+
+  it('missing keys, unresolved variables, set operators, Null, Deny and unknown operators', () => {
+    expect(isAllowed(doc({ StringEquals: { 'aws:ARN': '${ec2:SourceInstanceARN}' } }), r({ 'aws:ARN': 'x' }))).toBe(false); // variable unresolved
+    expect(isAllowed(doc({ StringEquals: { 'aws:ARN': '${ec2:SourceInstanceARN}' } }), r({ 'aws:ARN': 'x', 'ec2:SourceInstanceARN': 'x' }))).toBe(true);
+    expect(isAllowed(doc({ StringNotEquals: { 'aws:ResourceTag/A': 'b' } }), r({}))).toBe(true); // negated: missing key passes
+    expect(isAllowed(doc({ 'ForAllValues:StringLike': { 'aws:TagKeys': ['A:*'] } }), r({}))).toBe(true); // empty set: true (why the policies add Null)
+    expect(isAllowed(doc({ Null: { 'aws:TagKeys': 'false' } }), r({}))).toBe(false);
+    expect(isAllowed(doc({ 'ForAnyValue:StringLike': { 'aws:TagKeys': ['A:*'] } }), r({ 'aws:TagKeys': ['B', 'A:x'] }))).toBe(true);
+    expect(isAllowed(doc({ 'ForAllValues:StringNotLike': { 'aws:TagKeys': ['A:*', 'aws:*'] } }), r({ 'aws:TagKeys': ['B', 'A:x'] }))).toBe(false);
+    expect(isAllowed({ Version: '2012-10-17', Statement: [...doc(undefined).Statement, ...doc(undefined, 'Deny').Statement] }, r({}))).toBe(false);
+    expect(() => isAllowed(doc({ NumericLessThan: { 'ec2:RoleDelivery': '2.0' } }), r({}))).toThrow(/not modelled/);
+  });
+});
+
 describe('snooze fleet restart under the operator policy (fake EC2, real SDK)', () => {
   let ec2: FakeEc2;
   beforeAll(async () => {
