@@ -1,4 +1,5 @@
 /** One line per event on stdout/stderr, journald-friendly: level, component, message. */
+import { inert } from '../contract/text.js';
 import { LOG_LEVELS } from '../contract/config-schema.js';
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -16,8 +17,10 @@ export function createLogger(level: LogLevel, write: (stream: 'out' | 'err', lin
   let min = rank[level];
   const emit = (lvl: LogLevel, msg: string) => {
     if (rank[lvl] < min) return;
-    // Newlines would split one event over several journal entries.
-    write(lvl === 'warn' || lvl === 'error' ? 'err' : 'out', `${lvl}: ${msg.replace(/\r?\n/g, ' | ')}`);
+    // Newlines would split one event over several journal entries; any other control
+    // character in a message (a member's reason, a tag value, an API error) would reach
+    // whoever reads the log in a terminal (journalctl, tail -f), so it is made inert.
+    write(lvl === 'warn' || lvl === 'error' ? 'err' : 'out', `${lvl}: ${inert(msg.replace(/\r?\n/g, ' | '))}`);
   };
   return {
     log: emit,

@@ -4,6 +4,7 @@
  */
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { inert } from '../contract/text.js';
 
 export async function warnTerminals(message: string, devRoot = '/dev'): Promise<number> {
   const targets: string[] = [];
@@ -12,7 +13,9 @@ export async function warnTerminals(message: string, devRoot = '/dev'): Promise<
   } catch {
     // No pseudo-terminals: nobody is logged in over SSH.
   }
-  const text = `\r\n\x07*** CloudSnooze: ${message} ***\r\n(postpone: snooze postpone 30 · keep running: snooze stay-awake)\r\n`;
+  // The banner's own CR LF and bell are ours; the message may quote a user's reason and is
+  // written to every logged-in user's terminal, so it is made inert and kept on one line.
+  const text = `\r\n\x07*** CloudSnooze: ${inert(message)} ***\r\n(postpone: snooze postpone 30 · keep running: snooze stay-awake)\r\n`;
   let written = 0;
   await Promise.all(
     targets.map(async (t) => {

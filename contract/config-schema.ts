@@ -9,6 +9,38 @@ const percent = (def: number) => z.number().min(0).max(100).default(def);
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
+/** EC2's limit on a tag key, in characters. */
+export const TAG_KEY_MAX = 128;
+/**
+ * The longest tail CloudSnooze puts after `tagging_prefix` in a tag key: a fleet-pinned
+ * setting, `<prefix>:Config:gpu_memory_threshold_percent` (the stop tags are shorter, the
+ * longest being `:NaptimeMinutes`). A unit test keeps this in step with the tag names and
+ * the config keys, so every key built from a valid prefix fits EC2's limit.
+ */
+export const LONGEST_TAG_SUFFIX = ':Config:gpu_memory_threshold_percent';
+export const TAG_PREFIX_MAX = TAG_KEY_MAX - LONGEST_TAG_SUFFIX.length;
+
+/**
+ * Why `p` cannot prefix CloudSnooze's tag keys, or null. EC2's tag-key rules applied to
+ * every key built from it: at most 128 characters, letters, digits, spaces and
+ * `+ - = . _ : / @` (EC2 accepts more, but other AWS services and the instance-metadata
+ * tag view do not), and nothing in the `aws:` namespace, which EC2 refuses: the prefix
+ * "aws" gives "aws:Status", and today's stop would fail at CreateTags. Path-like values
+ * ("../../x") are refused because keys are also looked up as instance-metadata paths.
+ */
+export function tagPrefixProblem(p: string): string | null {
+  if (p.length === 0) return 'must not be empty';
+  if (p.length > TAG_PREFIX_MAX) {
+    return `must be at most ${TAG_PREFIX_MAX} characters (an EC2 tag key holds ${TAG_KEY_MAX}, and "${LONGEST_TAG_SUFFIX}" follows the prefix)`;
+  }
+  if (!/^[A-Za-z0-9 _.:/=+\-@]+$/.test(p)) return 'may hold letters, digits, spaces and _ . : / = + - @';
+  const lower = p.toLowerCase();
+  if (lower === 'aws' || lower.startsWith('aws:')) return 'must not start with "aws:" and must not be "aws" (EC2 reserves tag keys starting with "aws:")';
+  if (p.includes('..') || p.includes('//') || p.startsWith('/') || p.endsWith('/')) return 'must not look like a path (no "..", no "//", no leading or trailing "/")';
+  if (p.startsWith(' ') || p.endsWith(' ')) return 'must not start or end with a space';
+  return null;
+}
+
 export const configSchema = z
   .object({
     check_interval_seconds: z.number().int().min(1).max(3600).default(60),
@@ -34,10 +66,10 @@ export const configSchema = z
     enable_instance_tags: z.boolean().default(true),
     tagging_prefix: z
       .string()
-      .min(1)
-      .max(64)
-      .regex(/^[A-Za-z0-9 _.:/=+\-@]+$/, 'may hold letters, digits, spaces and _ . : / = + - @')
-      .refine((p) => !p.toLowerCase().startsWith('aws:'), 'must not start with "aws:" (reserved by AWS)')
+      .superRefine((p, ctx) => {
+        const problem = tagPrefixProblem(p);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
       .default(DEFAULT_TAG_PREFIX),
     detailed_instance_tags: z.boolean().default(true),
     /** Hibernate instead of stop when the instance supports it. */

@@ -2,13 +2,22 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
-/** Temp file in the same folder, fsync, rename, fsync the folder (so the rename survives a crash). */
-export async function writeFileAtomic(file: string, data: string, mode = 0o644): Promise<void> {
+/**
+ * Atomic write: temp file in the same folder, fsync, rename, fsync the folder.
+ * The mode is set explicitly, never left to the umask (the systemd unit runs the agent with
+ * UMask=0077): `mode` when given; otherwise a rewrite keeps the file's mode, owner and group
+ * (an admin's chmod 600 on a config holding secrets survives CONFIG_SET), and a new file is 0644.
+ */
+export async function writeFileAtomic(file: string, data: string, mode?: number): Promise<void> {
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
+  const before = await fs.stat(file).catch(() => null);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fh = await fs.open(tmp, 'w', mode);
+  const fh = await fs.open(tmp, 'w', 0o600);
   try {
+    await fh.chmod(mode ?? (before ? before.mode & 0o777 : 0o644));
+    // Only root may give a file away; anyone else writes their own files and skips this.
+    if (before && mode === undefined) await fh.chown(before.uid, before.gid).catch(() => undefined);
     await fh.writeFile(data);
     await fh.sync();
   } finally {

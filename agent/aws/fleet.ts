@@ -230,14 +230,15 @@ export class Fleet {
     // Status=Running only where CloudSnooze had tagged; a forced start of a foreign instance gets only the caller's tags.
     const ours = unique.filter((id) => described.get(id)?.Tags?.some((t) => t.Key === statusKey));
     try {
-      if (ours.length > 0) {
-        await this.ec2.createTags({ Resources: ours, Tags: [{ Key: statusKey, Value: 'Running' }, ...callerTags.map(([Key, Value]) => ({ Key, Value }))] });
+      // Two calls, so the operator policy (docs/iam-operator-policy.json) can tell them apart:
+      // Status=Running is the one CloudSnooze key an operator may write, and the caller's
+      // tags never carry the prefix (checked above).
+      if (ours.length > 0) await this.ec2.createTags({ Resources: ours, Tags: [{ Key: statusKey, Value: 'Running' }] });
+      result.tagged = ours;
+      if (callerTags.length > 0) {
+        await this.ec2.createTags({ Resources: unique, Tags: callerTags.map(([Key, Value]) => ({ Key, Value })) });
+        result.tagged = unique;
       }
-      const others = unique.filter((id) => !ours.includes(id));
-      if (others.length > 0 && callerTags.length > 0) {
-        await this.ec2.createTags({ Resources: others, Tags: callerTags.map(([Key, Value]) => ({ Key, Value })) });
-      }
-      result.tagged = callerTags.length > 0 ? unique : ours;
     } catch (err) {
       result.taggingError = errorText(err);
     }

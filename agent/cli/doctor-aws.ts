@@ -1,18 +1,21 @@
 /**
  * `snooze doctor` on EC2: can the agent see its metadata, who is it, where do its
  * credentials come from, and may it tag, stop and describe (proven with DryRun, so
- * nothing changes). Missing permissions come with the minimal IAM policy.
+ * nothing changes). Missing permissions come with the minimal IAM policy. Then which
+ * policy the role has: DryRun calls the self-only policy must refuse (another instance,
+ * a key outside the agent's own) tell it apart from an account-wide one (doctor-reach.ts).
  */
 import type { Config } from '../../contract/config-schema.js';
 import { DEFAULT_TAG_PREFIX } from '../../contract/paths.js';
 import { detectEc2 } from '../aws/detect.js';
 import { Ec2 } from '../aws/ec2.js';
-import { agentIamPolicy, type IamPolicy } from '../aws/iam-policy.js';
+import { agentIamPolicy, partitionOf, type IamPolicy } from '../aws/iam-policy.js';
 import { ImdsClient, imdsDisabled, type ImdsIdentity } from '../aws/imds.js';
 import { failureOf } from '../aws/provider.js';
 import type { RetryOptions } from '../aws/retry.js';
 import { TAG_NAMES, tagKey } from '../../contract/tags.js';
 import type { DoctorLine } from './doctor.js';
+import { checkReach, type Reach } from './doctor-reach.js';
 
 export interface AwsDoctorOptions {
   env?: NodeJS.ProcessEnv;
@@ -29,6 +32,8 @@ export interface AwsDoctorResult {
   missing: string[];
   /** The minimal policy for the agent (docs/iam-policy.json for the default prefix). */
   policy: IamPolicy;
+  /** What the role may do beyond this instance: self-only, beyond (too broad), or unknown (not checked). */
+  reach: Reach;
 }
 
 const SOURCE_NAMES: [RegExp, (env: NodeJS.ProcessEnv) => string][] = [
@@ -50,16 +55,17 @@ export function describeCredentialSource(markers: string[], env: NodeJS.ProcessE
 export async function awsDoctor(opts: AwsDoctorOptions = {}): Promise<AwsDoctorResult> {
   const env = opts.env ?? process.env;
   const prefix = opts.config?.tagging_prefix || DEFAULT_TAG_PREFIX;
-  const policy = agentIamPolicy(prefix);
+  let policy = agentIamPolicy(prefix);
   const lines: DoctorLine[] = [];
   const missing: string[] = [];
+  let reach: Reach = 'unknown';
   const ok = (text: string) => lines.push({ ok: true, text });
   const bad = (text: string) => lines.push({ ok: false, text });
 
   const det = detectEc2(env);
   if (!det.ec2 && !opts.imds) {
     bad(`not an EC2 host (no EC2 signature in ${det.dmiDir}): the agent runs in local mode and makes no cloud calls`);
-    return { lines, missing, policy };
+    return { lines, missing, policy, reach };
   }
   if (det.ec2) ok(`EC2 host (${det.evidence})`);
 
@@ -89,18 +95,21 @@ export async function awsDoctor(opts: AwsDoctorOptions = {}): Promise<AwsDoctorR
   const region = opts.config?.aws_region || identity?.region;
   if (!region) {
     bad('no region: set aws_region in the config or make instance metadata reachable; permission checks skipped');
-    return { lines, missing, policy };
+    return { lines, missing, policy, reach };
   }
+  policy = agentIamPolicy(prefix, partitionOf(region));
   const ec2 = opts.ec2 ?? new Ec2({ region, env, retry: { maxAttempts: 3, ...opts.retry } });
+  let fromInstanceRole = false;
 
   try {
     // 2. Credentials.
     try {
       const creds = await ec2.credentials();
+      fromInstanceRole = creds.source.some((m) => /IMDS/.test(m));
       ok(`credentials: ${describeCredentialSource(creds.source, env)} (access key ${maskKey(creds.accessKeyId)})`);
     } catch (err) {
       bad(`credentials: none found by the default chain (${err instanceof Error ? err.message : String(err)}); attach an instance profile with the policy below`);
-      return { lines, missing, policy };
+      return { lines, missing, policy, reach };
     }
 
     // 3. Permissions, proven with DryRun: nothing is tagged or stopped.
@@ -128,6 +137,16 @@ export async function awsDoctor(opts: AwsDoctorOptions = {}): Promise<AwsDoctorR
         } else bad(`${action}: could not be checked (${f.code}: ${f.message})`);
       }
     }
+    if (missing.length > 0 && !fromInstanceRole) {
+      lines.push({ ok: true, info: true, text: "the self-only policy (docs/iam-policy.json) admits only the instance profile's credentials: other credentials carry no ec2:SourceInstanceARN" });
+    }
+
+    // 4. Which policy: may the role act beyond this instance?
+    if (self) {
+      const r = await checkReach({ ec2, self, prefix, region });
+      reach = r.reach;
+      lines.push(...r.lines);
+    } else lines.push({ ok: true, info: true, text: 'policy reach: not checked (instance id unknown)' });
   } finally {
     if (!opts.ec2) ec2.destroy();
   }
@@ -135,7 +154,7 @@ export async function awsDoctor(opts: AwsDoctorOptions = {}): Promise<AwsDoctorR
   if (missing.length > 0) {
     bad(`missing permission${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: attach this minimal IAM policy to the instance role (also in docs/iam-policy.json):`);
   }
-  return { lines, missing, policy };
+  return { lines, missing, policy, reach };
 }
 
 function maskKey(k: string): string {

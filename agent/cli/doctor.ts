@@ -1,5 +1,6 @@
 /** `snooze doctor`: what this host has and whether the agent can do its job. */
 import { promises as fs } from 'node:fs';
+import { inert } from '../../contract/text.js';
 import { request, AgentError } from '../../lib/client.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../config.js';
 import { detectGpuTool } from '../metrics/gpu.js';
@@ -54,7 +55,8 @@ export async function localChecks(io: CliIO, configPath: string): Promise<Doctor
 }
 
 export function printDoctor(io: CliIO, lines: DoctorLine[]): number {
-  for (const l of lines) io.out(`${l.info ? 'ℹ' : l.ok ? '✓' : '✗'} ${l.text}`);
+  // Lines quote instance metadata, AWS error messages and file contents: one inert line each.
+  for (const l of lines) io.out(`${l.info ? 'ℹ' : l.ok ? '✓' : '✗'} ${inert(l.text)}`);
   const bad = lines.filter((l) => !l.ok).length;
   io.out(bad ? `\n${bad} problem(s) found.` : '\nAll checks passed.');
   return bad ? EXIT.ERROR : EXIT.OK;

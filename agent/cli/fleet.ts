@@ -2,7 +2,9 @@
  * `snooze fleet ...`: what CloudSnooze did across a fleet, from the instance tags.
  * Returns the exit code: 0 ok, 1 an API or runtime failure, 2 bad usage.
  */
+import { inert, inertJson } from '../../contract/text.js';
 import { isEc2Host } from '../aws/detect.js';
+import { tagPrefixProblem } from '../../contract/config-schema.js';
 import { DEFAULT_TAG_PREFIX } from '../../contract/paths.js';
 import { Fleet, FleetError, errorText, type StoppedInstance, type SavingsReport } from '../aws/fleet.js';
 import { ImdsClient } from '../aws/imds.js';
@@ -72,7 +74,7 @@ export async function runFleet(args: string[], io: FleetIo, internals: FleetCliI
     return cmd ? 0 : 2;
   }
   if (!(cmd in VALUE_FLAGS)) {
-    io.err(`snooze fleet: unknown command "${cmd}" (list, watch, restart, savings)`);
+    io.err(`snooze fleet: unknown command "${inert(cmd)}" (list, watch, restart, savings)`);
     return 2;
   }
   let flags: Flags;
@@ -86,7 +88,7 @@ export async function runFleet(args: string[], io: FleetIo, internals: FleetCliI
     if (flags.prices) prices = loadPrices(flags.prices);
   } catch (err) {
     if (err instanceof UsageError || err instanceof PriceFileError) {
-      io.err(`snooze fleet ${cmd}: ${err.message}`);
+      io.err(`snooze fleet ${cmd}: ${inert(err.message)}`);
       return 2;
     }
     throw err;
@@ -115,7 +117,7 @@ export async function runFleet(args: string[], io: FleetIo, internals: FleetCliI
     }
   } catch (err) {
     if (err instanceof FleetError) {
-      io.err(`snooze fleet ${cmd}: ${err.message}`);
+      io.err(`snooze fleet ${cmd}: ${inert(err.message)}`);
       return 2;
     }
     io.err(`snooze fleet ${cmd}: ${friendly(errorText(err))}`);
@@ -130,7 +132,7 @@ export async function runFleet(args: string[], io: FleetIo, internals: FleetCliI
 async function list(fleet: Fleet, flags: Flags, io: FleetIo, where: string): Promise<number> {
   const stopped = await fleet.list();
   if (flags.json) {
-    io.out(JSON.stringify(stopped.map(toJson), null, 2));
+    io.out(inertJson(JSON.stringify(stopped.map(toJson), null, 2)));
     return 0;
   }
   if (stopped.length === 0) {
@@ -146,7 +148,9 @@ async function list(fleet: Fleet, flags: Flags, io: FleetIo, where: string): Pro
     s.estimatedSavings === null ? '-' : usd(s.estimatedSavings),
     s.reason ?? '-',
   ]);
-  io.out(table(['INSTANCE', 'TYPE', 'STATE', 'STOPPED AT', 'STOPPED FOR', 'EST. SAVINGS', 'REASON'], rows));
+  // Tag values are whatever anyone with CreateTags wrote (EC2 accepts any character): each
+  // cell is made inert and kept on its row.
+  io.out(table(['INSTANCE', 'TYPE', 'STATE', 'STOPPED AT', 'STOPPED FOR', 'EST. SAVINGS', 'REASON'], rows.map((r) => r.map((c) => inert(c)))));
   io.out(`${stopped.length} instance${stopped.length === 1 ? '' : 's'} stopped by CloudSnooze (${where})`);
   return 0;
 }
@@ -167,8 +171,8 @@ async function watch(fleet: Fleet, flags: Flags, io: FleetIo): Promise<number> {
       signal,
       includeExisting: flags.existing,
       onEvent: (e) => {
-        if (flags.json) io.out(JSON.stringify({ event: 'stop', ...toJson(e) }));
-        else io.out(`${e.stoppedAt ?? '-'}  ${e.id} (${e.type ?? '?'}) stopped by CloudSnooze: ${e.reason ?? 'no reason tag'}`);
+        if (flags.json) io.out(inertJson(JSON.stringify({ event: 'stop', ...toJson(e) })));
+        else io.out(inert(`${e.stoppedAt ?? '-'}  ${e.id} (${e.type ?? '?'}) stopped by CloudSnooze: ${e.reason ?? 'no reason tag'}`));
       },
       onError: (msg, retryIn) => io.err(`snooze fleet watch: ${friendly(msg)}; next try in ${Math.round(retryIn / 1000)} s`),
     });
@@ -183,13 +187,13 @@ async function watch(fleet: Fleet, flags: Flags, io: FleetIo): Promise<number> {
 
 async function restart(fleet: Fleet, flags: Flags, io: FleetIo): Promise<number> {
   const r = await fleet.restart(flags.positional, { tags: flags.tags, force: flags.force });
-  if (flags.json) io.out(JSON.stringify(r));
+  if (flags.json) io.out(inertJson(JSON.stringify(r)));
   if (r.refused.length > 0) {
-    for (const x of r.refused) io.err(`snooze fleet restart: refused ${x.id}: ${x.reason}`);
+    for (const x of r.refused) io.err(`snooze fleet restart: refused ${inert(x.id)}: ${inert(x.reason)}`);
     io.err('snooze fleet restart: nothing was started');
     return 1;
   }
-  if (!flags.json) io.out(`started ${r.started.join(', ')}`);
+  if (!flags.json) io.out(`started ${inert(r.started.join(', '))}`);
   if (r.taggingError) {
     io.err(`snooze fleet restart: started, but the tags could not be written: ${friendly(r.taggingError)}`);
     return 1;
@@ -200,7 +204,7 @@ async function restart(fleet: Fleet, flags: Flags, io: FleetIo): Promise<number>
 async function savings(fleet: Fleet, flags: Flags, io: FleetIo, where: string): Promise<number> {
   const r = await fleet.savings(flags.sinceMs);
   if (flags.json) {
-    io.out(JSON.stringify(savingsJson(r), null, 2));
+    io.out(inertJson(JSON.stringify(savingsJson(r), null, 2)));
     return 0;
   }
   if (r.instances.length === 0) {
@@ -209,9 +213,9 @@ async function savings(fleet: Fleet, flags: Flags, io: FleetIo, where: string): 
   }
   const rows = r.instances.map((l) => [l.id, l.type ?? '-', l.stoppedAt, l.hours.toFixed(1), l.hourlyPrice === null ? '-' : `$${l.hourlyPrice}`, l.savings === null ? '-' : usd(l.savings)]);
   rows.push(['TOTAL', '', '', r.totalHours.toFixed(1), '', usd(r.totalSavings)]);
-  io.out(table(['INSTANCE', 'TYPE', 'STOPPED AT', 'HOURS', 'PRICE/H', 'SAVINGS'], rows));
+  io.out(table(['INSTANCE', 'TYPE', 'STOPPED AT', 'HOURS', 'PRICE/H', 'SAVINGS'], rows.map((r) => r.map((c) => inert(c)))));
   io.out(`from ${r.since} to ${r.until}, latest stop of each instance, on-demand prices (${where})`);
-  if (r.unpricedTypes.length) io.out(`no price for ${r.unpricedTypes.join(', ')}: add them with --prices FILE ({"type": USD per hour})`);
+  if (r.unpricedTypes.length) io.out(`no price for ${inert(r.unpricedTypes.join(', '))}: add them with --prices FILE ({"type": USD per hour})`);
   return 0;
 }
 
@@ -250,10 +254,13 @@ function parseFlags(cmd: string, args: string[]): Flags {
         if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(value)) throw new UsageError(`--region "${value}" is not a region name such as us-east-1`);
         flags.region = value;
         break;
-      case '--prefix':
-        if (!/^[A-Za-z0-9 _.:/=+\-@]{1,64}$/.test(value) || value.toLowerCase().startsWith('aws:')) throw new UsageError(`--prefix "${value}" is not a valid tag prefix`);
+      case '--prefix': {
+        // The same rule as the agent's tagging_prefix: a prefix the agent would refuse matches nothing.
+        const problem = tagPrefixProblem(value);
+        if (problem) throw new UsageError(`--prefix "${value}" is not a valid tag prefix: it ${problem}`);
         flags.prefix = value;
         break;
+      }
       case '--interval': {
         const n = Number(value);
         if (!Number.isFinite(n) || n < 1 || n > 86_400) throw new UsageError(`--interval must be a number of seconds from 1 to 86400 (got "${value}")`);
@@ -293,10 +300,11 @@ async function regionFromMetadata(env: NodeJS.ProcessEnv): Promise<string | unde
   }
 }
 
+/** An API or SDK error for the terminal: AWS messages may quote request values, so inert. */
 function friendly(msg: string): string {
   if (/region is missing/i.test(msg)) return 'no AWS region: pass --region or set AWS_REGION';
   if (/could not load credentials/i.test(msg)) return 'no AWS credentials found (environment, profile or instance role)';
-  return msg;
+  return inert(msg);
 }
 
 function toJson(s: StoppedInstance) {

@@ -1,4 +1,5 @@
 /** Human renderings of STATUS and HISTORY for the terminal. */
+import { csvField, csvNumber, inert, inertDeep } from '../../contract/text.js';
 import type { HistoryEvent, Status } from '../../contract/protocol.js';
 import { clockTimeSeconds, dateTime, formatCountdown as clock } from '../../contract/time-format.js';
 
@@ -32,7 +33,10 @@ function num(v: number | null, unit: string, digits = 1): string {
   return v === null ? 'n/a' : `${v.toFixed(digits)} ${unit}`;
 }
 
-export function renderStatus(s: Status): string {
+export function renderStatus(reply: Status): string {
+  // Every string in the reply made inert: reasons, blockers, process names and errors come
+  // from users and the cloud, and a field added later is covered without a second thought.
+  const s = inertDeep(reply);
   const lines: string[] = [];
   const inst = s.instance.id ? `${s.instance.id} (${s.instance.type ?? '?'}, ${s.instance.region ?? '?'})` : 'this machine';
   lines.push(`CloudSnooze ${s.version} — ${inst}, ${MODE_WORDS[s.mode]}`);
@@ -64,15 +68,14 @@ export function renderStatus(s: Status): string {
 
 export function renderHistoryText(events: HistoryEvent[]): string {
   if (events.length === 0) return 'No history events.';
-  return events.map((e) => `${e.time}  ${e.type.padEnd(13)} ${e.message}`).join('\n');
-}
-
-function csvCell(v: string): string {
-  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+  // One event per line: a message may quote a user's reason, which must neither command the
+  // terminal nor start a line of its own.
+  return events.map((e) => `${inert(e.time)}  ${inert(e.type).padEnd(13)} ${inert(e.message)}`).join('\n');
 }
 
 export function renderHistoryCsv(events: HistoryEvent[]): string {
   const rows = [['id', 'time', 'type', 'message', 'details'].join(',')];
-  for (const e of events) rows.push([String(e.id), e.time, e.type, e.message, e.details ? JSON.stringify(e.details) : ''].map(csvCell).join(','));
+  // csvField: inert, and a message such as "=HYPERLINK(...)" opens as text in a spreadsheet.
+  for (const e of events) rows.push([csvNumber(e.id), ...[e.time, e.type, e.message, e.details ? JSON.stringify(e.details) : ''].map(csvField)].join(','));
   return rows.join('\n');
 }

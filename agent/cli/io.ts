@@ -2,6 +2,8 @@
 export interface CliIO {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Unfiltered stdout, only for escape sequences the CLI emits itself (clearing the screen). */
+  raw?: (s: string) => void;
   env: NodeJS.ProcessEnv;
   /** Resolved from --socket, CLOUDSNOOZE_SOCKET, or the default paths. */
   socketPath: string;

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { inert, inertJson } from '../../contract/text.js';
 import { AgentError, request, subscribe } from '../../lib/client.js';
 import { CONFIG_KEYS, type ConfigKey } from '../../contract/config-schema.js';
 import { DEFAULT_SOCKET_PATH, userSocketPath } from '../../contract/paths.js';
@@ -56,7 +57,7 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
 
 function agentErrorExit(err: unknown, io: CliIO): number {
   if (err instanceof AgentError) {
-    io.err(`snooze: ${err.message}`);
+    io.err(`snooze: ${inert(err.message)}`);
     if (err.code === 'NOT_RUNNING' || err.code === 'NO_REPLY') return EXIT.NOT_RUNNING;
     if (err.code === 'PERMISSION_DENIED') return EXIT.PERMISSION;
     if (err.code === 'INVALID_CONFIG' || err.code === 'INVALID_PARAMS') return EXIT.REFUSED;
@@ -69,18 +70,22 @@ const status: Cmd = async (args, io) => {
   const { values } = parse(args, { json: { type: 'boolean' }, watch: { type: 'boolean' } });
   if (!values.watch) {
     const s = await request(io.socketPath, 'STATUS');
-    io.out(values.json ? JSON.stringify(s, null, 2) : renderStatus(s));
+    io.out(values.json ? inertJson(JSON.stringify(s, null, 2)) : renderStatus(s));
     return EXIT.OK;
   }
   // --watch: snapshot then stream, reconnecting, until Ctrl-C.
   return new Promise<number>((resolve) => {
     const draw = (s: Status) => {
-      if (values.json) io.out(JSON.stringify(s));
-      else io.out(`${io.isTTY ? '\x1b[2J\x1b[H' : ''}${renderStatus(s)}\n`);
+      if (values.json) io.out(inertJson(JSON.stringify(s)));
+      else {
+        // Clear the screen: the one escape sequence the CLI sends itself, so it bypasses the filter.
+        if (io.isTTY) (io.raw ?? io.out)('\x1b[2J\x1b[H');
+        io.out(`${renderStatus(s)}\n`);
+      }
     };
     const sub = subscribe(io.socketPath, {
       onStatus: draw,
-      onOffline: (e) => io.err(`snooze: ${e.message}; retrying…`),
+      onOffline: (e) => io.err(`snooze: ${inert(e.message)}; retrying…`),
     });
     const stop = () => {
       sub.close();
@@ -106,8 +111,8 @@ const config: Cmd = async (args, io) => {
   if (sub === 'list' || sub === undefined) {
     const { values } = parse(rest, { json: { type: 'boolean' } });
     const c = await request(io.socketPath, 'CONFIG_GET');
-    if (values.json) io.out(JSON.stringify(c, null, 2));
-    else for (const k of CONFIG_KEYS) io.out(`${k.padEnd(28)} ${JSON.stringify(c[k])}`);
+    if (values.json) io.out(inertJson(JSON.stringify(c, null, 2)));
+    else for (const k of CONFIG_KEYS) io.out(`${k.padEnd(28)} ${inertJson(JSON.stringify(c[k]) ?? '')}`);
     return EXIT.OK;
   }
   if (sub === 'get') {
@@ -117,7 +122,7 @@ const config: Cmd = async (args, io) => {
     if (!(CONFIG_KEYS as string[]).includes(key)) throw new UsageError(`unknown config key "${key}"; see snooze config list`);
     const c = await request(io.socketPath, 'CONFIG_GET');
     const v = c[key as ConfigKey];
-    io.out(typeof v === 'string' ? v : JSON.stringify(v));
+    io.out(typeof v === 'string' ? inert(v) : inertJson(JSON.stringify(v) ?? ''));
     return EXIT.OK;
   }
   if (sub === 'set') {
@@ -126,7 +131,7 @@ const config: Cmd = async (args, io) => {
     if (!key || value === undefined) throw new UsageError('config set needs KEY VALUE');
     if (!(CONFIG_KEYS as string[]).includes(key)) throw new UsageError(`unknown config key "${key}"; see snooze config list`);
     const c = await request(io.socketPath, 'CONFIG_SET', { values: { [key]: coerceValue(key as ConfigKey, value) } });
-    io.out(`${key} = ${JSON.stringify(c[key as ConfigKey])}`);
+    io.out(`${key} = ${inertJson(JSON.stringify(c[key as ConfigKey]) ?? '')}`);
     return EXIT.OK;
   }
   throw new UsageError(`unknown config subcommand "${sub}" (list, get, set)`);
@@ -153,7 +158,7 @@ const history: Cmd = async (args, io) => {
   }
   const r = await request(io.socketPath, 'HISTORY', { limit, since, type: values.type as HistoryType | undefined, details: format !== 'text' });
   const events = [...r.events].reverse(); // oldest first reads naturally in a terminal and a spreadsheet
-  if (format === 'json') io.out(JSON.stringify(events, null, 2));
+  if (format === 'json') io.out(inertJson(JSON.stringify(events, null, 2)));
   else if (format === 'csv') io.out(renderHistoryCsv(events));
   else io.out(renderHistoryText(events));
   return EXIT.OK;
@@ -201,8 +206,9 @@ const doctor: Cmd = async (args, io) => {
   const aws = await awsDoctor({ env: io.env, config });
   lines.push(...aws.lines);
   const code = printDoctor(io, lines);
-  if (aws.missing.length) {
-    io.out(`\nMissing permissions: ${aws.missing.join(', ')}. The minimal IAM policy for the agent (also in docs/iam-policy.json):`);
+  if (aws.missing.length || aws.reach === 'beyond') {
+    const why = aws.missing.length ? `Missing permissions: ${aws.missing.join(', ')}.` : 'The instance role may act beyond this instance.';
+    io.out(`\n${why} The self-only IAM policy for the agent (also in docs/iam-policy.json):`);
     io.out(JSON.stringify(aws.policy, null, 2));
   }
   return code;
@@ -271,7 +277,7 @@ export async function runCli(argv: string[], base: Omit<CliIO, 'socketPath'>): P
       return EXIT.USAGE;
     }
     if (err instanceof AgentError) return agentErrorExit(err, io ?? { ...base, socketPath: '' });
-    base.err(`snooze: ${(err as Error).message}`);
+    base.err(`snooze: ${inert((err as Error).message)}`);
     return EXIT.ERROR;
   }
 }
@@ -282,8 +288,12 @@ if (isMain) {
   process.on('SIGINT', () => ac.abort());
   process.on('SIGTERM', () => ac.abort());
   runCli(process.argv.slice(2), {
-    out: (s) => process.stdout.write(`${s}\n`),
-    err: (s) => process.stderr.write(`${s}\n`),
+    // The last line of defence: whatever a command prints (commands already make each
+    // field inert and one line), no control sequence from a user or the cloud reaches the
+    // terminal. Line breaks stay: commands print multi-line blocks on purpose.
+    out: (s) => process.stdout.write(`${inert(s, { newlines: true })}\n`),
+    err: (s) => process.stderr.write(`${inert(s, { newlines: true })}\n`),
+    raw: (s) => process.stdout.write(s),
     env: process.env,
     isTTY: process.stdout.isTTY === true,
     signal: ac.signal,

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listenLoopback, type LoopbackHttp } from './loopback-http.js';
 import { randomUUID } from 'node:crypto';
+import { ec2Requests, isAllowed, type PolicyDocument } from './iam.js';
 
 export const EC2_XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 
@@ -77,6 +78,12 @@ export class FakeEc2 {
   readonly calls: CallRecord[] = [];
   /** Actions refused with UnauthorizedOperation (also for DryRun). */
   readonly denied = new Set<string>();
+  /**
+   * The IAM policy of the caller's credentials (null: every action allowed). With
+   * `sourceInstanceId` set the credentials are an instance role's, carrying
+   * ec2:SourceInstanceARN of that instance, as EC2 issues them; null for other credentials.
+   */
+  iam: { policy: PolicyDocument; sourceInstanceId: string | null } | null = null;
   /** Keep the full call log (turn off for huge benches to save memory). */
   logCalls = true;
   private readonly counts = new Map<string, number>();
@@ -112,6 +119,7 @@ export class FakeEc2 {
   reset(): void {
     this.instances.clear();
     this.denied.clear();
+    this.iam = null;
     this.clearFaults();
     this.resetCalls();
   }
@@ -226,6 +234,7 @@ export class FakeEc2 {
           `You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/test/i-test is not authorized to perform: ec2:${action}`,
         );
       }
+      if (this.iam) this.authorize(action, params);
       const xml = handler(params, dryRun);
       if (dryRun) throw new ApiError(412, 'DryRunOperation', 'Request would have succeeded, but DryRun flag is set.');
       const requestId = randomUUID();
@@ -240,6 +249,16 @@ export class FakeEc2 {
         record.outcome = 'InternalError';
         this.sendError(res, 500, 'InternalError', String(err));
       }
+    }
+  }
+
+  /** Every resource of the call must be allowed by `iam.policy`, as in IAM; DryRun is checked the same way. */
+  private authorize(action: string, params: Record<string, string>): void {
+    const { policy, sourceInstanceId } = this.iam!;
+    const reqs = ec2Requests(action, params, { region: this.opts.region, sourceInstanceId, tagsOf: (id) => this.instances.get(id)?.tags });
+    const refused = reqs.find((r) => !isAllowed(policy, r));
+    if (refused) {
+      throw new ApiError(403, 'UnauthorizedOperation', `You are not authorized to perform this operation. User: arn:aws:sts::123456789012:assumed-role/test/i-test is not authorized to perform: ${refused.action} on resource: ${refused.resource}`);
     }
   }
 

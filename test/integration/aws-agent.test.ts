@@ -3,9 +3,9 @@
  * talking to the fake EC2 and our IMDS client to the fake IMDSv2: tag, then stop.
  */
 import path from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { EC2Client } from '@aws-sdk/client-ec2';
+import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import type { HistoryEvent } from '../../contract/protocol.js';
 import { spawn } from 'node:child_process';
 import { ALWAYS_IDLE, runCli, SNOOZE, startAgent, tempDir, waitFor, type AgentHandle } from '../helpers/agent.js';
@@ -242,8 +242,32 @@ describe('snooze doctor on a presented EC2 host (built CLI)', () => {
     expect(r.code).toBe(1);
     // Every check was a DryRun: nothing was tagged or stopped.
     const mutating = ec2.calls.filter((c) => c.action === 'StopInstances' || c.action === 'CreateTags');
-    expect(mutating.map((c) => c.action).sort()).toEqual(['CreateTags', 'StopInstances']);
+    expect([...new Set(mutating.map((c) => c.action))].sort()).toEqual(['CreateTags', 'StopInstances']);
+    // The fake grants everything but StopInstances: doctor sees a role that reaches beyond this instance.
+    expect(r.stdout).toMatch(/WARNING: the instance role may write tags beyond its own, such as CloudSnooze:Config:naptime_minutes/);
     expect(mutating.every((c) => c.params.DryRun === 'true')).toBe(true);
     expect(inst.state).toBe('running');
+  });
+});
+
+describe('agent under the shipped self-only policy (docs/iam-policy.json evaluated by the fake EC2)', () => {
+  it('tags and stops itself with the instance role, while the same credentials cannot stop another instance', async () => {
+    const policy = JSON.parse(readFileSync(new URL('../../docs/iam-policy.json', import.meta.url), 'utf8'));
+    ec2.iam = { policy, sourceInstanceId: ID };
+    const other = ec2.addInstance({ type: 't3.micro' });
+    const a = await agent();
+    const [stop] = await waitEvent(a, 'stop');
+    expect(stop!.details).toMatchObject({ tagging_error: null });
+    expect(inst.state).toBe('stopped');
+    expect(inst.tags.get('CloudSnooze:Status')).toBe('Stopped');
+    expect(ec2.calls.filter((c) => c.outcome === 'UnauthorizedOperation')).toEqual([]);
+
+    const client = new EC2Client({ endpoint: ec2.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDFAKEFAKEFAKE', secretAccessKey: 'x' } });
+    try {
+      await expect(client.send(new StopInstancesCommand({ InstanceIds: [other.id] }))).rejects.toMatchObject({ name: 'UnauthorizedOperation' });
+      expect(other.state).toBe('running');
+    } finally {
+      client.destroy();
+    }
   });
 });

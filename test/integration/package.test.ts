@@ -321,6 +321,14 @@ describe.skipIf(!HAVE_DPKG_DEB)(`headless package cloudsnooze-agent${HAVE_DPKG_D
       })) {
         expect(one(k), k).toBe(v);
       }
+      // Resource bounds and private files (issue 8): present, and bounds a sane agent stays within.
+      expect(one('UMask')).toBe('0077');
+      expect(one('OOMPolicy')).toBe('continue');
+      const bytes = (v: string | undefined) => Number(/^(\d+)M$/.exec(v ?? '')?.[1] ?? NaN) * 2 ** 20;
+      expect(bytes(one('MemoryHigh'))).toBeGreaterThanOrEqual(200 * 2 ** 20);
+      expect(bytes(one('MemoryMax'))).toBeGreaterThan(bytes(one('MemoryHigh')));
+      expect(Number(one('TasksMax'))).toBeGreaterThanOrEqual(32);
+      expect(Number(one('LimitNOFILE'))).toBeGreaterThanOrEqual(1024);
       // Relaxations the agent needs: /dev/pts and GPU devices, a JIT, write access where it writes.
       expect(one('PrivateDevices')).toBe('no');
       for (const k of ['DeviceAllow', 'ProtectClock', 'MemoryDenyWriteExecute', 'ProcSubset', 'PrivateNetwork', 'IPAddressDeny']) expect(d.has(k), k).toBe(false);
