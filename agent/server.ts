@@ -95,7 +95,7 @@ export class SocketServer {
   }
 
   /** Reply bytes written but not yet taken by clients, over every connection. */
-  private unsentBytes(): number {
+  unsentBytes(): number {
     let n = 0;
     for (const l of this.listeners) {
       for (const c of l.conns) n += c.unsentBytes;

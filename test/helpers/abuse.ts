@@ -91,7 +91,8 @@ export interface FloodResult {
 
 /**
  * One connection that pipelines STATUS requests as fast as the agent takes them and never
- * reads a reply. Stops after `seconds`, after `maxBytes`, or when `abort()` says so.
+ * reads a reply. It writes only when its own buffer has room, so `bytesWritten` is about
+ * what the agent took in (plus one socket buffer). Stops after `seconds`, after `maxBytes`, or when `abort()` says so.
  * Returns with the socket still open (the caller destroys it).
  */
 export async function floodPipelined(
@@ -107,19 +108,22 @@ export async function floodPipelined(
   let bytes = 0;
   let requests = 0;
   while (performance.now() < deadline && bytes < opts.maxBytes && !opts.abort?.() && !sock.destroyed) {
-    const ok = sock.write(chunk);
+    if (sock.writableNeedDrain) {
+      // The agent stopped reading: wait for room (never queue here), but keep checking the clock.
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(t);
+          sock.off('drain', done);
+          resolve();
+        };
+        const t = setTimeout(done, 100);
+        sock.on('drain', done);
+      });
+      continue;
+    }
+    sock.write(chunk);
     bytes += chunk.length;
     requests += perChunk;
-    if (!ok) {
-      // The agent stopped reading: wait for room, but keep checking the clock.
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 100);
-        sock.once('drain', () => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
   }
   return { sock, bytesWritten: bytes, requests, seconds: (performance.now() - t0) / 1000 };
 }
