@@ -29,6 +29,9 @@ Options:
   --help              print this help and exit
 `;
 
+/** SIGTERM to exit, at most: systemd's stop and upgrades never wait on a client or a hung call. */
+const SHUTDOWN_DEADLINE_MS = 1500;
+
 function fail(msg: string, code = 1): never {
   process.stderr.write(`snoozed: ${msg}\n`);
   process.exit(code);
@@ -134,8 +137,16 @@ async function main(): Promise<void> {
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
-    if (shuttingDown) return;
+    if (shuttingDown) {
+      // A second signal: the operator has stopped waiting, and so do we.
+      process.exit(0);
+    }
     shuttingDown = true;
+    // Whatever hangs (a hung GPU tool in a sample, a slow disk, a cloud call), systemd must not need SIGKILL.
+    setTimeout(() => {
+      log('warn', `${signal}: shutdown took over ${SHUTDOWN_DEADLINE_MS} ms; exiting anyway`);
+      process.exit(0);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     log('info', `${signal}: shutting down`);
     await server?.close();
     await daemon.close();
@@ -145,8 +156,21 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('uncaughtException', (err) => log('error', `uncaught: ${err.stack ?? err.message}`));
-  process.on('unhandledRejection', (err) => log('error', `unhandled rejection: ${(err as Error)?.stack ?? String(err)}`));
+  // The logger never throws, but an error raised while reporting an error must not report itself again.
+  let reporting = false;
+  const report = (what: string, err: unknown) => {
+    if (reporting) return;
+    reporting = true;
+    try {
+      log('error', `${what}: ${(err as Error)?.stack ?? String(err)}`);
+    } catch {
+      // Nowhere left to say it.
+    } finally {
+      reporting = false;
+    }
+  };
+  process.on('uncaughtException', (err) => report('uncaught', err));
+  process.on('unhandledRejection', (err) => report('unhandled rejection', err));
 
   await daemon.start();
   const st = daemon.status();

@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: every figure beside a baseline measured in the same run, written
  * as one Markdown table (bench/results/latest.md) and JSON (bench/results/latest.json).
- * BENCH_ONLY=sampling,agent,status,... runs a subset.
+ * BENCH_ONLY=sampling,agent,status,abuse,... runs a subset.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { benchAbuse } from './abuse.js';
 import { benchAgentFootprint, benchStatusLatency } from './agent.js';
 import { benchFleet, benchSdkFootprint } from './fleet.js';
 import { benchRenderer } from './renderer.js';
@@ -68,6 +69,16 @@ await section('status', async () => {
   rows.push({ figure: `STATUS p50 (ms), ${r.clients} clients polling`, ours: f(r.p50_ms, 3), baseline: `${f(r.baseline_p50_ms, 3)} (canned-reply server)`, ratio: ratio(r.p50_ms, r.baseline_p50_ms), target: '' });
   rows.push({ figure: `STATUS p99 (ms), ${r.clients} clients polling`, ours: f(r.p99_ms, 3), baseline: `${f(r.baseline_p99_ms, 3)} (canned-reply server)`, ratio: ratio(r.p99_ms, r.baseline_p99_ms), target: '< 2 ms' });
   rows.push({ figure: `STATUS requests/s, ${r.clients} clients back to back`, ours: f(r.rps, 0), baseline: `${f(r.baseline_rps, 0)} (canned-reply server)`, ratio: ratio(r.rps, r.baseline_rps), target: '' });
+});
+
+await section('abuse', async () => {
+  const r = await benchAbuse();
+  json.abuse = r;
+  rows.push({ figure: 'Agent RSS, peak while one client pipelines for 8 s and never reads (MB)', ours: f(r.flood_peak_rss_mb, 1), baseline: `${f(r.idle_rss_mb, 1)} (same agent, idle)`, ratio: ratio(r.flood_peak_rss_mb, r.idle_rss_mb), target: '< 150 MB' });
+  rows.push({ figure: `Requests the flooder got in (MB of ${f(33, 0)} tried)`, ours: f(r.flood_mb_accepted, 2), baseline: '', ratio: '', target: 'backpressure: a few hundred KB' });
+  rows.push({ figure: 'STATUS from another client during the flood: answered / failed (worst ms)', ours: `${r.status_during_flood_ok} / ${r.status_during_flood_failed} (${f(r.status_during_flood_max_ms, 1)})`, baseline: '', ratio: '', target: '0 failed' });
+  rows.push({ figure: 'Agent descriptors after a full table, refused clients and the flood are gone', ours: String(r.fds_after), baseline: `${r.fds_before} (before)`, ratio: ratio(r.fds_after, r.fds_before), target: '1×' });
+  rows.push({ figure: 'SIGTERM to exit with 300 idle, 20 subscribers, a non-reader and a full table (ms)', ours: f(r.sigterm_loaded_ms, 0), baseline: `${f(r.sigterm_idle_ms, 0)} (agent with no clients)`, ratio: ratio(r.sigterm_loaded_ms, r.sigterm_idle_ms), target: '< 2000 ms' });
 });
 
 await section('fleet', async () => {

@@ -87,7 +87,8 @@ export const configSchema = z
     dry_run: z.boolean().default(false),
     warning_minutes: z.number().min(0).max(1440).default(5),
     history_path: z.string().min(1).default('/var/lib/cloudsnooze/history.jsonl'),
-    history_max_events: z.number().int().min(10).max(1_000_000).default(10_000),
+    // Every event is also held in memory: the cap keeps the agent's footprint bounded.
+    history_max_events: z.number().int().min(10).max(50_000).default(10_000),
   })
   .strict();
 

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentError } from '../../lib/client.js';
 import { ERROR_CODES, type Reply } from '../../contract/protocol.js';
 import { ALWAYS_IDLE, startAgent, type AgentHandle } from '../helpers/agent.js';
 
@@ -186,15 +187,21 @@ describe('socket abuse', () => {
 
   it('keeps a consistent state under concurrent CONFIG_SET, POSTPONE, STAY_AWAKE and RELEASE', async () => {
     const r = rng(777);
-    const acks = { postpone: 0, stay: 0, release: 0, config: 0 };
+    const acks = { postpone: 0, stay: 0, release: 0, config: 0, busy: 0 };
+    // Past the change budget (socket-bounds.test.ts) a change is refused with BUSY and records nothing.
+    const busy = (err: AgentError) => {
+      if (err.code !== 'BUSY') throw err;
+      acks.busy++;
+    };
     const ops = Array.from({ length: 200 }, (_, i) => {
       const k = Math.floor(r() * 4);
-      if (k === 0) return a.req('CONFIG_SET', { values: { naptime_minutes: 10 + i, cpu_threshold_percent: 99 } }).then(() => acks.config++);
-      if (k === 1) return a.req('POSTPONE', { minutes: 1 + i }).then(() => acks.postpone++);
-      if (k === 2) return a.req('STAY_AWAKE', { minutes: 5 + i, reason: `op${i}` }).then(() => acks.stay++);
-      return a.req('RELEASE').then(() => acks.release++);
+      if (k === 0) return a.req('CONFIG_SET', { values: { naptime_minutes: 10 + i, cpu_threshold_percent: 99 } }).then(() => acks.config++, busy);
+      if (k === 1) return a.req('POSTPONE', { minutes: 1 + i }).then(() => acks.postpone++, busy);
+      if (k === 2) return a.req('STAY_AWAKE', { minutes: 5 + i, reason: `op${i}` }).then(() => acks.stay++, busy);
+      return a.req('RELEASE').then(() => acks.release++, busy);
     });
     await Promise.all(ops);
+    expect(acks.postpone + acks.stay + acks.release + acks.config).toBeGreaterThan(10);
     const cfg = await a.req('CONFIG_GET');
     const onDisk = JSON.parse(readFileSync(a.configPath, 'utf8'));
     expect(onDisk).toEqual(cfg);

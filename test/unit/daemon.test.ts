@@ -103,7 +103,7 @@ describe('daemon', () => {
     const acting = t.advance(60_000);
     await new Promise((r) => setTimeout(r, 20));
     expect(t.daemon.status().state).toBe('stopping');
-    const stay = t.daemon.handlers().STAY_AWAKE({ reason: 'still here', minutes: undefined }, { id: 1, subscribe: () => undefined });
+    const stay = t.daemon.handlers().STAY_AWAKE({ reason: 'still here', minutes: undefined }, { id: 1, privileged: false, subscribe: () => undefined });
     release();
     await acting;
     await stay;
@@ -165,7 +165,7 @@ describe('daemon', () => {
       identify: async () => ({ id: 'i-1', type: 't3.micro', region: 'us-east-1', source: 'ec2' }),
       stop: async (req) => {
         // Tagging is slow; meanwhile the user asks to stay awake.
-        await t.daemon.handlers().STAY_AWAKE({ reason: 'wait', minutes: undefined }, { id: 1, subscribe: () => undefined });
+        await t.daemon.handlers().STAY_AWAKE({ reason: 'wait', minutes: undefined }, { id: 1, privileged: false, subscribe: () => undefined });
         if (req.stillWanted && !req.stillWanted()) return { kind: 'cancelled', note: 'hold arrived' };
         stopInstancesSent = true;
         return { kind: 'stopped' };

@@ -1,0 +1,109 @@
+/**
+ * One request frame in, one reply line out: envelope and params validated against the
+ * protocol's schemas, the change budget applied, then the command's handler called.
+ * Never throws: every failure is an error reply.
+ */
+import { z } from 'zod';
+import { describeZodError, ConfigError } from '../contract/config-schema.js';
+import type { Frame as RequestFrame } from './json-framer.js';
+import type { LogFn } from './log.js';
+import { commandParams, requestEnvelope, type Command, type CommandResults, type ErrorCode, type Params } from '../contract/protocol.js';
+import type { TokenBucket } from './rate-limit.js';
+
+export interface Connection {
+  readonly id: number;
+  /** Accepted on a privileged listener (root / admin): its own connection budget, no change budget. */
+  readonly privileged: boolean;
+  /** Turns this connection into a frame stream (SUBSCRIBE); throws RequestError when no subscriber slot is left. */
+  subscribe(): void;
+}
+
+export type Handler<C extends Command> = (params: Params<C>, conn: Connection) => Promise<CommandResults[C]> | CommandResults[C];
+export type HandlerTable = { [C in Command]: Handler<C> };
+
+/** A handler throws this for a clean error reply. */
+export class RequestError extends Error {
+  constructor(
+    message: string,
+    readonly code: ErrorCode,
+  ) {
+    super(message);
+  }
+}
+
+/** What a connection queues: a framed request, or "the client closed mid-object". */
+export type Incoming = RequestFrame | { kind: 'truncated' };
+export type Dispatch = (f: Incoming, conn: Connection) => Promise<string>;
+
+/** Commands that write history (holds, releases, settings): a client may cause only so many. */
+const CHANGES = new Set<Command>(['POSTPONE', 'STAY_AWAKE', 'RELEASE', 'CONFIG_SET']);
+
+const knownCommands = new Set<string>(Object.keys(commandParams));
+
+/** What `{}` parses to for each command that takes no required params: the common case skips zod. */
+const EMPTY_PARAMS = new Map<string, unknown>(
+  Object.entries(commandParams).flatMap(([cmd, schema]) => {
+    const r = (schema as z.ZodType).safeParse({});
+    return r.success ? [[cmd, r.data] as const] : [];
+  }),
+);
+
+function isEmptyObject(v: unknown): boolean {
+  if (v === undefined) return true;
+  for (const _k in v as object) return false;
+  return true;
+}
+
+export function errorLine(error: string, code: ErrorCode): string {
+  return `${JSON.stringify({ success: false, error, code })}\n`;
+}
+
+export function createDispatch(handlers: HandlerTable, log: LogFn, changes: TokenBucket): Dispatch {
+  return async (f, conn) => {
+    if (f.kind === 'truncated') return errorLine('the request ended before its JSON object was complete', 'BAD_REQUEST');
+    if (f.kind === 'garbage') return errorLine('request is not JSON: send one object like {"command": "STATUS", "params": {}}', 'BAD_REQUEST');
+    if (f.kind === 'too_deep') return errorLine('request is nested too deeply', 'BAD_REQUEST');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(f.text);
+    } catch (err) {
+      return errorLine(`request is not valid JSON: ${(err as Error).message}`, 'BAD_REQUEST');
+    }
+    const env = requestEnvelope.safeParse(raw, { reportInput: true });
+    if (!env.success) return errorLine(`bad request: ${describeZodError(env.error)}`, 'BAD_REQUEST');
+    const command = env.data.command;
+    if (!knownCommands.has(command)) {
+      return errorLine(`unknown command "${command.slice(0, 64)}"; known: ${[...knownCommands].join(', ')}`, 'UNKNOWN_COMMAND');
+    }
+    const cmd = command as Command;
+    let parsed: unknown;
+    if (isEmptyObject(env.data.params) && EMPTY_PARAMS.has(cmd)) parsed = EMPTY_PARAMS.get(cmd);
+    else {
+      const params = (commandParams[cmd] as z.ZodType).safeParse(env.data.params ?? {}, { reportInput: true });
+      if (!params.success) {
+        // CONFIG_SET errors name the config key itself ("naptime_minutes must be ..."), as in snooze.json.
+        const described = cmd === 'CONFIG_SET' ? describeZodError(params.error, '', 1) : describeZodError(params.error, 'params');
+        return errorLine(`${cmd}: ${described}`, 'INVALID_PARAMS');
+      }
+      parsed = params.data;
+    }
+    // Root's channel is not limited: root can flood its own history anyway, and must never be locked out.
+    if (CHANGES.has(cmd) && !conn.privileged && !changes.take()) {
+      const secs = Math.max(1, Math.ceil(changes.retryAfterMs() / 1000));
+      return errorLine(
+        `${cmd} refused: too many changes on this socket (holds, releases and settings: at most ${changes.burst} at once, then ${changes.perMinute} a minute, to keep the history bounded); try again in ${secs} s`,
+        'BUSY',
+      );
+    }
+    try {
+      const handler = handlers[cmd] as Handler<Command>;
+      const data = await handler(parsed as never, conn);
+      return `${JSON.stringify({ success: true, data })}\n`;
+    } catch (err) {
+      if (err instanceof RequestError) return errorLine(err.message, err.code);
+      if (err instanceof ConfigError) return errorLine(err.message, 'INVALID_CONFIG');
+      log('error', `socket: ${cmd} failed: ${(err as Error).stack ?? String(err)}`);
+      return errorLine(`${cmd} failed inside the agent: ${(err as Error).message}`, 'INTERNAL');
+    }
+  };
+}
