@@ -229,12 +229,21 @@ describe('GPU tool output', () => {
     expect(parseRocmSmi('not json')).toBeNull();
   });
 
-  it('averages utilisation and pools memory over GPUs', () => {
+  it('takes the busiest card and the fullest memory, and keeps each card', () => {
     const r = summarizeGpus([
       { util: 30, memUsed: 1000, memTotal: 4000 },
-      { util: 10, memUsed: 1000, memTotal: 4000 },
+      { util: 10, memUsed: 3000, memTotal: 4000 },
     ]);
-    expect(r).toEqual({ gpu_percent: 20, gpu_memory_percent: 25, gpu_count: 2, unreadable: false });
+    expect(r).toEqual({
+      gpu_percent: 30,
+      gpu_memory_percent: 75,
+      gpu_count: 2,
+      cards: [
+        { util_percent: 30, memory_percent: 25 },
+        { util_percent: 10, memory_percent: 75 },
+      ],
+      unreadable: false,
+    });
   });
 
   it('makes the reading unreadable when any GPU utilisation is N/A (fail safe)', () => {
@@ -249,6 +258,6 @@ describe('GPU tool output', () => {
   });
 
   it('no GPUs is not unreadable', () => {
-    expect(summarizeGpus([])).toEqual({ gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, unreadable: false });
+    expect(summarizeGpus([])).toEqual({ gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, cards: [], unreadable: false });
   });
 });
