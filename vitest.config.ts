@@ -28,7 +28,18 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', env, include: ['test/unit/**/*.test.ts'], setupFiles: ['test/helpers/unit-guard.ts'], testTimeout: 10_000, hookTimeout: 10_000 },
+        test: {
+          name: 'unit',
+          env,
+          include: ['test/unit/**/*.test.ts'],
+          setupFiles: ['test/helpers/unit-guard.ts'],
+          // Unit files share each worker's module cache (half the wall time on two cores), so a
+          // unit file keeps no module-level state another file depends on, restores globals and
+          // timers it changes, and vi.mock()s only modules no other unit file loads.
+          isolate: false,
+          testTimeout: 10_000,
+          hookTimeout: 10_000,
+        },
       },
       {
         extends: true,
