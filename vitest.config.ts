@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 // Every test (and every agent or child process a test starts) sees "not EC2" and loopback-only
 // AWS endpoints unless the test presents a fake EC2 host itself: a test run on a real EC2
-// instance must never tag or stop it. Set in each tier, not only inherited.
+// instance must never tag or stop it. Set in each tier, not only inherited, and checked at the
+// start of every test file (test/helpers/pinned-env.ts).
 const env = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   CLOUDSNOOZE_DMI_DIR: '/nonexistent/cloudsnooze-tests-are-not-on-ec2',
@@ -32,7 +33,7 @@ export default defineConfig({
           name: 'unit',
           env,
           include: ['test/unit/**/*.test.ts'],
-          setupFiles: ['test/helpers/unit-guard.ts'],
+          setupFiles: ['test/helpers/pinned-env.ts', 'test/helpers/unit-guard.ts'],
           // Unit files share each worker's module cache (half the wall time on two cores), so a
           // unit file keeps no module-level state another file depends on, restores globals and
           // timers it changes, and vi.mock()s only modules no other unit file loads.
@@ -43,11 +44,11 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'integration', env, include: ['test/integration/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+        test: { name: 'integration', env, setupFiles: ['test/helpers/pinned-env.ts'], include: ['test/integration/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
       },
       {
         extends: true,
-        test: { name: 'e2e', env, include: ['test/e2e/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+        test: { name: 'e2e', env, setupFiles: ['test/helpers/pinned-env.ts'], include: ['test/e2e/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
       },
     ],
   },

@@ -57,10 +57,13 @@ export function typecheck(runtimes = RUNTIMES, { log = (s) => console.log(s) } =
     if (project.kind === ts.InvalidatedProjectKind.Build) checked.set(current, performance.now() - t0);
   }
 
-  for (const r of closure(runtimes)) {
+  const all = closure(runtimes);
+  const upToDate = all.filter((r) => !checked.has(r) && !errors.has(r));
+  if (upToDate.length) log(`typecheck ${upToDate.join(', ')}: ok, up to date`);
+  for (const r of all.filter((x) => !upToDate.includes(x))) {
     const n = errors.get(r) ?? 0;
     const ms = checked.get(r);
-    const how = ms === undefined ? 'up to date' : `checked in ${(ms / 1000).toFixed(1)} s`;
+    const how = ms === undefined ? 'not checked' : `checked in ${(ms / 1000).toFixed(1)} s`;
     log(`typecheck ${r}: ${n === 0 ? 'ok' : `FAILED (${n} error${n === 1 ? '' : 's'})`}, ${how}`);
   }
   if (errors.has('tsconfig')) log('typecheck: tsconfig errors above');

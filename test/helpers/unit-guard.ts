@@ -9,34 +9,42 @@ import { syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
 import { afterEach } from 'vitest';
 
-const refused: string[] = [];
+// Unit files share a worker (isolate: false): install once per worker, keep one record.
+const KEY = Symbol.for('cloudsnooze.unitGuard');
+const slot = globalThis as { [KEY]?: { refused: string[] } };
+const installed = slot[KEY] !== undefined;
+const refused = (slot[KEY] ??= { refused: [] }).refused;
+
+const ADVICE = 'unit tests start no processes, servers or connections: move the test to test/integration or inject a fake';
 
 function refuse(what: string): never {
   refused.push(what);
-  throw new Error(`unit tests ${what}: not in test/unit (no processes, servers or connections); move the test to test/integration or inject a fake`);
+  throw new Error(`${what} refused in test/unit; ${ADVICE}`);
 }
 
-const GUARDED = Symbol.for('cloudsnooze.unitGuard');
-const g = globalThis as { [GUARDED]?: true };
-if (!g[GUARDED]) {
-  g[GUARDED] = true;
+if (!installed) {
   const cp = childProcess as unknown as Record<string, unknown>;
   for (const name of ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork']) {
-    cp[name] = () => refuse(`start a process (child_process.${name})`);
+    cp[name] = () => refuse(`child_process.${name}`);
   }
   // ESM imports of node:child_process see the replaced functions too.
   syncBuiltinESMExports();
   net.Server.prototype.listen = function listen() {
-    return refuse('listen (net/http server)');
+    return refuse('listen (net or http server)');
   };
   net.Socket.prototype.connect = function connect() {
-    return refuse('connect (net/http/fetch client)');
+    return refuse('connect (net, http or fetch client)');
   };
   globalThis.fetch = () => refuse('fetch');
 }
 
+/** What the guard refused since the last call (for the guard's own test). */
+export function takeRefusals(): string[] {
+  return refused.splice(0);
+}
+
 // Code under test may catch the error (a sampler reports "unreadable"): the test fails anyway.
 afterEach(() => {
-  const what = refused.splice(0);
-  if (what.length) throw new Error(`unit tests must not ${[...new Set(what)].join(', ')}; move the test to test/integration or inject a fake`);
+  const what = takeRefusals();
+  if (what.length) throw new Error(`${[...new Set(what)].join(', ')} refused in test/unit; ${ADVICE}`);
 });
