@@ -26,6 +26,7 @@ export function policyConfigFrom(config: Config): PolicyConfig {
       disk_io_kbps: config.disk_io_threshold_kbps,
       input_idle_secs: config.input_idle_threshold_secs,
       gpu_percent: config.gpu_threshold_percent,
+      gpu_memory_percent: config.gpu_memory_threshold_percent,
     },
     gpuEnabled: config.gpu_monitoring_enabled,
   };
@@ -79,10 +80,32 @@ export function blockersOf(sample: Sample, cfg: PolicyConfig): Blocker[] {
   if (cfg.gpuEnabled) {
     // gpu_count 0 with a null reading is "no GPU here"; the sampler lists 'gpu' as unreadable when the tool failed.
     if (sample.unreadable.includes('gpu')) out.push(unreadable('gpu', th.gpu_percent));
-    else if (sample.gpu_count > 0) out.push(above('gpu', sample.gpu_percent, th.gpu_percent, '%', sample));
+    else if (sample.gpu_count > 0) out.push(...gpuBlockers(sample, th));
   }
   out.push(inputBlocker(sample, th.input_idle_secs));
+  for (const k of sample.keep_awake) out.push({ metric: k.kind, value: null, threshold: null, reason: k.reason });
   return out.filter((b): b is Blocker => b !== null);
+}
+
+/** The busiest card decides; the words name it when there are several. */
+function gpuBlockers(sample: Sample, th: PolicyConfig['thresholds']): (Blocker | null)[] {
+  const util = above('gpu', sample.gpu_percent, th.gpu_percent, '%', sample);
+  const which = (pick: (c: Sample['gpu_cards'][number]) => number | null) => {
+    if (sample.gpu_count < 2 || !sample.gpu_cards.length) return '';
+    let best = 0;
+    sample.gpu_cards.forEach((c, i) => {
+      if ((pick(c) ?? -1) > (pick(sample.gpu_cards[best]!) ?? -1)) best = i;
+    });
+    return ` on card ${best} of ${sample.gpu_count}`;
+  };
+  if (util && util.value !== null) util.reason = util.reason.replace(/^GPU ([\d.]+%)/, `GPU $1${which((c) => c.util_percent)}`);
+  const memTh = th.gpu_memory_percent;
+  const mem = sample.gpu_memory_percent;
+  if (memTh === null || mem === null || mem <= memTh) return [util];
+  return [
+    util,
+    { metric: 'gpu', value: mem, threshold: memTh, reason: `GPU memory ${mem.toFixed(1)}% in use${which((c) => c.memory_percent)} (threshold ${String(memTh)}%)` },
+  ];
 }
 
 function inputBlocker(sample: Sample, threshold: number): Blocker | null {

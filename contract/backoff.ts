@@ -52,8 +52,14 @@ export class Backoff {
     this.n = 0;
   }
 
-  /** Forgive `steps` failures (a long healthy run earns a shorter next wait, not a full reset). */
+  /**
+   * Forgive `steps` failures (a long healthy run earns a shorter next wait, not a full
+   * reset): each step halves the next delay. Failures counted after the delay reached the
+   * cap are forgiven first, so the first step shortens the wait.
+   */
   forgive(steps: number): void {
-    this.n = Math.max(0, this.n - Math.max(0, Math.floor(steps)));
+    const { baseMs, maxMs } = this.policy;
+    const atCap = baseMs > 0 ? Math.max(0, Math.ceil(Math.log2(maxMs / baseMs))) : this.n;
+    this.n = Math.max(0, Math.min(this.n, atCap) - Math.max(0, Math.floor(steps)));
   }
 }

@@ -20,6 +20,12 @@ export const configSchema = z
     input_idle_threshold_secs: z.number().int().min(0).max(7 * 86400).default(900),
     gpu_monitoring_enabled: z.boolean().default(true),
     gpu_threshold_percent: percent(5),
+    /**
+     * Off (null) by default: a notebook keeps its cached GPU memory after the cell finished,
+     * and that must not keep the box up forever. Set it for jobs that hold memory while
+     * waiting (a model server between requests).
+     */
+    gpu_memory_threshold_percent: z.number().min(0).max(100).nullable().default(null),
     /** "" = the instance's own region from metadata. */
     aws_region: z
       .string()

@@ -47,14 +47,27 @@ export interface Sample {
   memory_percent: number | null;
   network_kbps: number | null;
   disk_io_kbps: number | null;
-  /** Average utilisation over all GPUs; null when there is no GPU or the tool failed. */
+  /** The busiest GPU's utilisation (one busy card of eight is a busy box); null when there is no GPU or the tool failed. */
   gpu_percent: number | null;
+  /** The fullest GPU's memory in use, percent. */
   gpu_memory_percent: number | null;
   gpu_count: number;
+  /** Per card, in the tool's order. */
+  gpu_cards: GpuCard[];
   /** Most recent input from any source; null when no source exists on this host. */
   input_idle_secs: number | null;
   /** Metrics that should have been read but could not: they count as activity (fail safe). */
   unreadable: MetricName[];
+  /**
+   * Active keep-awake sources: the sampler reads processes and inhibitors, the daemon adds
+   * `snooze run` holds and the schedule before deciding. Each one blocks.
+   */
+  keep_awake: KeepAwake[];
+}
+
+export interface GpuCard {
+  util_percent: number | null;
+  memory_percent: number | null;
 }
 
 /** A sample with nothing read; `unreadable` says which of those count as activity. */
@@ -68,8 +81,10 @@ export function nullSample(t: number, unreadable: MetricName[] = []): Sample {
     gpu_percent: null,
     gpu_memory_percent: null,
     gpu_count: 0,
+    gpu_cards: [],
     input_idle_secs: null,
     unreadable,
+    keep_awake: [],
   };
 }
 
@@ -80,7 +95,9 @@ export interface Metrics {
   disk_io_kbps: number | null;
   input_idle_secs: number | null;
   gpu_percent: number | null;
+  gpu_memory_percent: number | null;
   gpu_count: number;
+  gpu_cards: GpuCard[];
 }
 
 export interface Thresholds {
@@ -90,13 +107,31 @@ export interface Thresholds {
   disk_io_kbps: number;
   input_idle_secs: number;
   gpu_percent: number;
+  /** Null: GPU memory in use is not activity (the default). */
+  gpu_memory_percent: number | null;
 }
 
 /** Why the instance is being kept awake. `value` null means the metric could not be read. */
+/**
+ * Sources that keep the instance awake whatever the metrics say (docs/keep-awake.md):
+ * a `snooze run` command's life, a `keep_awake_processes` match, a logind block inhibitor,
+ * an open keep-awake schedule window.
+ */
+export const KEEP_AWAKE_KINDS = ['snooze_run', 'process', 'inhibitor', 'schedule'] as const;
+export type KeepAwakeKind = (typeof KEEP_AWAKE_KINDS)[number];
+
+export interface KeepAwake {
+  kind: KeepAwakeKind;
+  /** Plain words, e.g. "snooze run — rsync -a data/ s3-sync (pid 4711, 2 h 13 min)". */
+  reason: string;
+}
+
 export interface Blocker {
-  metric: MetricName;
+  /** A metric above its threshold (or unreadable), or a keep-awake source. */
+  metric: MetricName | KeepAwakeKind;
   value: number | null;
-  threshold: number;
+  /** Null for keep-awake sources, which have no threshold. */
+  threshold: number | null;
   /** Human sentence, e.g. "CPU 43.0% (threshold 10%)". */
   reason: string;
 }

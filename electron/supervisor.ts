@@ -5,6 +5,7 @@
  * injected so the unit test drives real child processes without Electron.
  */
 import type { Readable } from 'node:stream';
+import { Backoff } from '../contract/backoff.js';
 
 export interface ChildLike {
   readonly pid?: number | undefined;
@@ -29,7 +30,9 @@ export interface SupervisorOptions {
   env: NodeJS.ProcessEnv;
   spawn: SpawnFn;
   onState?: (s: SupervisorState) => void;
+  /** First restart delay (doubling from there); 500 ms. */
   minBackoffMs?: number;
+  /** Longest restart delay; 10 s. */
   maxBackoffMs?: number;
   /** A run shorter than this counts as a crash at start-up. */
   stableMs?: number;
@@ -46,14 +49,14 @@ export class AgentSupervisor {
   private startedAt = 0;
   private rapidCrashes = 0;
   private restarts = 0;
-  private backoff: number;
+  private readonly backoff: Backoff;
   private timer: NodeJS.Timeout | null = null;
   private stopping = false;
   private stderrTail = '';
   private current: SupervisorState = { state: 'stopped' };
 
   constructor(private readonly o: SupervisorOptions) {
-    this.backoff = o.minBackoffMs ?? 500;
+    this.backoff = new Backoff({ baseMs: o.minBackoffMs ?? 500, maxMs: o.maxBackoffMs ?? 10_000 });
   }
 
   get state(): SupervisorState {
@@ -67,7 +70,7 @@ export class AgentSupervisor {
     this.timer = null;
     this.stopping = false;
     this.rapidCrashes = 0;
-    this.backoff = this.o.minBackoffMs ?? 500;
+    this.backoff.reset();
     this.launch();
   }
 
@@ -120,17 +123,16 @@ export class AgentSupervisor {
     if (lived < stableMs) this.rapidCrashes++;
     else {
       this.rapidCrashes = 1;
-      // Halve once per stable period lived: an agent that crashes every few minutes keeps
-      // a long backoff instead of restarting at the shortest one each time.
-      const halvings = Math.min(30, Math.floor(lived / stableMs));
-      this.backoff = Math.max(this.o.minBackoffMs ?? 500, Math.floor(this.backoff / 2 ** halvings));
+      // One step shorter per stable period lived (each halves the delay): an agent that
+      // crashes every few minutes keeps a long backoff instead of restarting at the shortest
+      // one each time.
+      this.backoff.forgive(lived / stableMs);
     }
     if (this.rapidCrashes >= (this.o.maxRapidCrashes ?? 5)) {
       this.set({ state: 'failed', error: `the bundled agent exited ${this.rapidCrashes} times in a row (${detail})` });
       return;
     }
-    const inMs = this.backoff;
-    this.backoff = Math.min(this.o.maxBackoffMs ?? 10_000, this.backoff * 2);
+    const inMs = this.backoff.next();
     this.restarts++;
     this.set({ state: 'restarting', inMs, lastExit: detail });
     this.timer = setTimeout(() => this.launch(), inMs);

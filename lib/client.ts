@@ -4,6 +4,7 @@
  * then streams, and reconnects with backoff when the agent goes away.
  */
 import net from 'node:net';
+import { Backoff } from '../contract/backoff.js';
 import type { Command, CommandResults, ErrorCode, Frame, HistoryEvent, ParamsIn, Reply, Status } from '../contract/protocol.js';
 
 export type ClientErrorCode = ErrorCode | 'NOT_RUNNING' | 'PERMISSION_DENIED' | 'NO_REPLY' | 'PROTOCOL';
@@ -110,7 +111,9 @@ export interface SubscriptionHandlers {
 }
 
 export interface SubscriptionOptions {
+  /** First reconnect delay (doubling from there); 250 ms. */
   minBackoffMs?: number;
+  /** Longest reconnect delay; 5 s. */
   maxBackoffMs?: number;
 }
 
@@ -124,9 +127,8 @@ export interface Subscription {
  * offline once and reconnect with exponential backoff until closed.
  */
 export function subscribe(socketPath: string, handlers: SubscriptionHandlers, opts: SubscriptionOptions = {}): Subscription {
-  const minBackoff = opts.minBackoffMs ?? 250;
-  const maxBackoff = opts.maxBackoffMs ?? 5000;
-  let backoff = minBackoff;
+  // No jitter: the agent is local (no shared service to spread load over), and one that restarts should be found quickly.
+  const backoff = new Backoff({ baseMs: opts.minBackoffMs ?? 250, maxMs: opts.maxBackoffMs ?? 5000 });
   let closed = false;
   let online = false;
   let sock: net.Socket | null = null;
@@ -143,8 +145,7 @@ export function subscribe(socketPath: string, handlers: SubscriptionHandlers, op
       reportedOffline = true;
       handlers.onOffline?.(err);
     }
-    retry = setTimeout(connect, backoff);
-    backoff = Math.min(maxBackoff, backoff * 2);
+    retry = setTimeout(connect, backoff.next());
   };
 
   const connect = () => {
@@ -176,7 +177,7 @@ export function subscribe(socketPath: string, handlers: SubscriptionHandlers, op
         // First reply is the STATUS snapshot.
         online = true;
         reportedOffline = false;
-        backoff = minBackoff;
+        backoff.reset();
         handlers.onStatus(reply.data as Status);
         handlers.onOnline?.();
         return;

@@ -26,8 +26,10 @@ function sampleAt(t: number, i: number): Sample {
     gpu_percent: wave(i + 11, 8),
     gpu_memory_percent: 10,
     gpu_count: 1,
+    gpu_cards: [{ util_percent: wave(i + 11, 8), memory_percent: 10 }],
     input_idle_secs: (i * 7) % 1200,
     unreadable: [],
+    keep_awake: [],
   };
 }
 
@@ -43,9 +45,11 @@ function statusAt(t: number, i: number): Status {
       disk_io_kbps: s.disk_io_kbps,
       input_idle_secs: s.input_idle_secs,
       gpu_percent: s.gpu_percent,
+      gpu_memory_percent: s.gpu_memory_percent,
       gpu_count: 1,
+      gpu_cards: s.gpu_cards,
     },
-    thresholds: { cpu_percent: 10, memory_percent: 30, network_kbps: 50, disk_io_kbps: 100, input_idle_secs: 900, gpu_percent: 5 },
+    thresholds: { cpu_percent: 10, memory_percent: 30, network_kbps: 50, disk_io_kbps: 100, input_idle_secs: 900, gpu_percent: 5, gpu_memory_percent: null },
     blockers: [{ metric: 'cpu', value: s.cpu_percent, threshold: 10, reason: `CPU ${(s.cpu_percent ?? 0).toFixed(1)}% (threshold 10%)` }],
     idle_since: null,
     naptime_minutes: 30,

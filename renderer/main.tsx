@@ -11,7 +11,8 @@ import { App } from './App.js';
 import { createBridge } from './bridge.js';
 import { BridgeContext, StoreContext } from './context.js';
 import { createRendererStore } from './store.js';
-import { createHttpApi, takeTokenFromLocation } from './transport-http.js';
+import { openSession, takeTokenFromLocation } from './http-session.js';
+import { createHttpApi } from './transport-http.js';
 
 async function main() {
   let api: CloudSnoozeApi;
@@ -27,7 +28,9 @@ async function main() {
       api = bench.api;
       onReady = () => installBenchHook(bench);
     } else {
-      api = createHttpApi({ token });
+      const session = await openSession(token);
+      if (session.token === null) return showNoSession(session.error);
+      api = createHttpApi({ token: session.token });
     }
   }
   const store = createRendererStore();
@@ -45,6 +48,20 @@ async function main() {
     </StrictMode>,
   );
   onReady();
+}
+
+/** Without a session nothing on the dashboard could work: say why and how to get in, instead of an "offline" banner. */
+function showNoSession(message: string) {
+  const root = document.getElementById('root');
+  if (!root) throw new Error('index.html lacks #root');
+  createRoot(root).render(
+    <main>
+      <h1>CloudSnooze dashboard</h1>
+      <p className="banner offline" role="alert" data-testid="no-session">
+        {message}
+      </p>
+    </main>,
+  );
 }
 
 void main();

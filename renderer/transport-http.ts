@@ -1,50 +1,50 @@
 /**
- * CloudSnoozeApi over HTTP, for the browser dashboard (`snooze dashboard`): commands
- * as POST /api/<COMMAND> with JSON params, pushes over one EventSource on
- * /api/stream. Same shapes as the Electron preload, so the renderer cannot tell.
+ * CloudSnoozeApi over HTTP, for the browser dashboard (`snooze dashboard`): commands as
+ * POST to their contract route with JSON params, pushes over one fetch()-read event
+ * stream, the session token in a header on every request. Same shapes as the Electron
+ * preload, so the renderer cannot tell.
  */
 import type { ConfigPatch } from '../contract/config-schema.js';
-import type { Command, CommandResults, HistoryEvent, Status } from '../contract/protocol.js';
+import type { CommandResults } from '../contract/protocol.js';
+import {
+  API_COMMANDS,
+  DASHBOARD_ROUTES,
+  DASHBOARD_TOKEN_HEADER,
+  commandRoute,
+  type DashboardCommand,
+  type DashboardEventName,
+  type DashboardEvents,
+} from '../contract/dashboard-http.js';
 import type { CloudSnoozeApi, ConnectionState, HistoryQuery, PushChannels, Result } from '../contract/ipc.js';
+import { readEventStream } from './event-stream.js';
 
-export const TOKEN_HEADER = 'X-CloudSnooze-Token';
 const VIEWS = ['dashboard', 'settings', 'history'] as const;
 type View = PushChannels['push:navigate'];
-
-/**
- * The token the page was opened with (`?token=`), removed from the address bar so it
- * does not end up in bookmarks or screenshots. Later loads rely on the HttpOnly cookie
- * the server set on the first one.
- */
-export function takeTokenFromLocation(loc: Location = window.location, hist: History = window.history): string | null {
-  const url = new URL(loc.href);
-  const token = url.searchParams.get('token');
-  if (token === null) return null;
-  url.searchParams.delete('token');
-  hist.replaceState(hist.state, '', `${url.pathname}${url.search}${url.hash}`);
-  return token;
-}
 
 type Listener<T> = (value: T) => void;
 
 export interface HttpApiOptions {
+  /** The session token (see http-session.ts); null sends none, and the server says why that fails. */
   token?: string | null;
-  /** Prefix of the API, default "/api". */
-  base?: string;
+  fetch?: typeof fetch;
 }
 
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+
 export function createHttpApi(opts: HttpApiOptions = {}): CloudSnoozeApi {
-  const base = opts.base ?? '/api';
   const token = opts.token ?? null;
-  const statusL = new Set<Listener<Status>>();
-  const eventL = new Set<Listener<HistoryEvent>>();
+  // Looked up at call time, so a test's stub (or a polyfill) installed later is used.
+  const doFetch: typeof fetch = (...args) => (opts.fetch ?? fetch)(...args);
+  const statusL = new Set<Listener<DashboardEvents['status']>>();
+  const eventL = new Set<Listener<DashboardEvents['event']>>();
   const connL = new Set<Listener<ConnectionState>>();
-  let source: EventSource | null = null;
+  let stream: AbortController | null = null;
   let last: ConnectionState = { online: false, error: 'connecting to the dashboard server' };
 
   const headers = (json: boolean): Record<string, string> => ({
     ...(json ? { 'Content-Type': 'application/json' } : {}),
-    ...(token ? { [TOKEN_HEADER]: token } : {}),
+    ...(token ? { [DASHBOARD_TOKEN_HEADER]: token } : {}),
   });
 
   async function readResult<T>(res: Response): Promise<Result<T>> {
@@ -59,13 +59,13 @@ export function createHttpApi(opts: HttpApiOptions = {}): CloudSnoozeApi {
     return { ok: false, error: b?.error ?? `the dashboard server answered ${res.status}`, code: b?.code ?? 'PROTOCOL' };
   }
 
-  async function call<C extends Command>(command: C, params: object = {}): Promise<Result<CommandResults[C]>> {
+  async function call<C extends DashboardCommand>(command: C, params: object = {}): Promise<Result<CommandResults[C]>> {
     try {
-      const res = await fetch(`${base}/${command}`, {
+      const res = await doFetch(commandRoute(command), {
         method: 'POST',
         headers: headers(true),
         body: JSON.stringify(params),
-        credentials: 'same-origin',
+        credentials: 'omit',
         cache: 'no-store',
       });
       return await readResult<CommandResults[C]>(res);
@@ -81,61 +81,51 @@ export function createHttpApi(opts: HttpApiOptions = {}): CloudSnoozeApi {
     for (const l of connL) l(state);
   };
 
-  const parse = <T>(e: MessageEvent<string>, each: Set<Listener<T>>) => {
-    let v: T;
+  // Typed by the contract: an event added there fails the build until it is handled here.
+  const onEvent: { [K in DashboardEventName]: (value: DashboardEvents[K]) => void } = {
+    connection: emitConnection,
+    status: (v) => statusL.forEach((l) => l(v)),
+    event: (v) => eventL.forEach((l) => l(v)),
+  };
+  const dispatch = (event: string, data: string) => {
+    if (!Object.hasOwn(onEvent, event)) return; // from a newer server: ignored
+    let v: unknown;
     try {
-      v = JSON.parse(e.data) as T;
+      v = JSON.parse(data);
     } catch {
-      return;
+      return; // a malformed frame changes nothing
     }
-    for (const l of each) l(v);
+    (onEvent[event as DashboardEventName] as (value: unknown) => void)(v);
   };
 
-  const RETRY_MIN_MS = 1000;
-  const RETRY_MAX_MS = 30_000;
   let retryMs = RETRY_MIN_MS;
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  const listening = () => statusL.size + eventL.size + connL.size > 0;
 
-  // One stream for all listeners, opened on first use. EventSource reconnects by itself
-  // after a network error, but gives up for good on an HTTP error (a 401 after
-  // `snooze dashboard` restarted with a new token): then we ask the server why and retry.
+  // One stream for all listeners, opened on first use and reopened with backoff when it
+  // breaks (server gone) or is refused (a 401 after `snooze dashboard` restarted).
   function ensureStream() {
-    if (source || retryTimer) return;
-    const url = token ? `${base}/stream?token=${encodeURIComponent(token)}` : `${base}/stream`;
-    const es = new EventSource(url, { withCredentials: false });
-    source = es;
-    es.addEventListener('open', () => {
-      retryMs = RETRY_MIN_MS;
-    });
-    es.addEventListener('status', (e) => parse(e, statusL));
-    es.addEventListener('event', (e) => parse(e, eventL));
-    es.addEventListener('connection', (e) => {
-      try {
-        emitConnection(JSON.parse((e as MessageEvent<string>).data) as ConnectionState);
-      } catch {
-        /* a malformed frame changes nothing */
+    if (stream || retryTimer) return;
+    const ac = new AbortController();
+    stream = ac;
+    const handlers = { onOpen: () => (retryMs = RETRY_MIN_MS), onFrame: dispatch };
+    void readEventStream(DASHBOARD_ROUTES.stream, headers(false), handlers, ac.signal, doFetch).then((end) => {
+      if (stream !== ac || end.kind === 'aborted') return;
+      stream = null;
+      if (end.kind === 'broken') emitConnection({ online: false, error: 'the dashboard server is not answering' });
+      else {
+        // The server's own words ("open the URL …"), not a generic "reconnecting".
+        void api.getConnection().then((c) => {
+          if (!c.online) emitConnection(c);
+          else emitConnection({ online: false, error: 'the dashboard server refused the live stream; retrying' });
+        });
       }
-    });
-    es.addEventListener('error', () => {
-      if (source !== es) return;
-      if (es.readyState !== EventSource.CLOSED) {
-        // The stream itself broke: the dashboard server is gone (or restarting).
-        emitConnection({ online: false, error: 'the dashboard server is not answering' });
-        return;
-      }
-      es.close();
-      source = null;
       const wait = retryMs;
       retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
       retryTimer = setTimeout(() => {
         retryTimer = null;
-        if (statusL.size + eventL.size + connL.size > 0) ensureStream();
+        if (listening()) ensureStream();
       }, wait);
-      // The server's own words ("open the new URL …"), not a generic "reconnecting".
-      void api.getConnection().then((c) => {
-        if (!c.online) emitConnection(c);
-        else emitConnection({ online: false, error: 'the dashboard server refused the live stream; retrying' });
-      });
     });
   }
 
@@ -144,31 +134,31 @@ export function createHttpApi(opts: HttpApiOptions = {}): CloudSnoozeApi {
     ensureStream();
     return () => {
       set.delete(cb);
-      if (statusL.size + eventL.size + connL.size === 0) {
-        source?.close();
-        source = null;
-        if (retryTimer) clearTimeout(retryTimer);
-        retryTimer = null;
-      }
+      if (listening()) return;
+      stream?.abort();
+      stream = null;
+      if (retryTimer) clearTimeout(retryTimer);
+      retryTimer = null;
     };
   }
 
+  const c = API_COMMANDS;
   const api: CloudSnoozeApi = {
-    getStatus: () => call('STATUS'),
-    getConfig: () => call('CONFIG_GET'),
-    setConfig: (values: ConfigPatch) => call('CONFIG_SET', { values }),
+    getStatus: () => call(c.getStatus),
+    getConfig: () => call(c.getConfig),
+    setConfig: (values: ConfigPatch) => call(c.setConfig, { values }),
     async getHistory(query: HistoryQuery) {
-      const r = await call('HISTORY', { ...query });
+      const r = await call(c.getHistory, { ...query });
       return r.ok ? { ok: true, data: { events: r.data.events } } : r;
     },
-    getSamples: (seconds: number) => call('SAMPLES', { seconds }),
-    postpone: (minutes: number) => call('POSTPONE', { minutes }),
+    getSamples: (seconds: number) => call(c.getSamples, { seconds }),
+    postpone: (minutes: number) => call(c.postpone, { minutes }),
     stayAwake: (minutes?: number, reason?: string) =>
-      call('STAY_AWAKE', { ...(minutes !== undefined ? { minutes } : {}), ...(reason !== undefined ? { reason } : {}) }),
-    release: () => call('RELEASE'),
+      call(c.stayAwake, { ...(minutes !== undefined ? { minutes } : {}), ...(reason !== undefined ? { reason } : {}) }),
+    release: () => call(c.release),
     async getConnection() {
       try {
-        const res = await fetch(`${base}/connection`, { headers: headers(false), credentials: 'same-origin', cache: 'no-store' });
+        const res = await doFetch(DASHBOARD_ROUTES.connection, { headers: headers(false), credentials: 'omit', cache: 'no-store' });
         const r = (await res.json()) as ConnectionState | { ok: false; error: string };
         if ('online' in r) return r;
         return { online: false, error: r.error };

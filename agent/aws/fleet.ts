@@ -5,6 +5,7 @@
  * DescribeInstances (state, type, launch time and the other tags, 1000 ids a call).
  */
 import type { Instance } from '@aws-sdk/client-ec2';
+import { Backoff } from '../../contract/backoff.js';
 import { rfc3339Seconds } from '../../contract/protocol.js';
 import { TAG_NAMES, tagKey } from '../../contract/tags.js';
 import { Ec2 } from './ec2.js';
@@ -163,8 +164,8 @@ export class Fleet {
   /** Polls every `intervalMs`, reporting each new stop once; resolves when `signal` aborts. */
   async watch(opts: WatchOptions): Promise<void> {
     let seen: Set<string> | null = null;
-    let failures = 0;
-    const maxBackoff = opts.maxBackoffMs ?? Math.max(opts.intervalMs, 15 * 60_000);
+    // After a failed poll: twice the interval, doubling, ±20 % so many watchers do not retry in step.
+    const backoff = new Backoff({ baseMs: opts.intervalMs * 2, maxMs: opts.maxBackoffMs ?? Math.max(opts.intervalMs, 15 * 60_000), jitter: 0.2 });
     while (!opts.signal?.aborted) {
       let wait = opts.intervalMs;
       try {
@@ -179,13 +180,11 @@ export class Fleet {
         }
         // Only keys still present are kept: a restarted-then-stopped instance has a new timestamp anyway.
         seen = current;
-        failures = 0;
+        backoff.reset();
       } catch (err) {
         if (opts.signal?.aborted) break;
-        failures++;
-        // Exponential backoff with ±20% jitter so many watchers do not retry in step.
-        wait = Math.min(maxBackoff, opts.intervalMs * 2 ** failures) * (0.8 + Math.random() * 0.4);
-        opts.onError?.(errorText(err), Math.round(wait));
+        wait = backoff.next();
+        opts.onError?.(errorText(err), wait);
       }
       await sleep(wait, opts.signal);
     }

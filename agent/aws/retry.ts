@@ -2,6 +2,7 @@
  * Which EC2 failures are worth another try, and the bounded backoff between tries.
  * The SDK's own retries are off (maxAttempts 1) so the policy is ours, visible and testable.
  */
+import { backoffDelay as sharedBackoffDelay } from '../../contract/backoff.js';
 
 export const THROTTLING_CODES = new Set([
   'RequestLimitExceeded',
@@ -89,10 +90,13 @@ export const DEFAULT_RETRY: Required<Omit<RetryOptions, 'signal' | 'onRetry'>> =
   random: Math.random,
 };
 
-/** "Full jitter": uniform in [0, min(cap, base·2^attempt)], with a small floor so throttled calls do spread out. */
+/**
+ * The wait before retry number `attempt` (0 = the first): contract/backoff's full jitter,
+ * uniform up to min(cap, base·2^attempt) with a floor of base/2, so many agents throttled
+ * by one API spread out instead of retrying in step.
+ */
 export function backoffDelay(attempt: number, opts: { baseDelayMs: number; maxDelayMs: number; random: () => number }): number {
-  const ceiling = Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** attempt);
-  return Math.max(opts.baseDelayMs / 2, Math.floor(opts.random() * ceiling));
+  return sharedBackoffDelay(attempt, { baseMs: opts.baseDelayMs, maxMs: opts.maxDelayMs, jitter: 'full' }, opts.random);
 }
 
 export class AwsCallError extends Error {

@@ -1,7 +1,7 @@
 /**
  * `snooze dashboard [--port N] [--no-open]`: the dashboard in a browser, for hosts
- * reached over SSH. Prints exactly one line on stdout, the URL with its token, and
- * serves until interrupted.
+ * reached over SSH. Prints exactly one line on stdout, the URL with its single-use
+ * launch token, and serves until interrupted.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,9 @@ export interface DashboardIO {
 
 const USAGE = `usage: snooze dashboard [--port N] [--no-open]
 
-Serves the dashboard on 127.0.0.1 and prints its URL (with a one-time token).
+Serves the dashboard on 127.0.0.1 and prints its URL. The URL works once: the page that
+opens it keeps its own session (a reload is fine); another tab or browser needs a new
+\`snooze dashboard\`.
   --port N    port to listen on (default ${DEFAULT_DASHBOARD_PORT}, or any free one if taken; 0 = any free port)
   --no-open   do not open a browser
 From another machine: ssh -L PORT:127.0.0.1:PORT this-host, then open the printed URL there.`;

@@ -12,6 +12,7 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import type { GpuCard } from '../../contract/protocol.js';
 
 export type GpuToolName = 'nvidia-smi' | 'rocm-smi';
 
@@ -21,9 +22,12 @@ export interface GpuTool {
 }
 
 export interface GpuReading {
+  /** The busiest card's utilisation. */
   gpu_percent: number | null;
+  /** The fullest card's memory in use, percent. */
   gpu_memory_percent: number | null;
   gpu_count: number;
+  cards: GpuCard[];
   /** The tool was there but its answer could not be read: counts as activity. */
   unreadable: boolean;
   /** Why it was unreadable, for logs and `snooze doctor`. */
@@ -134,30 +138,26 @@ export function parseRocmSmi(text: string): GpuLine[] | null {
   return out;
 }
 
-/** Averages over GPUs. Any GPU whose utilisation cannot be read makes the reading unreadable. */
+/**
+ * The busiest card decides: one job on one GPU of eight is a busy box, though the average
+ * says 2 %. Any GPU whose utilisation cannot be read makes the reading unreadable.
+ */
 export function summarizeGpus(lines: GpuLine[]): GpuReading {
-  if (lines.length === 0) return { gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, unreadable: false };
-  let utilSum = 0;
-  let utilN = 0;
-  let used = 0;
-  let total = 0;
-  for (const g of lines) {
-    if (g.util !== null) {
-      utilSum += g.util;
-      utilN++;
-    }
-    if (g.memUsed !== null && g.memTotal !== null && g.memTotal > 0) {
-      used += g.memUsed;
-      total += g.memTotal;
-    }
-  }
-  const unreadable = utilN < lines.length;
+  if (lines.length === 0) return { gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, cards: [], unreadable: false };
+  const cards: GpuCard[] = lines.map((g) => ({
+    util_percent: g.util,
+    memory_percent: g.memUsed !== null && g.memTotal !== null && g.memTotal > 0 ? (g.memUsed / g.memTotal) * 100 : null,
+  }));
+  const utils = cards.map((c) => c.util_percent).filter((u): u is number => u !== null);
+  const mems = cards.map((c) => c.memory_percent).filter((m): m is number => m !== null);
+  const unreadable = utils.length < lines.length;
   return {
-    gpu_percent: utilN > 0 ? utilSum / utilN : null,
-    gpu_memory_percent: total > 0 ? (used / total) * 100 : null,
+    gpu_percent: utils.length > 0 ? Math.max(...utils) : null,
+    gpu_memory_percent: mems.length > 0 ? Math.max(...mems) : null,
     gpu_count: lines.length,
+    cards,
     unreadable,
-    ...(unreadable ? { error: `utilisation not reported for ${lines.length - utilN} of ${lines.length} GPUs` } : {}),
+    ...(unreadable ? { error: `utilisation not reported for ${lines.length - utils.length} of ${lines.length} GPUs` } : {}),
   };
 }
 
@@ -187,7 +187,7 @@ function run(path: string, args: readonly string[], timeoutMs: number): Promise<
 
 /** One reading from the tool. Never throws. */
 export async function readGpu(tool: GpuTool, timeoutMs = DEFAULT_GPU_TIMEOUT_MS): Promise<GpuReading> {
-  const none: GpuReading = { gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, unreadable: false };
+  const none: GpuReading = { gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, cards: [], unreadable: false };
   if (!tool.tool || !tool.path) return none;
   const args = tool.tool === 'nvidia-smi' ? NVIDIA_SMI_ARGS : ROCM_SMI_ARGS;
   const r = await run(tool.path, args, timeoutMs);

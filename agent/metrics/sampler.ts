@@ -160,8 +160,13 @@ class ProcSampler implements Sampler {
       gpu_percent: gpu.gpu_percent === null ? null : round2(gpu.gpu_percent),
       gpu_memory_percent: gpu.gpu_memory_percent === null ? null : round2(gpu.gpu_memory_percent),
       gpu_count: gpu.gpu_count,
+      gpu_cards: gpu.cards.map((c) => ({
+        util_percent: c.util_percent === null ? null : round2(c.util_percent),
+        memory_percent: c.memory_percent === null ? null : round2(c.memory_percent),
+      })),
       input_idle_secs: input.idleSecs,
       unreadable: (['cpu', 'memory', 'network', 'disk_io', 'gpu', 'input'] as const).filter((m) => unreadable.has(m)),
+      keep_awake: [],
     };
   }
 
@@ -245,7 +250,7 @@ class ProcSampler implements Sampler {
     } catch {
       enabled = true;
     }
-    if (!enabled) return { gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, unreadable: false };
+    if (!enabled) return { gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, cards: [], unreadable: false };
     const t = Date.now();
     if (t - this.gpuDetectedAt > GPU_REDETECT_MS || t < this.gpuDetectedAt) {
       this.gpuTool = detectGpuTool(this.env);

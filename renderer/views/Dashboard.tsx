@@ -190,8 +190,11 @@ function ChartFor({ spec, theme }: { spec: MetricSpec; theme: string }) {
     if (spec.name === 'input' && st.input_sources.length === 0) return 'No input source on this host (does not block)';
     return null;
   });
+  const gpus = useRenderer((s) => s.policy.status?.metrics.gpu_count ?? 0);
+  // Several GPUs: the graph is the busiest card's, which is what decides.
+  const shown = spec.name === 'gpu' && gpus > 1 ? { ...spec, title: `GPU (busiest of ${gpus})` } : spec;
   // A metric that does not apply here has no line to stay under.
-  return <MetricChart spec={spec} threshold={note ? null : threshold} theme={theme} note={note} />;
+  return <MetricChart spec={shown} threshold={note ? null : threshold} theme={theme} note={note} />;
 }
 
 function RecentEvents({ onShowAll }: { onShowAll: () => void }) {

@@ -3,9 +3,12 @@
  * real `snooze dashboard`, the built renderer. Proves what a user relies on: the values
  * move, the countdown runs, the buttons act on the agent, settings persist and bad ones
  * are refused with the agent's own message, offline is shown and recovers, and the
- * bridge refuses a request without its token. Screenshots go to test/artifacts/.
+ * way in: the printed URL works once, the session lives in sessionStorage and a header
+ * (never a cookie), survives a reload, and a connection without a token is dropped.
+ * Screenshots go to test/artifacts/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { waitFor } from '../helpers/agent.js';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,6 +16,8 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../../lib/client.js';
+import { DASHBOARD_ROUTES, DASHBOARD_TOKEN_HEADER } from '../../contract/dashboard-http.js';
+import { SESSION_STORAGE_KEY } from '../../renderer/http-session.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -43,6 +48,10 @@ let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
 const logs: string[] = [];
+/** Every Set-Cookie the browser was sent, from any response of the dashboard. */
+const setCookies: string[] = [];
+/** A connection opened at start that never sends a byte: when (ms after opening) the server closed it. */
+let squatterClosedAfter: Promise<number>;
 
 function env(): NodeJS.ProcessEnv {
   const e: NodeJS.ProcessEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
@@ -143,8 +152,19 @@ describe.skipIf(!haveChromium)('browser dashboard against a real agent', () => {
     url = url.trim();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
 
+    const { port } = new URL(url);
+    squatterClosedAfter = new Promise((resolve) => {
+      const t0 = Date.now();
+      const sock = net.connect(Number(port), '127.0.0.1');
+      sock.on('error', () => {});
+      sock.on('close', () => resolve(Date.now() - t0));
+    });
+
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
+    context.on('response', (r) => {
+      void r.headerValue('set-cookie').then((v) => v !== null && setCookies.push(`${r.url()}: ${v}`));
+    });
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {
@@ -159,12 +179,23 @@ describe.skipIf(!haveChromium)('browser dashboard against a real agent', () => {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('opens with the token, then drops it from the address bar', async () => {
+  it('opens with the token, drops it from the address bar, and keeps a session in sessionStorage, not a cookie', async () => {
+    const streamHeaders = page.waitForRequest((r) => new URL(r.url()).pathname === DASHBOARD_ROUTES.stream).then((r) => r.allHeaders());
     const res = await page.goto(url);
     expect(res?.status()).toBe(200);
     await page.getByTestId('sampled-at').waitFor({ timeout: 15_000 });
     expect(page.url()).not.toContain('token=');
     await expect.poll(() => page.getByRole('alert').count()).toBe(0);
+    const launch = new URL(url).searchParams.get('token');
+    const session = await page.evaluate((k) => sessionStorage.getItem(k), SESSION_STORAGE_KEY);
+    expect(session).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(session).not.toBe(launch);
+    expect(await context.cookies()).toEqual([]);
+    expect(setCookies).toEqual([]);
+    // The live stream (fetch, not EventSource) carries the session in its header, and no cookie.
+    const h = await streamHeaders;
+    expect(h[DASHBOARD_TOKEN_HEADER.toLowerCase()]).toBe(session);
+    expect(h.cookie).toBeUndefined();
   });
 
   it('shows live values that change', async () => {
@@ -290,25 +321,69 @@ describe.skipIf(!haveChromium)('browser dashboard against a real agent', () => {
     await shot('history.png');
   });
 
-  it('refuses requests without the token', async () => {
-    const origin = new URL(url).origin;
-    const page401 = await fetch(`${origin}/`);
-    expect(page401.status).toBe(401);
-    expect(await page401.text()).toContain('token is missing');
-    const api401 = await fetch(`${origin}/api/POSTPONE`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"minutes":5}' });
-    expect(api401.status).toBe(401);
-    const stream401 = await fetch(`${origin}/api/stream`);
-    expect(stream401.status).toBe(401);
-    // A fresh browser profile has no cookie: the bare address is refused there too.
+  it('keeps working after a reload: the session survives in sessionStorage', async () => {
+    await page.getByRole('tab', { name: 'Dashboard' }).click();
+    const res = await page.reload();
+    expect(res?.status()).toBe(200);
+    expect(page.url()).not.toContain('token=');
+    await page.getByTestId('sampled-at').waitFor({ timeout: 15_000 });
+    const at = await page.getByTestId('sampled-at').textContent();
+    await until('live samples after the reload', async () => (await page.getByTestId('sampled-at').textContent()) !== at);
+    // Commands still carry the session: a hold from the reloaded page reaches the agent.
+    expect((await request(socketPath, 'STATUS')).stay_awake).toBeNull();
+    await page.getByRole('button', { name: 'Stay awake', exact: true }).click();
+    await until('a stay-awake from the reloaded page', async () => (await request(socketPath, 'STATUS')).state === 'stay_awake');
+    await page.getByRole('button', { name: 'Release', exact: true }).click();
+    await until('the release from the reloaded page', async () => (await request(socketPath, 'STATUS')).stay_awake === null);
+    expect(await context.cookies()).toEqual([]);
+    expect(setCookies).toEqual([]);
+  });
+
+  it('the printed URL works once: a second load is refused with a clear page, in any browser profile', async () => {
+    const again = await context.newPage();
     const fresh = await browser.newContext();
     try {
+      const r = await again.goto(url);
+      expect(r?.status()).toBe(410);
+      const text = (await again.textContent('body')) ?? '';
+      expect(text).toContain('This link was already used');
+      expect(text).toContain('run `snooze dashboard` again');
+      expect(await again.getByTestId('sampled-at').count()).toBe(0);
+
       const p = await fresh.newPage();
-      const r = await p.goto(origin);
-      expect(r?.status()).toBe(401);
-      expect(await p.textContent('body')).toContain('token');
+      expect((await p.goto(url))?.status()).toBe(410);
+      // The bare address serves the page, which has no session to work with and says how to get one.
+      const bare = await p.goto(new URL(url).origin);
+      expect(bare?.status()).toBe(200);
+      await p.getByTestId('no-session').waitFor({ timeout: 10_000 });
+      expect(await p.getByTestId('no-session').textContent()).toContain('Open the URL that `snooze dashboard` printed');
+      expect(await fresh.cookies()).toEqual([]);
     } finally {
+      await again.close();
       await fresh.close();
     }
+  });
+
+  it('refuses API requests without the session header', async () => {
+    const origin = new URL(url).origin;
+    const api401 = await fetch(`${origin}/api/POSTPONE`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"minutes":5}' });
+    expect(api401.status).toBe(401);
+    expect(await api401.text()).toContain('no session token');
+    const stream401 = await fetch(`${origin}${DASHBOARD_ROUTES.stream}`);
+    expect(stream401.status).toBe(401);
+    const launch = new URL(url).searchParams.get('token')!;
+    const used = await fetch(`${origin}${DASHBOARD_ROUTES.session}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', [DASHBOARD_TOKEN_HEADER]: launch },
+      body: '{}',
+    });
+    expect(used.status).toBe(410);
+  });
+
+  it('closed a connection that never sent a token (the server default, 10 s)', async () => {
+    const ms = await squatterClosedAfter;
+    expect(ms).toBeGreaterThanOrEqual(9_000);
+    expect(ms).toBeLessThan(15_000);
   });
 
   it('raised no page errors and no CSP violations', () => {

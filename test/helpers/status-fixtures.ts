@@ -7,8 +7,8 @@ export function status(over: Partial<Status> = {}): Status {
   return {
     state: 'active',
     mode: 'local',
-    metrics: { cpu_percent: 43, memory_percent: 20, network_kbps: 1, disk_io_kbps: 2, input_idle_secs: 30, gpu_percent: null, gpu_count: 0 },
-    thresholds: { cpu_percent: 10, memory_percent: 30, network_kbps: 50, disk_io_kbps: 100, input_idle_secs: 900, gpu_percent: 5 },
+    metrics: { cpu_percent: 43, memory_percent: 20, network_kbps: 1, disk_io_kbps: 2, input_idle_secs: 30, gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, gpu_cards: [] },
+    thresholds: { cpu_percent: 10, memory_percent: 30, network_kbps: 50, disk_io_kbps: 100, input_idle_secs: 900, gpu_percent: 5, gpu_memory_percent: null },
     blockers: [{ metric: 'cpu', value: 43, threshold: 10, reason: 'CPU 43% (threshold 10%)' }],
     idle_since: null,
     naptime_minutes: 30,

@@ -43,8 +43,10 @@ const sample: Sample = {
   gpu_percent: null,
   gpu_memory_percent: null,
   gpu_count: 0,
+  gpu_cards: [],
   input_idle_secs: 1800.4,
   unreadable: [],
+  keep_awake: [],
 };
 
 function stopTags(): Record<string, string> {

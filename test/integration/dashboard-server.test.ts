@@ -1,94 +1,27 @@
 /**
- * The browser dashboard's bridge server against a stand-in agent socket: the token,
- * Host and Origin checks, the command whitelist, static files without traversal, the
- * relay of commands and of the stream, and `snooze dashboard`'s one printed line.
+ * The browser dashboard's server against a stand-in agent socket: Host and Origin checks,
+ * the session header on every API route (never a query, never a cookie), the command
+ * whitelist, static files without traversal, and the relay of commands and of the
+ * stream. The launch token's single use and the connection timeouts are in
+ * dashboard-session.test.ts, the `snooze dashboard` command in dashboard-cli.test.ts.
  */
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DASHBOARD_COMMANDS,
-  cookieName,
-  resolveStatic,
-  startDashboardServer,
-  tokenMatches,
-  type DashboardServer,
-} from '../../agent/dashboard/server.js';
-import { DEFAULT_DASHBOARD_PORT, runDashboard } from '../../agent/cli/dashboard.js';
-
-interface Res {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-function req(port: number, p: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const r = http.request(
-      { host: '127.0.0.1', port, path: p, method: opts.method ?? 'GET', headers: { Host: `127.0.0.1:${port}`, ...opts.headers } },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      },
-    );
-    r.on('error', reject);
-    r.setTimeout(5000, () => r.destroy(new Error(`timeout on ${p}`)));
-    r.end(opts.body);
-  });
-}
-
-const FAKE_STATUS = { state: 'active', sampled_at: '2024-01-01T00:00:00Z', marker: 'fake-agent' };
-
-/** A stand-in agent: answers STATUS and CONFIG_SET (refusing cpu 150), acks SUBSCRIBE and sends one frame. */
-function fakeAgent(socketPath: string): Promise<{ close(): Promise<void>; commands: string[] }> {
-  const commands: string[] = [];
-  const server = net.createServer((sock) => {
-    let buf = '';
-    sock.on('data', (d) => {
-      buf += d.toString();
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        const { command, params } = JSON.parse(line) as { command: string; params: Record<string, unknown> };
-        commands.push(command);
-        if (command === 'STATUS') sock.write(`${JSON.stringify({ success: true, data: FAKE_STATUS })}\n`);
-        else if (command === 'SUBSCRIBE') {
-          sock.write(`${JSON.stringify({ success: true, data: { subscribed: true } })}\n`);
-          setTimeout(() => sock.write(`${JSON.stringify({ frame: 'event', data: { id: 7, time: '2024-01-01T00:00:01Z', type: 'postpone', message: 'x' } })}\n`), 50);
-        } else if (command === 'CONFIG_SET') {
-          const values = params.values as Record<string, unknown>;
-          if (values.cpu_threshold_percent === 150) {
-            sock.write(`${JSON.stringify({ success: false, error: 'cpu_threshold_percent must be at most 100 (got 150)', code: 'INVALID_CONFIG' })}\n`);
-          } else sock.write(`${JSON.stringify({ success: true, data: values })}\n`);
-        } else sock.write(`${JSON.stringify({ success: false, error: `unexpected ${command}`, code: 'UNKNOWN_COMMAND' })}\n`);
-      }
-    });
-    sock.on('error', () => {});
-  });
-  return new Promise((resolve) =>
-    server.listen(socketPath, () =>
-      resolve({
-        commands,
-        close: () =>
-          new Promise<void>((r) => {
-            server.close(() => r());
-          }),
-      }),
-    ),
-  );
-}
+import { DASHBOARD_COMMANDS, DASHBOARD_TOKEN_HEADER } from '../../contract/dashboard-http.js';
+import { tokenMatches } from '../../agent/dashboard/auth.js';
+import { startDashboardServer, type DashboardServer } from '../../agent/dashboard/server.js';
+import { resolveStatic } from '../../agent/dashboard/static.js';
+import { FAKE_STATUS, fakeAgent, openSession, req, type FakeAgent } from '../helpers/dashboard.js';
 
 let dir: string;
 let root: string;
 let srv: DashboardServer;
-let agent: Awaited<ReturnType<typeof fakeAgent>>;
+let agent: FakeAgent;
 let socketPath: string;
+let session: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'cs-dash-'));
@@ -102,6 +35,7 @@ beforeAll(async () => {
   socketPath = path.join(dir, 'agent.sock');
   agent = await fakeAgent(socketPath);
   srv = await startDashboardServer({ socketPath, rendererDir: root, port: 0, commandTimeoutMs: 2000 });
+  session = await openSession(srv.port, srv.token);
 });
 
 afterAll(async () => {
@@ -110,24 +44,24 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const auth = () => ({ 'X-CloudSnooze-Token': srv.token });
-const cookie = () => ({ Cookie: `${cookieName(srv.port)}=${srv.token}` });
+const auth = () => ({ [DASHBOARD_TOKEN_HEADER]: session });
+const post = (name: string, body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }) =>
+  req(srv.port, `/api/${name}`, { method: 'POST', headers: { ...auth(), ...headers }, body: JSON.stringify(body) });
 
 describe('dashboard server: access control', () => {
   it('prints a 127.0.0.1 URL with a long random token', () => {
     expect(srv.url).toBe(`http://127.0.0.1:${srv.port}/?token=${srv.token}`);
     expect(srv.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(session).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(session).not.toBe(srv.token);
   });
 
-  it('serves the page with ?token=, sets an HttpOnly SameSite=Strict cookie and security headers, no CORS', async () => {
-    const r = await req(srv.port, `/?token=${srv.token}`);
+  it('serves the page with security headers, no cookie and no CORS', async () => {
+    const r = await req(srv.port, '/');
     expect(r.status).toBe(200);
     expect(r.body).toContain('CloudSnooze test page');
     expect(r.headers['content-type']).toMatch(/^text\/html/);
-    const setCookie = String(r.headers['set-cookie']);
-    expect(setCookie).toContain(`${cookieName(srv.port)}=${srv.token}`);
-    expect(setCookie).toContain('HttpOnly');
-    expect(setCookie).toContain('SameSite=Strict');
+    expect(r.headers['set-cookie']).toBeUndefined();
     expect(r.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(r.headers['content-security-policy']).toContain("script-src 'self'");
     expect(r.headers['content-security-policy']).not.toContain('unsafe-eval');
@@ -136,72 +70,75 @@ describe('dashboard server: access control', () => {
     expect(r.headers['access-control-allow-origin']).toBeUndefined();
   });
 
-  it('refuses a request without a token with 401 and a clear message', async () => {
-    const page = await req(srv.port, '/');
-    expect(page.status).toBe(401);
-    expect(page.body).toContain('token is missing');
-    expect(page.body).not.toContain('CloudSnooze test page');
+  it('refuses API requests without the session header with 401 and a clear message, without asking the agent', async () => {
+    const before = agent.commands.length;
     const api = await req(srv.port, '/api/STATUS', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
     expect(api.status).toBe(401);
     expect(JSON.parse(api.body)).toMatchObject({ ok: false, code: 'UNAUTHORIZED' });
-    expect(agent.commands).not.toContain('STATUS');
+    expect(api.body).toContain('no session token');
+    expect(api.body).toContain('snooze dashboard');
+    expect((await req(srv.port, '/api/connection')).status).toBe(401);
+    expect((await req(srv.port, '/api/stream')).status).toBe(401);
+    expect(agent.commands.length).toBe(before);
   });
 
-  it('refuses a wrong token (query, header or cookie) with 401', async () => {
-    expect((await req(srv.port, '/?token=nope')).status).toBe(401);
-    expect((await req(srv.port, `/?token=${srv.token}x`)).status).toBe(401);
-    const h = await req(srv.port, '/api/connection', { headers: { 'X-CloudSnooze-Token': 'A'.repeat(43) } });
+  it('refuses a wrong session token, and the launch token in place of a session', async () => {
+    const h = await req(srv.port, '/api/connection', { headers: { [DASHBOARD_TOKEN_HEADER]: 'A'.repeat(43) } });
     expect(h.status).toBe(401);
-    expect(h.body).toContain('token is wrong');
-    expect((await req(srv.port, '/', { headers: { Cookie: `${cookieName(srv.port)}=wrong` } })).status).toBe(401);
-    // A cookie for another dashboard's port does not open this one.
-    expect((await req(srv.port, '/', { headers: { Cookie: `${cookieName(srv.port + 1)}=${srv.token}` } })).status).toBe(401);
+    expect(h.body).toContain('session is not known here');
+    const launch = await req(srv.port, '/api/connection', { headers: { [DASHBOARD_TOKEN_HEADER]: srv.token } });
+    expect(launch.status).toBe(401);
   });
 
-  it('does not take the token from the query string of a command (POST)', async () => {
-    const r = await req(srv.port, `/api/STATUS?token=${srv.token}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
-    expect(r.status).toBe(401);
+  it('takes the session token from the header only: not a query string, not a cookie', async () => {
+    const json = { 'Content-Type': 'application/json' };
+    expect((await req(srv.port, `/api/STATUS?token=${session}`, { method: 'POST', headers: json, body: '{}' })).status).toBe(401);
+    expect((await req(srv.port, `/api/stream?token=${session}`)).status).toBe(401);
+    for (const cookie of [`token=${session}`, `cloudsnooze_token_${srv.port}=${session}`, `${DASHBOARD_TOKEN_HEADER}=${session}`]) {
+      const r = await req(srv.port, '/api/STATUS', { method: 'POST', headers: { ...json, Cookie: cookie }, body: '{}' });
+      expect(r.status, cookie).toBe(401);
+    }
   });
 
   it('refuses a wrong Host with 403 even with the right token (DNS rebinding)', async () => {
     for (const host of ['evil.example', `evil.example:${srv.port}`, `127.0.0.1:${srv.port + 1}`, `0.0.0.0:${srv.port}`]) {
-      const r = await req(srv.port, `/?token=${srv.token}`, { headers: { Host: host } });
+      const r = await req(srv.port, '/api/connection', { headers: { ...auth(), Host: host } });
       expect(r.status, host).toBe(403);
       expect(r.body).toContain('only 127.0.0.1:');
-      expect(r.headers['set-cookie']).toBeUndefined();
+      const p = await req(srv.port, '/', { headers: { Host: host } });
+      expect(p.status, host).toBe(403);
+      expect(p.body).not.toContain('CloudSnooze test page');
     }
-    expect((await req(srv.port, `/?token=${srv.token}`, { headers: { Host: `localhost:${srv.port}` } })).status).toBe(200);
+    expect((await req(srv.port, '/api/connection', { headers: { ...auth(), Host: `localhost:${srv.port}` } })).status).toBe(200);
   });
 
   it('refuses cross-origin and cross-site requests with 403', async () => {
-    const r = await req(srv.port, '/api/STATUS', {
-      method: 'POST',
-      headers: { ...auth(), 'Content-Type': 'application/json', Origin: 'http://evil.example' },
-      body: '{}',
-    });
+    const r = await post('STATUS', {}, { 'Content-Type': 'application/json', Origin: 'http://evil.example' });
     expect(r.status).toBe(403);
-    const s = await req(srv.port, '/', { headers: { ...cookie(), 'Sec-Fetch-Site': 'cross-site' } });
+    const s = await req(srv.port, '/api/connection', { headers: { ...auth(), 'Sec-Fetch-Site': 'cross-site' } });
     expect(s.status).toBe(403);
-    const same = await req(srv.port, '/', { headers: { ...cookie(), 'Sec-Fetch-Site': 'same-origin', Origin: `http://127.0.0.1:${srv.port}` } });
+    expect((await req(srv.port, '/', { headers: { 'Sec-Fetch-Site': 'same-site' } })).status).toBe(403);
+    const same = await req(srv.port, '/api/connection', { headers: { ...auth(), 'Sec-Fetch-Site': 'same-origin', Origin: `http://127.0.0.1:${srv.port}` } });
     expect(same.status).toBe(200);
-    // Following the printed link from elsewhere (the file:// redirect --open writes) is a cross-site navigation.
+    // Following the printed link from elsewhere (the file:// redirect --open writes) is a cross-site navigation:
+    // let through to the token check (here: the launch token is spent), never to the API.
     const nav = { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'navigate' };
-    expect((await req(srv.port, `/?token=${srv.token}`, { headers: nav })).status).toBe(200);
-    expect((await req(srv.port, '/', { headers: { ...nav, ...cookie() } })).status).toBe(403);
-    expect((await req(srv.port, `/api/stream?token=${srv.token}`, { headers: nav })).status).toBe(403);
+    expect((await req(srv.port, `/?token=${srv.token}`, { headers: nav })).status).toBe(410);
+    expect((await req(srv.port, '/', { headers: nav })).status).toBe(403);
+    expect((await req(srv.port, '/api/stream?token=x', { headers: { ...nav, ...auth() } })).status).toBe(403);
   });
 });
 
 describe('dashboard server: static files', () => {
-  it('serves assets with the cookie and the right content type', async () => {
-    const js = await req(srv.port, '/assets/app.js', { headers: cookie() });
+  it('serves assets without a token, with the right content type', async () => {
+    const js = await req(srv.port, '/assets/app.js');
     expect(js.status).toBe(200);
     expect(js.headers['content-type']).toMatch(/^text\/javascript/);
     expect(js.body).toContain('console.log');
-    const css = await req(srv.port, '/assets/app.css', { headers: cookie() });
+    const css = await req(srv.port, '/assets/app.css');
     expect(css.headers['content-type']).toMatch(/^text\/css/);
-    expect((await req(srv.port, '/assets/missing.js', { headers: cookie() })).status).toBe(404);
-    expect((await req(srv.port, '/assets', { headers: cookie() })).status).toBe(404);
+    expect((await req(srv.port, '/assets/missing.js')).status).toBe(404);
+    expect((await req(srv.port, '/assets')).status).toBe(404);
   });
 
   it('refuses path traversal in every spelling, and symlinks out of the folder', async () => {
@@ -216,7 +153,7 @@ describe('dashboard server: static files', () => {
       '/index.html%00.js',
       '/%E0%A4%A',
     ]) {
-      const r = await req(srv.port, p, { headers: cookie() });
+      const r = await req(srv.port, p);
       expect(r.status, p).toBe(404);
       expect(r.body, p).not.toContain('TOP-SECRET');
       expect(r.body, p).not.toContain('root:');
@@ -232,18 +169,14 @@ describe('dashboard server: static files', () => {
   });
 
   it('allows only GET and HEAD for pages', async () => {
-    const r = await req(srv.port, '/index.html', { method: 'POST', headers: cookie() });
-    expect(r.status).toBe(405);
-    const head = await req(srv.port, '/index.html', { method: 'HEAD', headers: cookie() });
+    expect((await req(srv.port, '/index.html', { method: 'POST' })).status).toBe(405);
+    const head = await req(srv.port, '/index.html', { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(head.body).toBe('');
   });
 });
 
 describe('dashboard server: commands and stream', () => {
-  const post = (name: string, body: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }) =>
-    req(srv.port, `/api/${name}`, { method: 'POST', headers: { ...auth(), ...headers }, body: JSON.stringify(body) });
-
   it('relays a whitelisted command to the agent and returns its data as a Result', async () => {
     const r = await post('STATUS', {});
     expect(r.status).toBe(200);
@@ -268,15 +201,12 @@ describe('dashboard server: commands and stream', () => {
   });
 
   it('accepts commands only as POST with a JSON object body', async () => {
+    const json = { ...auth(), 'Content-Type': 'application/json' };
     expect((await req(srv.port, '/api/STATUS', { headers: auth() })).status).toBe(405);
     expect((await post('STATUS', {}, { 'Content-Type': 'text/plain' })).status).toBe(415);
-    expect((await req(srv.port, '/api/STATUS', { method: 'POST', headers: { ...auth(), 'Content-Type': 'application/json' }, body: '[1]' })).status).toBe(400);
-    expect((await req(srv.port, '/api/STATUS', { method: 'POST', headers: { ...auth(), 'Content-Type': 'application/json' }, body: '{oops' })).status).toBe(400);
-    const big = await req(srv.port, '/api/STATUS', {
-      method: 'POST',
-      headers: { ...auth(), 'Content-Type': 'application/json' },
-      body: JSON.stringify({ x: 'y'.repeat(70 * 1024) }),
-    });
+    expect((await req(srv.port, '/api/STATUS', { method: 'POST', headers: json, body: '[1]' })).status).toBe(400);
+    expect((await req(srv.port, '/api/STATUS', { method: 'POST', headers: json, body: '{oops' })).status).toBe(400);
+    const big = await req(srv.port, '/api/STATUS', { method: 'POST', headers: json, body: JSON.stringify({ x: 'y'.repeat(70 * 1024) }) });
     expect(big.status).toBe(413);
     expect(JSON.parse(big.body)).toMatchObject({ ok: false, code: 'TOO_LARGE' });
   });
@@ -286,12 +216,14 @@ describe('dashboard server: commands and stream', () => {
     expect(JSON.parse(r.body)).toEqual({ online: true });
   });
 
-  it('streams connection, status and event frames over SSE', async () => {
+  it('streams connection, status and event frames over SSE to a request with the session header', async () => {
     const text = await new Promise<string>((resolve, reject) => {
       let acc = '';
-      const r = http.get({ host: '127.0.0.1', port: srv.port, path: '/api/stream', headers: { Host: `127.0.0.1:${srv.port}`, ...cookie() } }, (res) => {
+      const headers = { Host: `127.0.0.1:${srv.port}`, ...auth() };
+      const r = http.get({ host: '127.0.0.1', port: srv.port, path: '/api/stream', agent: false, headers }, (res) => {
         expect(res.statusCode).toBe(200);
         expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+        expect(res.headers['set-cookie']).toBeUndefined();
         res.setEncoding('utf8');
         res.on('data', (c: string) => {
           acc += c;
@@ -312,10 +244,11 @@ describe('dashboard server: commands and stream', () => {
   it('says the agent is not running when the socket does not answer', async () => {
     const lone = await startDashboardServer({ socketPath: path.join(dir, 'none.sock'), rendererDir: root, port: 0 });
     try {
-      const r = await req(lone.port, '/api/STATUS', { method: 'POST', headers: { 'X-CloudSnooze-Token': lone.token, 'Content-Type': 'application/json' }, body: '{}' });
+      const h = { [DASHBOARD_TOKEN_HEADER]: await openSession(lone.port, lone.token) };
+      const r = await req(lone.port, '/api/STATUS', { method: 'POST', headers: { ...h, 'Content-Type': 'application/json' }, body: '{}' });
       expect(r.status).toBe(502);
       expect(JSON.parse(r.body)).toMatchObject({ ok: false, code: 'NOT_RUNNING' });
-      const c = JSON.parse((await req(lone.port, '/api/connection', { headers: { 'X-CloudSnooze-Token': lone.token } })).body);
+      const c = JSON.parse((await req(lone.port, '/api/connection', { headers: h })).body);
       expect(c.online).toBe(false);
       expect(c.error).toMatch(/not running/);
     } finally {
@@ -325,81 +258,12 @@ describe('dashboard server: commands and stream', () => {
 });
 
 describe('tokenMatches', () => {
-  it('compares in constant time whatever the lengths', () => {
+  it('compares in constant time whatever the lengths, and nothing matches an unset token', () => {
     expect(tokenMatches('abc', 'abc')).toBe(true);
     expect(tokenMatches('abd', 'abc')).toBe(false);
     expect(tokenMatches('', 'abc')).toBe(false);
     expect(tokenMatches(null, 'abc')).toBe(false);
     expect(tokenMatches('abcabc', 'abc')).toBe(false);
-  });
-});
-
-describe('snooze dashboard command', () => {
-  it('prints exactly one line, the URL, and serves until aborted', async () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const ac = new AbortController();
-    const done = runDashboard(['--port', '0', '--no-open'], {
-      out: (s) => out.push(s),
-      err: (s) => err.push(s),
-      env: { CLOUDSNOOZE_RENDERER_DIR: root },
-      socketPath,
-      signal: ac.signal,
-    });
-    for (let i = 0; i < 100 && out.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(out).toHaveLength(1);
-    const m = /^http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]{43})$/.exec(out[0]!);
-    expect(m, out[0]).not.toBeNull();
-    const page = await req(Number(m![1]), `/?token=${m![2]}`);
-    expect(page.status).toBe(200);
-    ac.abort();
-    expect(await done).toBe(0);
-    expect(out).toHaveLength(1);
-  });
-
-  it('falls back to a free port when the default one is taken, but not when --port named it', async () => {
-    const blocker = http.createServer();
-    await new Promise<void>((resolve) => {
-      blocker.once('error', () => resolve()); // already taken by someone else: just as good
-      blocker.listen(DEFAULT_DASHBOARD_PORT, '127.0.0.1', () => resolve());
-    });
-    try {
-      const out: string[] = [];
-      const ac = new AbortController();
-      const io = { out: (s: string) => out.push(s), err: () => {}, env: { CLOUDSNOOZE_RENDERER_DIR: root }, socketPath, signal: ac.signal };
-      const done = runDashboard(['--no-open'], io);
-      for (let i = 0; i < 100 && out.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-      expect(out[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
-      expect(out[0]).not.toContain(`:${DEFAULT_DASHBOARD_PORT}/`);
-      ac.abort();
-      expect(await done).toBe(0);
-
-      const err: string[] = [];
-      const code = await runDashboard(['--port', String(DEFAULT_DASHBOARD_PORT), '--no-open'], { ...io, err: (s: string) => err.push(s) });
-      expect(code).toBe(1);
-      expect(err.join('\n')).toContain('already in use');
-    } finally {
-      await new Promise((r) => blocker.close(() => r(undefined)));
-    }
-  });
-
-  it('refuses a bad --port and an unknown flag with usage (exit 2)', async () => {
-    const err: string[] = [];
-    const io = { out: () => {}, err: (s: string) => err.push(s), env: { CLOUDSNOOZE_RENDERER_DIR: root }, socketPath };
-    expect(await runDashboard(['--port', '70000'], io)).toBe(2);
-    expect(err.join('\n')).toContain('--port must be a number from 0 to 65535');
-    expect(await runDashboard(['--bogus'], io)).toBe(2);
-  });
-
-  it('says how to build the dashboard when it is missing (exit 1)', async () => {
-    const err: string[] = [];
-    const code = await runDashboard(['--no-open'], {
-      out: () => {},
-      err: (s) => err.push(s),
-      env: { CLOUDSNOOZE_RENDERER_DIR: path.join(dir, 'not-built') },
-      socketPath,
-    });
-    expect(code).toBe(1);
-    expect(err.join('\n')).toMatch(/not built.*scripts\/build\.mjs renderer/);
+    expect(tokenMatches('abc', null)).toBe(false);
   });
 });

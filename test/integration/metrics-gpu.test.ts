@@ -48,9 +48,18 @@ describe('detectGpuTool', () => {
 });
 
 describe('readGpu with a fake nvidia-smi', () => {
-  it('averages two GPUs and passes the documented query', async () => {
+  it('takes the busiest and the fullest of two GPUs, keeps each card, and passes the documented query', async () => {
     const r = await readGpu({ tool: 'nvidia-smi', path: twoGpus });
-    expect(r).toEqual({ gpu_percent: 30, gpu_memory_percent: 12.5, gpu_count: 2, unreadable: false });
+    expect(r).toEqual({
+      gpu_percent: 40,
+      gpu_memory_percent: 25,
+      gpu_count: 2,
+      cards: [
+        { util_percent: 40, memory_percent: 25 },
+        { util_percent: 20, memory_percent: 0 },
+      ],
+      unreadable: false,
+    });
     expect(readFileSync(`${twoGpus}.args`, 'utf8').trim()).toBe(
       '--query-gpu=utilization.gpu,memory.used,memory.total --format=csv,noheader,nounits',
     );
@@ -80,17 +89,39 @@ describe('readGpu with a fake nvidia-smi', () => {
   });
 
   it('"no devices" and "no driver" mean no GPU, not unreadable', async () => {
-    const none = { gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, unreadable: false };
+    const none = { gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, cards: [], unreadable: false };
     expect(await readGpu({ tool: 'nvidia-smi', path: noDevices })).toEqual(none);
     expect(await readGpu({ tool: 'nvidia-smi', path: noDriver })).toEqual(none);
   });
 
   it('no tool is no GPU', async () => {
-    expect(await readGpu({ tool: null, path: null })).toEqual({ gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, unreadable: false });
+    expect(await readGpu({ tool: null, path: null })).toEqual({ gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, cards: [], unreadable: false });
   });
 
   it('reads a fake rocm-smi', async () => {
     const p = fakeTool('rocm', `echo '{"card0": {"GPU use (%)": "8", "GPU memory use (%)": "50"}}'`);
-    expect(await readGpu({ tool: 'rocm-smi', path: p })).toEqual({ gpu_percent: 8, gpu_memory_percent: 50, gpu_count: 1, unreadable: false });
+    expect(await readGpu({ tool: 'rocm-smi', path: p })).toEqual({ gpu_percent: 8, gpu_memory_percent: 50, gpu_count: 1, cards: [{ util_percent: 8, memory_percent: 50 }], unreadable: false });
+  });
+});
+
+describe('one busy card among many', () => {
+  // The safety defect this guards: one job at 18 % on one of four cards averaged to 4.5 %.
+  for (const n of [1, 4, 8]) {
+    it(`${n} card(s), the last one busy: the busy card decides`, async () => {
+      const lines = Array.from({ length: n }, (_, i) => (i === n - 1 ? '18, 71680, 81920' : '0, 0, 81920')).join('\\n');
+      const tool = fakeTool(`nv-${n}`, `printf '${lines}\\n'`);
+      const r = await readGpu({ tool: 'nvidia-smi', path: tool });
+      expect(r.gpu_count).toBe(n);
+      expect(r.gpu_percent).toBe(18);
+      expect(r.gpu_memory_percent).toBe(87.5);
+      expect(r.cards).toHaveLength(n);
+      expect(r.cards[n - 1]).toEqual({ util_percent: 18, memory_percent: 87.5 });
+    });
+  }
+  it('rocm-smi: the busiest of four AMD cards', async () => {
+    const json = JSON.stringify(Object.fromEntries([0, 1, 2, 3].map((i) => [`card${i}`, { 'GPU use (%)': i === 2 ? '35' : '0', 'GPU memory use (%)': i === 2 ? '60' : '1' }])));
+    const tool = fakeTool('rocm-4', `printf '%s' '${json}'`);
+    const r = await readGpu({ tool: 'rocm-smi', path: tool });
+    expect(r).toMatchObject({ gpu_percent: 35, gpu_memory_percent: 60, gpu_count: 4 });
   });
 });

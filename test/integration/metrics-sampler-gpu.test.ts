@@ -22,7 +22,18 @@ describe('createSampler GPU', () => {
     let enabled = true;
     const sampler = createSampler(tree.opts({ gpuEnabled: () => enabled, env: { PATH: '', CLOUDSNOOZE_NVIDIA_SMI: two } }));
     tree.advance();
-    expect(await sampler.sample(Date.now())).toMatchObject({ gpu_percent: 50, gpu_memory_percent: 25, gpu_count: 2, unreadable: [] });
+    // The busiest card, not the average (50): one busy GPU of two is a busy box.
+    expect(await sampler.sample(Date.now())).toMatchObject({
+      gpu_percent: 90,
+      gpu_memory_percent: 25,
+      gpu_count: 2,
+      gpu_cards: [
+        { util_percent: 90, memory_percent: 25 },
+        { util_percent: 10, memory_percent: 25 },
+      ],
+      unreadable: [],
+      keep_awake: [],
+    });
     enabled = false;
     tree.advance();
     expect(await sampler.sample(Date.now())).toMatchObject({ gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, unreadable: [] });

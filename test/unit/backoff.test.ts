@@ -35,4 +35,11 @@ describe('Backoff', () => {
     b.reset();
     expect(b.attempts).toBe(0);
   });
+  it('forgives failures counted at the cap first, so one step already shortens the wait', () => {
+    const b = new Backoff({ baseMs: 500, maxMs: 10_000 });
+    for (let i = 0; i < 8; i++) b.next();
+    expect(b.peek()).toBe(10_000);
+    b.forgive(1);
+    expect(b.peek()).toBe(8000);
+  });
 });

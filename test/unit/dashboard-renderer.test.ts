@@ -3,12 +3,11 @@
  * diff, and the bridge (snapshot, stream, re-snapshot on reconnect, settings errors
  * mapped to their field) against a scripted CloudSnoozeApi.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG, type Config, type ConfigPatch } from '../../contract/config-schema.js';
 import type { HistoryEvent, Sample, Status } from '../../contract/protocol.js';
 import type { CloudSnoozeApi, ConnectionState, Result } from '../../contract/ipc.js';
 import { CONNECT_GRACE_MS, createBridge } from '../../renderer/bridge.js';
-import { createHttpApi } from '../../renderer/transport-http.js';
 import { formatCountdown, formatValue, keyOfError, readableAgentError, stateWords } from '../../renderer/format.js';
 import { diffDraft } from '../../renderer/settings-fields.js';
 import { LIVE_MAX_POINTS, LIVE_WINDOW_MS, appendPoint, createRendererStore, trimWindow, type LivePoint } from '../../renderer/store.js';
@@ -19,8 +18,8 @@ function status(over: Partial<Status> = {}): Status {
   return {
     state: 'idle',
     mode: 'local',
-    metrics: { cpu_percent: 1, memory_percent: 20, network_kbps: 0, disk_io_kbps: 3, input_idle_secs: null, gpu_percent: null, gpu_count: 0 },
-    thresholds: { cpu_percent: 10, memory_percent: 30, network_kbps: 50, disk_io_kbps: 100, input_idle_secs: 900, gpu_percent: 5 },
+    metrics: { cpu_percent: 1, memory_percent: 20, network_kbps: 0, disk_io_kbps: 3, input_idle_secs: null, gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, gpu_cards: [] },
+    thresholds: { cpu_percent: 10, memory_percent: 30, network_kbps: 50, disk_io_kbps: 100, input_idle_secs: 900, gpu_percent: 5, gpu_memory_percent: null },
     blockers: [],
     idle_since: '2025-03-01T11:59:00Z',
     naptime_minutes: 30,
@@ -49,8 +48,10 @@ function sample(t: number, cpu = 1): Sample {
     gpu_percent: null,
     gpu_memory_percent: null,
     gpu_count: 0,
+    gpu_cards: [],
     input_idle_secs: null,
     unreadable: [],
+    keep_awake: [],
   };
 }
 
@@ -352,80 +353,5 @@ describe('bridge', () => {
     expect(s.listenerCount()).toBe(3);
     bridge.stop();
     expect(s.listenerCount()).toBe(0);
-  });
-});
-
-/** Just enough of EventSource: the test fires errors and decides the readyState. */
-class FakeEventSource {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSED = 2;
-  static all: FakeEventSource[] = [];
-  readyState = FakeEventSource.CONNECTING;
-  closed = false;
-  private listeners = new Map<string, ((e: unknown) => void)[]>();
-  constructor(readonly url: string) {
-    FakeEventSource.all.push(this);
-  }
-  addEventListener(type: string, l: (e: unknown) => void) {
-    this.listeners.set(type, [...(this.listeners.get(type) ?? []), l]);
-  }
-  close() {
-    this.closed = true;
-    this.readyState = FakeEventSource.CLOSED;
-  }
-  fire(type: string, data?: unknown) {
-    for (const l of this.listeners.get(type) ?? []) l({ data: JSON.stringify(data) });
-  }
-}
-
-describe('HTTP transport: the live stream', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-    vi.unstubAllGlobals();
-    FakeEventSource.all = [];
-  });
-
-  it("a stream refused for good (new token after a restart) shows the server's message and is retried with backoff", async () => {
-    vi.useFakeTimers();
-    vi.stubGlobal('EventSource', FakeEventSource);
-    const refusal = 'the token is wrong; open the full URL that `snooze dashboard` printed (it ends in ?token=…)';
-    const fetched: string[] = [];
-    vi.stubGlobal('fetch', async (url: string) => {
-      fetched.push(url);
-      return { json: async () => ({ ok: false, error: refusal, code: 'UNAUTHORIZED' }) } as Response;
-    });
-    const api = createHttpApi({ token: 'old' });
-    const seen: ConnectionState[] = [];
-    const off = api.onConnection((c) => void seen.push(c));
-    expect(FakeEventSource.all).toHaveLength(1);
-
-    // A network blip: EventSource reconnects by itself; we only say so.
-    FakeEventSource.all[0]!.fire('error');
-    expect(seen.at(-1)).toEqual({ online: false, error: 'the dashboard server is not answering' });
-    expect(FakeEventSource.all).toHaveLength(1);
-
-    // HTTP 401: EventSource closed for good.
-    FakeEventSource.all[0]!.readyState = FakeEventSource.CLOSED;
-    FakeEventSource.all[0]!.fire('error');
-    await vi.advanceTimersByTimeAsync(0);
-    expect(fetched).toEqual(['/api/connection']);
-    expect(seen.at(-1)).toEqual({ online: false, error: refusal });
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(FakeEventSource.all).toHaveLength(2);
-
-    FakeEventSource.all[1]!.readyState = FakeEventSource.CLOSED;
-    FakeEventSource.all[1]!.fire('error');
-    await vi.advanceTimersByTimeAsync(1999);
-    expect(FakeEventSource.all).toHaveLength(2); // backoff doubled
-    await vi.advanceTimersByTimeAsync(1);
-    expect(FakeEventSource.all).toHaveLength(3);
-
-    // Back: frames flow again, and no retry is left behind once nobody listens.
-    FakeEventSource.all[2]!.fire('open');
-    FakeEventSource.all[2]!.fire('connection', { online: true });
-    expect(seen.at(-1)).toEqual({ online: true });
-    off();
-    expect(FakeEventSource.all[2]!.closed).toBe(true);
   });
 });

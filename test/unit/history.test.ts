@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { historyReply } from '../../agent/daemon.js';
+import { historyReply } from '../../agent/history-reply.js';
 import { History } from '../../agent/history.js';
 
 const quiet = () => undefined;

@@ -38,8 +38,10 @@ describe('createSampler on a fake /proc', () => {
       gpu_percent: null,
       gpu_memory_percent: null,
       gpu_count: 0,
+      gpu_cards: [],
       input_idle_secs: null,
       unreadable: [],
+      keep_awake: [],
     });
     expect(sampler.inputSources()).toEqual([]);
   });

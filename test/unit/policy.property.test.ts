@@ -141,6 +141,7 @@ const cfgArb: fc.Arbitrary<PolicyConfig> = fc
       disk_io_kbps: r.disk,
       input_idle_secs: r.input,
       gpu_percent: r.gpu,
+      gpu_memory_percent: null,
     },
   }));
 
@@ -159,8 +160,10 @@ function toSample(spec: Spec, t: number, cfg: PolicyConfig): Sample {
     gpu_percent: spec.gpuCount > 0 ? reading(spec.gpu, th.gpu_percent) : null,
     gpu_memory_percent: null,
     gpu_count: spec.gpuCount,
+    gpu_cards: [],
     input_idle_secs: spec.input === null ? null : spec.input * th.input_idle_secs,
     unreadable: spec.unreadable,
+    keep_awake: [],
   };
 }
 

@@ -34,8 +34,10 @@ function sample(t: number, over: Partial<Sample> = {}): Sample {
     gpu_percent: null,
     gpu_memory_percent: null,
     gpu_count: 0,
+    gpu_cards: [],
     input_idle_secs: null,
     unreadable: [],
+    keep_awake: [],
     ...over,
   };
 }
@@ -105,6 +107,7 @@ describe('policyConfigFrom', () => {
         disk_io_kbps: 44,
         input_idle_secs: 55,
         gpu_percent: 66,
+        gpu_memory_percent: null,
       },
       gpuEnabled: false,
     });
@@ -122,6 +125,7 @@ describe('blockersOf', () => {
       disk_io_kbps: 100,
       gpu_percent: 5,
       gpu_count: 1,
+      gpu_cards: [],
       input_idle_secs: 900,
     });
     expect(blockersOf(s, cfg)).toEqual([]);
@@ -135,6 +139,7 @@ describe('blockersOf', () => {
       disk_io_kbps: 300,
       gpu_percent: 12,
       gpu_count: 2,
+      gpu_cards: [],
       input_idle_secs: 12.7,
     });
     expect(blockersOf(s, cfg)).toEqual([
@@ -179,6 +184,28 @@ describe('blockersOf', () => {
       { metric: 'gpu', value: null, threshold: 5, reason: 'GPU could not be read (counts as activity)' },
     ]);
     expect(blockersOf(sample(T0, { gpu_count: 1, gpu_percent: null }), cfg).map((b) => b.metric)).toEqual(['gpu']);
+  });
+
+  it('GPU: the busiest card is named; memory in use counts only when its threshold is set', () => {
+    const cards = [
+      { util_percent: 0, memory_percent: 0 },
+      { util_percent: 18, memory_percent: 87.5 },
+      { util_percent: 0, memory_percent: 0 },
+      { util_percent: 0, memory_percent: 0 },
+    ];
+    const busyOne = sample(T0, { gpu_count: 4, gpu_percent: 18, gpu_memory_percent: 87.5, gpu_cards: cards });
+    expect(blockersOf(busyOne, cfg)).toEqual([{ metric: 'gpu', value: 18, threshold: 5, reason: 'GPU 18.0% on card 1 of 4 (threshold 5%)' }]);
+    // Cached memory on an idle card: idle by default (a finished notebook must not pin the box).
+    const cached = sample(T0, { gpu_count: 4, gpu_percent: 0, gpu_memory_percent: 87.5, gpu_cards: cards.map((c) => ({ ...c, util_percent: 0 })) });
+    expect(blockersOf(cached, cfg)).toEqual([]);
+    const withMem = cfgOf({ gpu_memory_threshold_percent: 50 });
+    expect(blockersOf(cached, withMem)).toEqual([
+      { metric: 'gpu', value: 87.5, threshold: 50, reason: 'GPU memory 87.5% in use on card 1 of 4 (threshold 50%)' },
+    ]);
+    // One card: no card number.
+    expect(blockersOf(sample(T0, { gpu_count: 1, gpu_percent: 40, gpu_cards: [{ util_percent: 40, memory_percent: 1 }] }), cfg)[0]!.reason).toBe(
+      'GPU 40.0% (threshold 5%)',
+    );
   });
 
   it('GPU monitoring disabled ignores the GPU, busy or unreadable', () => {

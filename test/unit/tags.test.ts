@@ -11,8 +11,10 @@ const sample: Sample = {
   gpu_percent: 0.05,
   gpu_memory_percent: 1,
   gpu_count: 2,
+  gpu_cards: [],
   input_idle_secs: 1800.7,
   unreadable: [],
+  keep_awake: [],
 };
 
 describe('stop tags (the integration guide table)', () => {

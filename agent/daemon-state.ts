@@ -1,0 +1,54 @@
+/**
+ * What the daemon knows between samples, in one object shared by its parts: the loop
+ * (daemon.ts) and the stop action (stop-action.ts) write it, the status view
+ * (status-view.ts) and the socket handlers (socket-handlers.ts) read it. One object rather
+ * than fields on each part, so there is a single truth and no copies to keep in step.
+ *
+ * Every field is replaced, never mutated in place: the status view reuses its reply while
+ * the objects it was built from are the same, so identity must mean "unchanged".
+ */
+import type { Config } from '../contract/config-schema.js';
+import type { AgentMode, InstanceInfo, Sample } from '../contract/protocol.js';
+import * as policy from './policy.js';
+import type { PolicyConfig, PolicyState } from './policy-types.js';
+import { LOCAL_INSTANCE, type CloudProvider } from './provider.js';
+
+export interface DaemonState {
+  config: Config;
+  /** The policy's reading of `config`; set together with it. */
+  pcfg: PolicyConfig;
+  /** Idle timer, warning and holds: what the pure policy decides on. */
+  policy: PolicyState;
+  lastSample: Sample | null;
+  provider: CloudProvider;
+  instance: InstanceInfo;
+  /** A stop is under way: STATUS says 'stopping' meanwhile. */
+  stopping: boolean;
+  /** Why the last stop failed or went only partly right; cleared by the next good outcome. */
+  lastError: string | null;
+  /** Read once per sample (and on desktop reports): listing /dev/pts per STATUS would dominate its cost. */
+  inputSources: string[];
+  /** --dry-run on the command line: never stop, whatever the config says. */
+  readonly dryRunFlag: boolean;
+}
+
+export function initialDaemonState(config: Config, provider: CloudProvider, dryRunFlag: boolean): DaemonState {
+  return {
+    config,
+    pcfg: policy.policyConfigFrom(config),
+    policy: policy.initialPolicyState(),
+    lastSample: null,
+    provider,
+    instance: LOCAL_INSTANCE,
+    stopping: false,
+    lastError: null,
+    inputSources: [],
+    dryRunFlag,
+  };
+}
+
+/** What a stop would do now: a real stop only with the AWS provider and no dry run from either the flag or the config. */
+export function modeOf(s: DaemonState): AgentMode {
+  if (s.provider.mode === 'aws' && (s.dryRunFlag || s.config.dry_run)) return 'dry_run';
+  return s.provider.mode;
+}

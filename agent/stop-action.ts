@@ -1,0 +1,144 @@
+/**
+ * Acting on a stop decision: check once more that the stop is still wanted, build the
+ * reason and tags, ask the provider, and turn its outcome into history and state. A
+ * failed stop keeps the countdown but waits (backing off) before the next try, so a
+ * broken API or a missing permission never becomes a tight loop of StopInstances calls.
+ */
+import { Backoff, type BackoffPolicy } from '../contract/backoff.js';
+import type { Config } from '../contract/config-schema.js';
+import type { AgentMode, HistoryEvent, InstanceInfo, Sample } from '../contract/protocol.js';
+import { buildStopTags, stopReason } from '../contract/tags.js';
+import { formatDuration } from '../contract/time-format.js';
+import type { DaemonState } from './daemon-state.js';
+import type { NewEvent } from './history.js';
+import type { LogFn } from './log.js';
+import * as policy from './policy.js';
+import type { Decision } from './policy-types.js';
+import type { StopOutcome } from './provider.js';
+
+/** What the stop needs from the daemon around it. */
+export interface StopHost {
+  readonly state: DaemonState;
+  now(): number;
+  mode(): AgentMode;
+  log: LogFn;
+  /** Tells subscribers the current status (here: that a stop is under way). */
+  broadcastStatus(): void;
+  /** Gives the warning for a countdown (the re-check may find one owed). */
+  warn(d: Decision, now: number): Promise<void>;
+  record(ev: NewEvent): Promise<HistoryEvent>;
+}
+
+/**
+ * Retry a failed stop after 15 s, doubling up to 16 min; `retryDelayMs` then keeps it
+ * within one check interval and the naptime.
+ */
+export const STOP_RETRY: BackoffPolicy = { baseMs: 15_000, maxMs: 15_000 * 2 ** 6 };
+
+/** The wait after a failed stop: never sooner than one interval (no sample to act on before), never later than the naptime. */
+export function retryDelayMs(backoffMs: number, cfg: Config): number {
+  return Math.max(cfg.check_interval_seconds * 1000, Math.min(backoffMs, cfg.naptime_minutes * 60_000));
+}
+
+/** What every stop event's details start with. */
+interface StopFacts {
+  reason: string;
+  tags: Record<string, string>;
+  mode: AgentMode;
+  instance: InstanceInfo;
+}
+
+export class StopAction {
+  /** Counts failed stops in a row; a stop that happens (or is proven in a dry run) resets it. */
+  private readonly retry = new Backoff(STOP_RETRY);
+
+  constructor(private readonly host: StopHost) {}
+
+  /** Acts on a 'stop' decision made at `decidedAt` from `sample`. Never throws for a provider failure. */
+  async act(sample: Sample, decidedAt: number): Promise<void> {
+    const { host } = this;
+    const s = host.state;
+    s.stopping = true;
+    host.broadcastStatus();
+    try {
+      s.instance = await s.provider.identify();
+      // Re-check right before acting: a hold may have arrived while we were busy.
+      const now = host.now();
+      const recheck = policy.decide(s.policy, sample, now, s.pcfg);
+      if (recheck.action !== 'stop') {
+        s.policy = recheck.state;
+        host.log('info', 'stop cancelled at the final re-check (a hold or activity arrived)');
+        // A short postpone can put the stop back inside the warning window: that warning is owed now.
+        if (recheck.action === 'warn') await host.warn(recheck, now);
+        return;
+      }
+      const cfg = s.config;
+      const reason = stopReason(now - (s.policy.idleSince ?? decidedAt), cfg.naptime_minutes);
+      const tags = cfg.enable_instance_tags
+        ? buildStopTags({
+            prefix: cfg.tagging_prefix,
+            detailed: cfg.detailed_instance_tags,
+            now,
+            reason,
+            sample,
+            naptimeMinutes: cfg.naptime_minutes,
+            instance: s.instance,
+          })
+        : {};
+      // A provider should report failures as values; one that throws is still a failed stop, not a crash or a loop.
+      const outcome: StopOutcome = await s.provider
+        .stop({
+          reason,
+          tags,
+          hibernate: cfg.hibernate,
+          stillWanted: () => policy.decide(s.policy, sample, host.now(), s.pcfg).action === 'stop',
+        })
+        .catch((err: unknown) => ({ kind: 'failed' as const, error: err instanceof Error ? err.message : String(err) }));
+      if (outcome.kind === 'cancelled') {
+        // A hold arrived while the provider was busy (e.g. tagging under throttling): nothing was stopped.
+        host.log('info', `stop cancelled before StopInstances: ${outcome.note}`);
+        return;
+      }
+      const event = this.settle(outcome, { reason, tags, mode: host.mode(), instance: s.instance }, now);
+      // State first (in settle): a failed history write must not make the agent act again at the next sample.
+      await host.record(event).catch((err: Error) => host.log('error', `history: could not record ${event.type}: ${err.message}`));
+    } finally {
+      s.stopping = false;
+    }
+  }
+
+  /** Applies a stop's outcome to the state and says what to record. */
+  private settle(outcome: Exclude<StopOutcome, { kind: 'cancelled' }>, base: StopFacts, now: number): NewEvent {
+    const s = this.host.state;
+    const { reason } = base;
+    if (outcome.kind === 'stopped') {
+      this.retry.reset();
+      s.lastError = outcome.taggingError ? `tagging failed: ${outcome.taggingError}` : null;
+      s.policy = policy.afterAction(s.policy, now);
+      return {
+        type: 'stop',
+        message: `Stopped: ${reason}`,
+        details: { ...base, request_id: outcome.requestId ?? null, tagging_error: outcome.taggingError ?? null, note: outcome.note ?? null },
+      };
+    }
+    if (outcome.kind === 'dry_run') {
+      this.retry.reset();
+      s.lastError = outcome.permissionErrors?.length ? `missing permissions: ${outcome.permissionErrors.join(', ')}` : null;
+      s.policy = policy.afterAction(s.policy, now);
+      return {
+        type: 'dry_run_stop',
+        message: `Would have stopped (${base.mode === 'local' ? 'local mode' : 'dry run'}): ${reason}`,
+        details: { ...base, note: outcome.note, permission_errors: outcome.permissionErrors ?? [] },
+      };
+    }
+    const retryMs = retryDelayMs(this.retry.next(), s.config);
+    s.lastError = `stop failed: ${outcome.error}`;
+    // Keep the countdown (and its warning) but wait before trying again: no tight loop.
+    s.policy = { ...s.policy, notBefore: now + retryMs };
+    return {
+      type: 'stop_failed',
+      message: `Stop failed: ${outcome.error}; retrying in ${formatDuration(Math.round(retryMs / 1000))} if still idle`,
+      details: { ...base, error: outcome.error, code: outcome.code ?? null, attempt: this.retry.attempts },
+    };
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The `schedule` config key: windows of the week that keep the instance awake or replace
+ * the naptime while they are open. Schema and parsing only; evaluation against the clock
+ * lives in agent/schedule.ts.
+ */
+import { z } from 'zod';
+
+export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** "mon-fri", "sat,sun", "mon,wed-fri", "sun-tue" (ranges wrap past the week's end). Null when malformed. */
+export function parseDays(spec: string): Set<number> | null {
+  const out = new Set<number>();
+  const parts = spec.toLowerCase().split(',').map((p) => p.trim());
+  for (const part of parts) {
+    const m = /^([a-z]{3})(?:-([a-z]{3}))?$/.exec(part);
+    if (!m) return null;
+    const a = WEEKDAYS.indexOf(m[1] as Weekday);
+    const b = m[2] === undefined ? a : WEEKDAYS.indexOf(m[2] as Weekday);
+    if (a < 0 || b < 0) return null;
+    for (let d = a; ; d = (d + 1) % 7) {
+      out.add(d);
+      if (d === b) break;
+    }
+  }
+  return out.size ? out : null;
+}
+
+/** Minutes after local midnight for "HH:MM"; "24:00" is the end of the day (1440). */
+export function parseClock(s: string): number | null {
+  const m = /^([01]\d|2[0-4]):([0-5]\d)$/.exec(s);
+  if (!m) return null;
+  const v = Number(m[1]) * 60 + Number(m[2]);
+  return v <= 1440 ? v : null;
+}
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const clock = (what: string) =>
+  z.string().refine((s) => parseClock(s) !== null, `${what} must be a time of day such as 09:00 (00:00 to 24:00)`);
+
+export const scheduleWindowSchema = z
+  .object({
+    days: z.string().refine((s) => parseDays(s) !== null, 'days must be mon…sun, ranges such as mon-fri, or lists such as sat,sun'),
+    from: clock('from'),
+    to: clock('to'),
+    keep_awake: z.literal(true).optional(),
+    naptime_minutes: z.number().min(0.05).max(10080).optional(),
+  })
+  .strict()
+  .superRefine((w, ctx) => {
+    if ((w.keep_awake === true) === (w.naptime_minutes !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a window needs either "keep_awake": true or "naptime_minutes", not both', path: ['keep_awake'] });
+    }
+    const from = parseClock(w.from);
+    const to = parseClock(w.to);
+    if (from === 1440) ctx.addIssue({ code: 'custom', message: 'from must be before 24:00', path: ['from'] });
+    if (from !== null && to !== null && from === to) {
+      ctx.addIssue({ code: 'custom', message: 'from and to are the same time: use 00:00 to 24:00 for a whole day', path: ['to'] });
+    }
+  });
+
+export const scheduleSchema = z
+  .object({
+    /** IANA zone name; empty = the host's zone. */
+    timezone: z
+      .string()
+      .max(64)
+      .refine((tz) => tz === '' || isTimeZone(tz), 'timezone must be an IANA zone name such as Europe/Berlin')
+      .default(''),
+    windows: z.array(scheduleWindowSchema).max(32).default([]),
+  })
+  .strict();
+
+export type ScheduleConfig = z.infer<typeof scheduleSchema>;
+export type ScheduleWindow = z.infer<typeof scheduleWindowSchema>;
+
+/** What STATUS says about the schedule. */
+export interface ScheduleStatus {
+  timezone: string;
+  /** Human label of each open window, e.g. "keep awake mon-fri 09:00–18:00 Europe/Berlin". */
+  open: string[];
+  /** True while an open window keeps the instance awake. */
+  keep_awake: boolean;
+  /** The naptime an open window sets, or null. */
+  naptime_minutes: number | null;
+  /** RFC 3339: when a window next opens or closes; null without windows. */
+  next_change: string | null;
+}
+
+export function windowLabel(w: ScheduleWindow, tz: string): string {
+  const what = w.keep_awake ? 'keep awake' : `naptime ${w.naptime_minutes} min`;
+  return `${what} ${w.days} ${w.from}–${w.to} ${tz}`;
+}

@@ -1,0 +1,112 @@
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cunescape, InhibitorWatcher, inhibitorLabel, parseInhibitor } from '../../agent/keep-awake/inhibitors.js';
+import { parsePattern, ProcessWatcher } from '../../agent/keep-awake/processes.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'cs-keepawake-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function proc(pid: number, argv: string[] | null, comm = 'kthread') {
+  mkdirSync(path.join(dir, String(pid)), { recursive: true });
+  writeFileSync(path.join(dir, String(pid), 'cmdline'), argv ? argv.join('\0') + '\0' : '');
+  writeFileSync(path.join(dir, String(pid), 'comm'), `${comm}\n`);
+}
+
+describe('keep_awake_processes matching', () => {
+  it('a bare name matches the executable name exactly; cmd: matches inside the command line', () => {
+    proc(10, ['/usr/bin/rsync', '-a', 'data/', 'remote:']);
+    proc(11, ['python3', 'train.py', '--epochs', '90']);
+    proc(12, ['/usr/bin/rsyncd']);
+    proc(13, null, 'kworker/0:1');
+    mkdirSync(path.join(dir, 'self'));
+    const w = new ProcessWatcher(dir, 10_000, 999);
+    const r = w.scan(['rsync', 'cmd:train.py', 'kworker/0:1', 'train.py'].map(parsePattern), 0);
+    expect(r.error).toBeNull();
+    expect(r.matches.map((m) => [m.pattern, m.pid])).toEqual([
+      ['rsync', 10],
+      ['cmd:train.py', 11],
+      ['kworker/0:1', 13],
+    ]);
+    expect(r.matches[1]!.command).toBe('python3 train.py --epochs 90');
+  });
+
+  it('never matches the agent itself', () => {
+    proc(500, ['node', '/usr/lib/cloudsnooze/snoozed.js']);
+    expect(new ProcessWatcher(dir, 10_000, 500).scan([parsePattern('node')], 0).matches).toEqual([]);
+  });
+
+  it('sees new processes at once, forgets ended ones, and re-reads known ones on the full-scan period', () => {
+    const w = new ProcessWatcher(dir, 10_000, 1);
+    const pats = [parsePattern('make')];
+    proc(20, ['bash', 'build.sh']);
+    expect(w.scan(pats, 0).matches).toEqual([]);
+    proc(21, ['make', '-j8']);
+    expect(w.scan(pats, 1000).matches.map((m) => m.pid)).toEqual([21]);
+    rmSync(path.join(dir, '21'), { recursive: true });
+    expect(w.scan(pats, 2000).matches).toEqual([]);
+    // pid 20 exec()s make: the cached entry hides it until the next full scan.
+    proc(20, ['make', 'all']);
+    expect(w.scan(pats, 3000).matches).toEqual([]);
+    expect(w.scan(pats, 10_000).matches.map((m) => m.pid)).toEqual([20]);
+  });
+
+  it('an unlistable /proc is an error (counts as activity); no patterns costs nothing', () => {
+    const w = new ProcessWatcher(path.join(dir, 'missing'));
+    expect(w.scan([parsePattern('x')], 0).error).toMatch(/cannot list/);
+    expect(w.scan([], 0)).toEqual({ matches: [], error: null });
+  });
+});
+
+describe('logind inhibitors', () => {
+  const record = (o: { what?: string; mode?: string; pid?: number; who?: string; why?: string }) =>
+    [
+      '# This is private data. Do not parse.',
+      `WHAT=${o.what ?? 'idle'}`,
+      `MODE=${o.mode ?? 'block'}`,
+      'UID=1000',
+      o.pid === undefined ? '' : `PID=${o.pid}`,
+      `WHO=${o.who ?? 'backup'}`,
+      `WHY=${o.why ?? 'nightly'}`,
+      'FIFO=/run/systemd/inhibit/1.ref',
+    ].join('\n');
+
+  it('parses quoted and C-escaped values as logind writes them', () => {
+    const i = parseInhibitor('7', record({ what: 'sleep:idle', who: '"My \\\\"job\\\\""', why: '"copy\\\\ndone"', pid: 42 }));
+    expect(i).toMatchObject({ id: '7', what: ['sleep', 'idle'], mode: 'block', uid: 1000, pid: 42 });
+    expect(i!.who).toBe('My "job"');
+    expect(i!.why).toBe('copy\ndone');
+    expect(cunescape('a\\x41\\101\\u00e9')).toBe('aAAé');
+    expect(inhibitorLabel(i!)).toBe('My "job" — copy\ndone (pid 42)');
+  });
+
+  it('block-mode idle/sleep/shutdown locks of live processes block; delay locks and key handlers do not', () => {
+    writeFileSync(path.join(dir, '1'), record({ pid: process.pid }));
+    writeFileSync(path.join(dir, '2'), record({ mode: 'delay', what: 'sleep', pid: process.pid }));
+    writeFileSync(path.join(dir, '3'), record({ what: 'handle-lid-switch', pid: process.pid }));
+    writeFileSync(path.join(dir, '4'), record({ what: 'shutdown', pid: 2 ** 22 + 12345 })); // no such pid
+    writeFileSync(path.join(dir, '1.ref'), '');
+    const r = new InhibitorWatcher(dir).scan();
+    expect(r).toMatchObject({ available: true, error: null });
+    expect(r.blocking.map((i) => i.id)).toEqual(['1']);
+  });
+
+  it('notices a new lock even within the same second (folder mtime), and a released one', () => {
+    const w = new InhibitorWatcher(dir);
+    expect(w.scan().blocking).toEqual([]);
+    writeFileSync(path.join(dir, '9'), record({ pid: process.pid }));
+    utimesSync(dir, new Date(), new Date(Date.now() + 5000));
+    expect(w.scan().blocking.map((i) => i.id)).toEqual(['9']);
+    rmSync(path.join(dir, '9'));
+    utimesSync(dir, new Date(), new Date(Date.now() + 10_000));
+    expect(w.scan().blocking).toEqual([]);
+  });
+
+  it('no folder means no logind (not a failure)', () => {
+    expect(new InhibitorWatcher(path.join(dir, 'none')).scan()).toEqual({ blocking: [], available: false, error: null });
+  });
+});
