@@ -1,6 +1,45 @@
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+
+// The one-way arrows between the parts (docs/architecture.md), checked on every import and
+// re-export, type-only ones included:
+//
+//   contract/  imports nothing but zod and itself (no Node, no DOM, no other part)
+//   lib/       contract/ and Node; not agent/, electron/, renderer/
+//   agent/     contract/, lib/ and Node; not electron/, renderer/
+//   agent/policy*.ts  pure: contract/ and the other policy* files only (no I/O of any kind)
+//   electron/  contract/, lib/ and Node; not agent/ (it talks to the agent over the socket), not renderer/
+//   renderer/  contract/ and browser packages; not agent/, electron/, lib/, nor Node built-ins
+//
+// test/unit/import-rules.test.ts lints a deliberate violation in each folder.
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const builtins = builtinModules.filter((m) => !m.startsWith('_')).map(escape).join('|');
+
+const node = (who) => ({ regex: `^(node:|(${builtins})(/|$))`, message: `${who} runs without Node: no Node built-ins.` });
+const parts = (who, folders, why) => ({ regex: `^(\\.\\./)+(${folders.join('|')})(/|$)`, message: `${who} must not import ${folders.map((f) => `${f}/`).join(', ')}: ${why}` });
+const restrict = (files, ...patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
+
+const agentRule = parts('agent/', ['electron', 'renderer'], 'the agent runs headless; shared facts live in contract/.');
+const importRules = [
+  restrict(['contract/**/*.ts'], {
+    regex: '^(?!zod(/|$)|\\./)',
+    message: 'contract/ imports only zod and its own modules: it is the layer every part shares, so no Node, DOM or other part.',
+  }),
+  restrict(['lib/**/*.ts'], parts('lib/', ['agent', 'electron', 'renderer'], 'lib/ holds Node helpers shared by the agent and the app; it depends on contract/ only.')),
+  restrict(['agent/**/*.ts'], agentRule),
+  restrict(['agent/policy*.ts'], {
+    regex: '^(?!\\./policy[\\w-]*(\\.js)?$|\\.\\./contract/)',
+    message: 'agent/policy* is pure (samples and config in, a decision out): it imports only contract/ and the other policy* modules, nothing that does I/O.',
+  }),
+  restrict(['electron/**/*.ts'], parts('electron/', ['agent', 'renderer'], 'the app reaches the agent through the socket (lib/client.ts) and shares facts through contract/.')),
+  restrict(
+    ['renderer/**/*.{ts,tsx}'],
+    parts('renderer/', ['agent', 'electron', 'lib'], 'the same bundle runs in Electron and in a browser; shared facts live in contract/.'),
+    node('renderer/'),
+  ),
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'release/**', 'bench/results/**', 'test/artifacts/**', '.tmp/**'] },
@@ -14,4 +53,5 @@ export default tseslint.config(
     },
   },
   { files: ['renderer/**'], languageOptions: { globals: { ...globals.browser } } },
+  ...importRules,
 );

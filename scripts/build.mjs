@@ -1,14 +1,27 @@
 // Builds every runtime: the agent + CLI (esbuild, one ESM bundle with the AWS SDK split
 // into a lazily loaded chunk), the Electron main + preload (CJS), and the renderer (Vite).
-// `node scripts/build.mjs agent` builds only the agent.
+// `node scripts/build.mjs agent` builds only the agent. Each build typechecks what it bundles
+// first (incrementally, see scripts/typecheck.mjs): a type error stops the build.
 import { build } from 'esbuild';
 import { existsSync, readFileSync, chmodSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { RUNTIMES, typecheck } from './typecheck.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const only = process.argv.slice(2);
 const want = (t) => only.length === 0 || only.includes(t);
 const define = { __CLOUDSNOOZE_VERSION__: JSON.stringify(pkg.version) };
+
+const unknown = only.filter((t) => !['agent', 'electron', 'renderer'].includes(t));
+if (unknown.length) {
+  console.error(`build: unknown target ${unknown.join(', ')} (agent, electron, renderer)`);
+  process.exit(2);
+}
+// A whole build checks every runtime, the tests included; a partial one what it bundles.
+if (!typecheck(only.length === 0 ? RUNTIMES : only)) {
+  console.error('build: typecheck failed, nothing built');
+  process.exit(1);
+}
 
 if (want('agent')) {
   // Chunk names carry hashes: stale chunks from earlier builds would pile up.

@@ -1,7 +1,7 @@
 /** `snooze doctor`: what this host has and whether the agent can do its job. */
 import { promises as fs } from 'node:fs';
 import { inert } from '../../contract/text.js';
-import { request, AgentError } from '../../lib/client.js';
+import { AgentError } from '../../lib/client.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../config.js';
 import { detectGpuTool } from '../metrics/gpu.js';
 import { listInputSources } from '../metrics/input.js';
@@ -23,7 +23,7 @@ export async function localChecks(io: CliIO, configPath: string): Promise<Doctor
     else {
       const mode = (st.mode & 0o777).toString(8);
       try {
-        const s = await request(io.socketPath, 'STATUS', {}, { timeoutMs: 3000 });
+        const s = await io.request(io.socketPath, 'STATUS', {}, { timeoutMs: 3000 });
         lines.push({ ok: true, text: `agent answers on ${io.socketPath} (mode ${mode}; ${s.mode} mode, state ${s.state}, version ${s.version})` });
       } catch (err) {
         lines.push({ ok: false, text: `socket ${io.socketPath} (mode ${mode}) does not answer: ${(err as Error).message}` });

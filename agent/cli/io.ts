@@ -1,4 +1,6 @@
-/** What every CLI command gets, so commands are testable without a real terminal. */
+import type { request, subscribe } from '../../lib/client.js';
+
+/** What every CLI command gets, so commands are testable without a real terminal or agent. */
 export interface CliIO {
   out: (s: string) => void;
   err: (s: string) => void;
@@ -9,6 +11,9 @@ export interface CliIO {
   socketPath: string;
   isTTY: boolean;
   signal?: AbortSignal;
+  /** The socket client (lib/client.ts); unit tests hand in canned replies. */
+  request: typeof request;
+  subscribe: typeof subscribe;
 }
 
 /** Exit codes: distinct so scripts can tell "agent down" from "value refused". */

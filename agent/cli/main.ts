@@ -69,7 +69,7 @@ function agentErrorExit(err: unknown, io: CliIO): number {
 const status: Cmd = async (args, io) => {
   const { values } = parse(args, { json: { type: 'boolean' }, watch: { type: 'boolean' } });
   if (!values.watch) {
-    const s = await request(io.socketPath, 'STATUS');
+    const s = await io.request(io.socketPath, 'STATUS');
     io.out(values.json ? inertJson(JSON.stringify(s, null, 2)) : renderStatus(s));
     return EXIT.OK;
   }
@@ -83,7 +83,7 @@ const status: Cmd = async (args, io) => {
         io.out(`${renderStatus(s)}\n`);
       }
     };
-    const sub = subscribe(io.socketPath, {
+    const sub = io.subscribe(io.socketPath, {
       onStatus: draw,
       onOffline: (e) => io.err(`snooze: ${inert(e.message)}; retrying…`),
     });
@@ -110,7 +110,7 @@ const config: Cmd = async (args, io) => {
   const [sub, ...rest] = args;
   if (sub === 'list' || sub === undefined) {
     const { values } = parse(rest, { json: { type: 'boolean' } });
-    const c = await request(io.socketPath, 'CONFIG_GET');
+    const c = await io.request(io.socketPath, 'CONFIG_GET');
     if (values.json) io.out(inertJson(JSON.stringify(c, null, 2)));
     else for (const k of CONFIG_KEYS) io.out(`${k.padEnd(28)} ${inertJson(JSON.stringify(c[k]) ?? '')}`);
     return EXIT.OK;
@@ -120,7 +120,7 @@ const config: Cmd = async (args, io) => {
     const key = positionals[0];
     if (!key) throw new UsageError('config get needs a KEY');
     if (!(CONFIG_KEYS as string[]).includes(key)) throw new UsageError(`unknown config key "${key}"; see snooze config list`);
-    const c = await request(io.socketPath, 'CONFIG_GET');
+    const c = await io.request(io.socketPath, 'CONFIG_GET');
     const v = c[key as ConfigKey];
     io.out(typeof v === 'string' ? inert(v) : inertJson(JSON.stringify(v) ?? ''));
     return EXIT.OK;
@@ -130,7 +130,7 @@ const config: Cmd = async (args, io) => {
     const [key, value] = positionals;
     if (!key || value === undefined) throw new UsageError('config set needs KEY VALUE');
     if (!(CONFIG_KEYS as string[]).includes(key)) throw new UsageError(`unknown config key "${key}"; see snooze config list`);
-    const c = await request(io.socketPath, 'CONFIG_SET', { values: { [key]: coerceValue(key as ConfigKey, value) } });
+    const c = await io.request(io.socketPath, 'CONFIG_SET', { values: { [key]: coerceValue(key as ConfigKey, value) } });
     io.out(`${key} = ${inertJson(JSON.stringify(c[key as ConfigKey]) ?? '')}`);
     return EXIT.OK;
   }
@@ -156,7 +156,7 @@ const history: Cmd = async (args, io) => {
   if (values.type !== undefined && !(HISTORY_TYPES as readonly string[]).includes(values.type)) {
     throw new UsageError(`--type must be one of ${HISTORY_TYPES.join(', ')}`);
   }
-  const r = await request(io.socketPath, 'HISTORY', { limit, since, type: values.type as HistoryType | undefined, details: format !== 'text' });
+  const r = await io.request(io.socketPath, 'HISTORY', { limit, since, type: values.type as HistoryType | undefined, details: format !== 'text' });
   const events = [...r.events].reverse(); // oldest first reads naturally in a terminal and a spreadsheet
   if (format === 'json') io.out(inertJson(JSON.stringify(events, null, 2)));
   else if (format === 'csv') io.out(renderHistoryCsv(events));
@@ -168,7 +168,7 @@ const postpone: Cmd = async (args, io) => {
   const { positionals } = parse(args, {}, 1);
   const ms = positionals[0] === undefined ? null : parseDurationMs(positionals[0], 'm');
   if (ms === null || ms <= 0) throw new UsageError('postpone needs a duration, e.g. snooze postpone 30 (minutes), 90m or 2h');
-  const s = await request(io.socketPath, 'POSTPONE', { minutes: ms / 60_000 });
+  const s = await io.request(io.socketPath, 'POSTPONE', { minutes: ms / 60_000 });
   io.out(`Postponed: no stop before ${localDateTime(s.postponed_until)}.`);
   return EXIT.OK;
 };
@@ -181,14 +181,14 @@ const stayAwake: Cmd = async (args, io) => {
     if (ms === null || ms <= 0) throw new UsageError(`--for must be a duration like 2h or 90m (got "${values.for}")`);
     minutes = ms / 60_000;
   }
-  const s = await request(io.socketPath, 'STAY_AWAKE', { minutes, reason: values.reason ?? 'snooze stay-awake' });
+  const s = await io.request(io.socketPath, 'STAY_AWAKE', { minutes, reason: values.reason ?? 'snooze stay-awake' });
   io.out(`Staying awake ${s.stay_awake?.until ? `until ${localDateTime(s.stay_awake.until)}` : 'until you run: snooze release'}.`);
   return EXIT.OK;
 };
 
 const release: Cmd = async (args, io) => {
   parse(args, {});
-  const s = await request(io.socketPath, 'RELEASE');
+  const s = await io.request(io.socketPath, 'RELEASE');
   io.out(`Released. State: ${s.state}${s.seconds_until_stop !== null ? `, stop in ${s.seconds_until_stop} s` : ''}.`);
   return EXIT.OK;
 };
@@ -254,7 +254,10 @@ export function defaultSocket(env: NodeJS.ProcessEnv): string {
   return DEFAULT_SOCKET_PATH;
 }
 
-export async function runCli(argv: string[], base: Omit<CliIO, 'socketPath'>): Promise<number> {
+/** What runCli is given: the socket client defaults to the real one. */
+export type CliBase = Omit<CliIO, 'socketPath' | 'request' | 'subscribe'> & Partial<Pick<CliIO, 'request' | 'subscribe'>>;
+
+export async function runCli(argv: string[], base: CliBase): Promise<number> {
   let io: CliIO | null = null;
   try {
     const { socket, rest } = splitGlobal(argv);
@@ -269,14 +272,14 @@ export async function runCli(argv: string[], base: Omit<CliIO, 'socketPath'>): P
     }
     const cmd = COMMANDS[name];
     if (!cmd) throw new UsageError(`unknown command "${name}"; run snooze --help`);
-    io = { ...base, socketPath: path.resolve(socket ?? defaultSocket(base.env)) };
+    io = { request, subscribe, ...base, socketPath: path.resolve(socket ?? defaultSocket(base.env)) };
     return await cmd(args, io);
   } catch (err) {
     if (err instanceof UsageError) {
       base.err(`snooze: ${err.message}`);
       return EXIT.USAGE;
     }
-    if (err instanceof AgentError) return agentErrorExit(err, io ?? { ...base, socketPath: '' });
+    if (err instanceof AgentError) return agentErrorExit(err, io ?? { request, subscribe, ...base, socketPath: '' });
     base.err(`snooze: ${inert((err as Error).message)}`);
     return EXIT.ERROR;
   }

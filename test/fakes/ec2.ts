@@ -96,12 +96,17 @@ export class FakeEc2 {
   private constructor(private readonly opts: Required<FakeEc2Options>) {}
 
   static async start(opts: FakeEc2Options = {}): Promise<FakeEc2> {
-    const fake = new FakeEc2({ region: opts.region ?? 'us-east-1', stopDelayMs: opts.stopDelayMs ?? 0 });
+    const fake = FakeEc2.create(opts);
     await fake.listen();
     return fake;
   }
 
-  private async listen(): Promise<void> {
+  /** Not listening yet (url is empty until listen()): for fixtures that start it in a hook. */
+  static create(opts: FakeEc2Options = {}): FakeEc2 {
+    return new FakeEc2({ region: opts.region ?? 'us-east-1', stopDelayMs: opts.stopDelayMs ?? 0 });
+  }
+
+  async listen(): Promise<void> {
     this.http = await listenLoopback(
       (req, res) => void this.handle(req, res),
       (server) => (server.keepAliveTimeout = 5_000),

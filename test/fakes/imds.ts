@@ -50,12 +50,17 @@ export class FakeImds {
   }
 
   static async start(opts: FakeImdsOptions = {}): Promise<FakeImds> {
-    const f = new FakeImds(opts);
+    const f = FakeImds.create(opts);
     await f.listen();
     return f;
   }
 
-  private async listen(): Promise<void> {
+  /** Not listening yet (url is empty until listen()): for fixtures that start it in a hook. */
+  static create(opts: FakeImdsOptions = {}): FakeImds {
+    return new FakeImds(opts);
+  }
+
+  async listen(): Promise<void> {
     this.http = await listenLoopback((req, res) => void this.handle(req, res));
     this.url = this.http.url;
   }

@@ -4,37 +4,22 @@
  */
 import path from 'node:path';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import type { HistoryEvent } from '../../contract/protocol.js';
 import { spawn } from 'node:child_process';
 import { ALWAYS_IDLE, runCli, SNOOZE, startAgent, tempDir, waitFor, type AgentHandle } from '../helpers/agent.js';
-import { FakeEc2, type FakeInstance } from '../fakes/ec2.js';
-import { FakeImds } from '../fakes/imds.js';
-import { presentDmi, type FakeDmi } from '../fakes/dmi.js';
+import type { FakeInstance } from '../fakes/ec2.js';
 import { fakeAwsEnv } from '../fakes/aws-env.js';
 import { guidePollOnce } from '../fakes/guide-poll.js';
+import { withFakeAws } from '../helpers/aws.js';
 
 const ID = 'i-0a1b2c3d4e5f60718';
-let ec2: FakeEc2;
-let imds: FakeImds;
-let dmi: FakeDmi;
+const { ec2, imds, dmi } = withFakeAws({ imds: { instanceId: ID, instanceType: 't3.medium', region: 'us-east-1' }, dmi: 'board_vendor' });
 let inst: FakeInstance;
 const agents: AgentHandle[] = [];
 
-beforeAll(async () => {
-  ec2 = await FakeEc2.start();
-  imds = await FakeImds.start({ instanceId: ID, instanceType: 't3.medium', region: 'us-east-1' });
-  dmi = presentDmi('board_vendor');
-});
-afterAll(async () => {
-  dmi.remove();
-  await ec2.close();
-  await imds.close();
-});
 beforeEach(() => {
-  ec2.reset();
-  imds.reset();
   inst = ec2.addInstance({ id: ID, type: 't3.medium' });
 });
 afterEach(async () => {

@@ -5,7 +5,7 @@ import { AgentError } from '../../lib/client.js';
 import type { Command } from '../../contract/protocol.js';
 import { INVOKE_CHANNELS, type InvokeChannel } from '../../contract/ipc.js';
 import { ForbiddenSenderError, makeHandler, PAYLOAD_SCHEMAS, registerIpcHandlers, type IpcDeps } from '../../electron/ipc-handlers.js';
-import { status } from './electron-fixtures.js';
+import { status } from '../helpers/status-fixtures.js';
 
 const indexFile = path.resolve('/opt/CloudSnooze/resources/app.asar/dist/renderer/index.html');
 const ownUrl = pathToFileURL(indexFile).href;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../contract/protocol.js';
 import { WarningNotifier, type NotificationLike, type NotificationOptionsLike, type NotifierAction } from '../../electron/warning-notifier.js';
-import { counting, NOW, status } from './electron-fixtures.js';
+import { counting, NOW, status } from '../helpers/status-fixtures.js';
 
 function setup(platform: NodeJS.Platform = 'linux', supported = true) {
   const shown: { options: NotificationOptionsLike; handlers: Record<string, (...a: unknown[]) => void> }[] = [];

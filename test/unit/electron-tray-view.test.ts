@@ -5,7 +5,7 @@ import path from 'node:path';
 import { formatCountdown } from '../../contract/time-format.js';
 import { trayView, TRAY_ICONS, type MenuSpec, type TrayAction } from '../../electron/tray-view.js';
 import { menuTemplate, panelVariant, TrayController, trayIconPath, traySize, type TrayLike } from '../../electron/tray.js';
-import { counting, NOW, status } from './electron-fixtures.js';
+import { counting, NOW, status } from '../helpers/status-fixtures.js';
 
 const online = { online: true } as const;
 const offline = { online: false, error: 'the CloudSnooze agent is not running (no answer on /run/x.sock)' } as const;

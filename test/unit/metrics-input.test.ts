@@ -1,34 +1,9 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputTracker, listInputSources, REPORT_TTL_MS } from '../../agent/metrics/input.js';
+import { devBase, fakeDev, removeDevs } from '../fakes/dev.js';
 
-const base = mkdtempSync(join(tmpdir(), 'cs-dev-'));
-afterAll(() => rmSync(base, { recursive: true, force: true }));
-let n = 0;
-
-/** A fake /dev: `pts` maps pts numbers to seconds since last input; ttys likewise. */
-function fakeDev(opts: { pts?: Record<string, number>; ttys?: Record<string, { idle: number; user: boolean }>; now: number }): string {
-  const dev = join(base, `dev${n++}`);
-  mkdirSync(join(dev, 'pts'), { recursive: true });
-  writeFileSync(join(dev, 'pts', 'ptmx'), ''); // always there, never a session
-  for (const [name, idle] of Object.entries(opts.pts ?? {})) {
-    const p = join(dev, 'pts', name);
-    writeFileSync(p, '');
-    const at = (opts.now - idle * 1000) / 1000;
-    utimesSync(p, at, at);
-  }
-  for (const [name, t] of Object.entries(opts.ttys ?? {})) {
-    const p = join(dev, name);
-    writeFileSync(p, '');
-    // Login gives the tty to the user; unused consoles stay root's.
-    if (process.getuid?.() === 0) chownSync(p, t.user ? 1000 : 0, 0);
-    const at = (opts.now - t.idle * 1000) / 1000;
-    utimesSync(p, at, at);
-  }
-  return dev;
-}
+afterAll(removeDevs);
 
 const noX = { PATH: '' };
 /** Root-owned fake consoles need root to create. */
@@ -62,10 +37,10 @@ describe('terminal input', () => {
   });
 
   it('no /dev at all: idle null, no sources, not an error', async () => {
-    const t = new InputTracker(join(base, 'nope'), noX);
+    const t = new InputTracker(join(devBase, 'nope'), noX);
     expect(await t.read(Date.now())).toEqual({ idleSecs: null, sources: [], error: null });
     expect(t.sources(Date.now())).toEqual([]);
-    expect(listInputSources({ devRoot: join(base, 'nope'), env: noX })).toEqual([]);
+    expect(listInputSources({ devRoot: join(devBase, 'nope'), env: noX })).toEqual([]);
   });
 
   it('input in the future (clock skew) is idle 0, not negative', async () => {
@@ -78,31 +53,6 @@ describe('terminal input', () => {
     const now = Date.now();
     const dev = fakeDev({ pts: { '0': 1 }, ttys: { tty1: { idle: 1, user: true } }, now });
     expect(listInputSources({ devRoot: dev, env: noX })).toEqual(['pts', 'tty']);
-  });
-});
-
-describe('x11 through xprintidle', () => {
-  const bin = join(base, 'xbin');
-  mkdirSync(bin);
-  writeFileSync(join(bin, 'xprintidle'), '#!/bin/sh\n[ "$DISPLAY" = ":7" ] || exit 1\necho 42000\n');
-  chmodSync(join(bin, 'xprintidle'), 0o755);
-
-  it('is a source where DISPLAY is set and xprintidle is on PATH', async () => {
-    const now = Date.now();
-    const dev = fakeDev({ pts: { '0': 300 }, now });
-    const t = new InputTracker(dev, { PATH: bin, DISPLAY: ':7' });
-    const r = await t.read(now);
-    expect(r.sources).toEqual(['pts', 'x11']);
-    expect(r.idleSecs).toBe(42);
-    expect(listInputSources({ devRoot: dev, env: { PATH: bin, DISPLAY: ':7' } })).toEqual(['pts', 'x11']);
-  });
-
-  it('is not a source without DISPLAY, or when xprintidle fails', async () => {
-    const now = Date.now();
-    const dev = fakeDev({ now });
-    expect((await new InputTracker(dev, { PATH: bin }).read(now)).sources).toEqual([]);
-    const failing = await new InputTracker(dev, { PATH: bin, DISPLAY: ':0' }).read(now);
-    expect(failing).toEqual({ idleSecs: null, sources: [], error: null });
   });
 });
 

@@ -8,7 +8,7 @@ import { AgentError } from '../../lib/client.js';
 import { AgentConnection, probeSocket, startInputReporter, type ProbeResult } from '../../electron/agent-connection.js';
 import { agentPaths, bundledAgentArgs, ensureUserConfig } from '../../electron/agent-paths.js';
 import type { ConnectionState } from '../../contract/ipc.js';
-import { status } from './electron-fixtures.js';
+import { status } from '../helpers/status-fixtures.js';
 
 let dir: string;
 beforeAll(() => {

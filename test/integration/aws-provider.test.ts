@@ -2,7 +2,7 @@
  * The EC2 provider with the real @aws-sdk/client-ec2 over HTTP against the fake EC2
  * (AWS_ENDPOINT_URL_EC2, read by the SDK itself) and the fake IMDSv2.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,30 +11,15 @@ import { Ec2 } from '../../agent/aws/ec2.js';
 import { ImdsClient } from '../../agent/aws/imds.js';
 import { buildStopTags, stopReason } from '../../contract/tags.js';
 import type { Sample } from '../../contract/protocol.js';
-import { FakeEc2, type FakeInstance } from '../fakes/ec2.js';
-import { FakeImds } from '../fakes/imds.js';
-import { useFakeAwsEnv } from '../fakes/aws-env.js';
+import type { FakeInstance } from '../fakes/ec2.js';
+import { withFakeAws } from '../helpers/aws.js';
 
 const ID = 'i-0123456789abcdef0';
-let ec2: FakeEc2;
-let imds: FakeImds;
-let restoreEnv: () => void;
+const { ec2, imds } = withFakeAws({ imds: { instanceId: ID, instanceType: 't3.medium', region: 'us-east-1' } });
 let inst: FakeInstance;
 const providers: AwsProvider[] = [];
 
-beforeAll(async () => {
-  ec2 = await FakeEc2.start();
-  imds = await FakeImds.start({ instanceId: ID, instanceType: 't3.medium', region: 'us-east-1' });
-  restoreEnv = useFakeAwsEnv({ ec2Url: ec2.url, imdsUrl: imds.url });
-});
-afterAll(async () => {
-  restoreEnv();
-  await ec2.close();
-  await imds.close();
-});
 beforeEach(() => {
-  ec2.reset();
-  imds.reset();
   inst = ec2.addInstance({ id: ID, type: 't3.medium' });
 });
 afterEach(async () => {

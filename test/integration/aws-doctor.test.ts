@@ -1,37 +1,22 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { awsDoctor, describeCredentialSource } from '../../agent/cli/doctor-aws.js';
 import { agentIamPolicy, type IamPolicy } from '../../agent/aws/iam-policy.js';
-import { FakeEc2 } from '../fakes/ec2.js';
-import { FakeImds } from '../fakes/imds.js';
-import { presentDmi, type FakeDmi } from '../fakes/dmi.js';
-import { fakeAwsEnv, useFakeAwsEnv } from '../fakes/aws-env.js';
+import { presentDmi } from '../fakes/dmi.js';
+import { fakeAwsEnv } from '../fakes/aws-env.js';
+import { withFakeAws } from '../helpers/aws.js';
 
 const ID = 'i-0123456789abcdef0';
 const OTHER = 'i-0fedcba9876543210';
-let ec2: FakeEc2;
-let imds: FakeImds;
-let dmi: FakeDmi;
-let restoreEnv: () => void;
+const { ec2, imds } = withFakeAws({
+  imds: { instanceId: ID, iamInfo: { InstanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/cloudsnooze', InstanceProfileId: 'AIPAEXAMPLE' } },
+  dmi: 'board_vendor',
+});
 
-beforeAll(async () => {
-  ec2 = await FakeEc2.start();
-  imds = await FakeImds.start({ instanceId: ID, iamInfo: { InstanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/cloudsnooze', InstanceProfileId: 'AIPAEXAMPLE' } });
-  dmi = presentDmi('board_vendor');
-  restoreEnv = useFakeAwsEnv({ ec2Url: ec2.url, imdsUrl: imds.url, dmiDir: dmi.dir });
-});
-afterAll(async () => {
-  restoreEnv();
-  dmi.remove();
-  await ec2.close();
-  await imds.close();
-});
+// withFakeAws resets both fakes before each test (registered first, so it runs first).
 beforeEach(() => {
-  ec2.reset();
-  imds.reset();
   ec2.addInstance({ id: ID });
 });
-afterEach(() => undefined);
 
 const retry = { baseDelayMs: 2, maxDelayMs: 10 };
 const policyFile = JSON.parse(readFileSync(new URL('../../docs/iam-policy.json', import.meta.url), 'utf8')) as IamPolicy;

@@ -1,5 +1,5 @@
 /** Fleet module and `snooze fleet` against the fake EC2 with the real SDK. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,27 +9,15 @@ import { AwsProvider } from '../../agent/aws/provider.js';
 import { ImdsClient } from '../../agent/aws/imds.js';
 import { runFleet } from '../../agent/cli/fleet.js';
 import { rfc3339Seconds } from '../../contract/protocol.js';
-import { FakeEc2, type FakeInstance } from '../fakes/ec2.js';
+import type { FakeInstance } from '../fakes/ec2.js';
 import { FakeImds } from '../fakes/imds.js';
-import { fakeAwsEnv, useFakeAwsEnv } from '../fakes/aws-env.js';
+import { fakeAwsEnv } from '../fakes/aws-env.js';
+import { withFakeAws } from '../helpers/aws.js';
 import { checkCloudSnoozeStatus, guidePollOnce } from '../fakes/guide-poll.js';
 
-let ec2: FakeEc2;
-let restoreEnv: () => void;
+const { ec2 } = withFakeAws({ imds: false });
 const fastRetry = { baseDelayMs: 2, maxDelayMs: 10 };
 const HOUR = 3_600_000;
-
-beforeAll(async () => {
-  ec2 = await FakeEc2.start();
-  restoreEnv = useFakeAwsEnv({ ec2Url: ec2.url });
-});
-afterAll(async () => {
-  restoreEnv();
-  await ec2.close();
-});
-beforeEach(() => {
-  ec2.reset();
-});
 
 function stoppedByUs(hoursAgo: number, over: Partial<FakeInstance> = {}, reason = 'System idle for 30 minutes (threshold: 30 minutes)'): FakeInstance {
   return ec2.addInstance({

@@ -1,4 +1,4 @@
-/** Status values for the Electron main-process unit tests. */
+/** Status values for unit tests (Electron main process, CLI): one "active" status and a countdown. */
 import type { Status } from '../../contract/protocol.js';
 
 export const NOW = Date.parse('2025-03-01T10:00:00Z');

@@ -1,0 +1,284 @@
+/**
+ * The `snooze` CLI through its injected IO (agent/cli/io.ts): a fake socket client with
+ * canned replies, output captured. Usage errors and exit codes, status rendering, history
+ * formats, `config set` value parsing, and the "agent not running" exit code.
+ */
+import { describe, expect, it } from 'vitest';
+import { AgentError, type ClientErrorCode } from '../../lib/client.js';
+import { DEFAULT_CONFIG, type Config } from '../../contract/config-schema.js';
+import type { Command, CommandResults, HistoryEvent } from '../../contract/protocol.js';
+import { clockTimeSeconds } from '../../contract/time-format.js';
+import { runCli } from '../../agent/cli/main.js';
+import { EXIT, type CliIO } from '../../agent/cli/io.js';
+import { VERSION } from '../../agent/version.js';
+import { counting, status } from '../helpers/status-fixtures.js';
+
+const SOCKET = '/run/cloudsnooze-test/snooze.sock';
+
+type Reply<C extends Command> = CommandResults[C] | AgentError | ((params: Record<string, unknown>) => CommandResults[C]);
+type Replies = { [C in Command]?: Reply<C> };
+
+function fakeCli(replies: Replies = {}, env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const calls: Array<{ socketPath: string; command: Command; params: Record<string, unknown> }> = [];
+  const request = (async (socketPath: string, command: Command, params?: Record<string, unknown>) => {
+    calls.push({ socketPath, command, params: params ?? {} });
+    const r = replies[command] as Reply<Command> | undefined;
+    if (r === undefined) throw new Error(`the test gave no reply for ${command}`);
+    if (r instanceof Error) throw r;
+    return typeof r === 'function' ? r(params ?? {}) : structuredClone(r);
+  }) as CliIO['request'];
+  const subscribe: CliIO['subscribe'] = () => {
+    throw new Error('subscribe is not used by these tests');
+  };
+  const run = (...argv: string[]) => runCli(argv, { out: (s) => out.push(s), err: (s) => err.push(s), env, isTTY: false, request, subscribe });
+  return { run, calls, stdout: () => out.join('\n'), stderr: () => err.join('\n') };
+}
+
+const notRunning = () => new AgentError(`the CloudSnooze agent is not running (no answer on ${SOCKET})`, 'NOT_RUNNING');
+
+describe('usage and exit codes', () => {
+  it('no command prints the help and exits 2; help and --help exit 0', async () => {
+    const cli = fakeCli();
+    expect(await cli.run()).toBe(EXIT.USAGE);
+    expect(cli.stdout()).toMatch(/^Usage: snooze/);
+    expect(await fakeCli().run('help')).toBe(EXIT.OK);
+    expect(await fakeCli().run('--help')).toBe(EXIT.OK);
+    expect(cli.calls).toEqual([]);
+  });
+
+  it('version and --version need no agent', async () => {
+    for (const argv of [['version'], ['--version']]) {
+      const cli = fakeCli();
+      expect(await cli.run(...argv)).toBe(EXIT.OK);
+      expect(cli.stdout()).toBe(`snooze ${VERSION}`);
+      expect(cli.calls).toEqual([]);
+    }
+  });
+
+  it.each([
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['--socket'], /--socket needs a PATH/],
+    [['status', '--bogus'], /bogus/],
+    [['status', 'extra'], /extra/],
+    [['config', 'frob'], /unknown config subcommand "frob"/],
+    [['config', 'get'], /config get needs a KEY/],
+    [['config', 'get', 'no_such_key'], /unknown config key "no_such_key"/],
+    [['config', 'set', 'naptime_minutes'], /config set needs KEY VALUE/],
+    [['config', 'set', 'no_such_key', '1'], /unknown config key "no_such_key"/],
+    [['history', '--limit', '0'], /--limit must be a whole number from 1 to 1000 \(got "0"\)/],
+    [['history', '--limit', '2.5'], /--limit must be a whole number/],
+    [['history', '--format', 'xml'], /--format must be text, json or csv \(got "xml"\)/],
+    [['history', '--since', 'yesterday'], /--since must be a duration/],
+    [['history', '--type', 'nap'], /--type must be one of/],
+    [['postpone'], /postpone needs a duration/],
+    [['postpone', 'soon'], /postpone needs a duration/],
+    [['postpone', '0'], /postpone needs a duration/],
+    [['stay-awake', '--for', 'ever'], /--for must be a duration like 2h or 90m \(got "ever"\)/],
+    [['release', 'now'], /now/],
+  ])('%j is a usage error (exit 2) and asks the agent nothing', async (argv, message) => {
+    const cli = fakeCli();
+    expect(await cli.run('--socket', SOCKET, ...argv)).toBe(EXIT.USAGE);
+    expect(cli.stderr()).toMatch(/^snooze: /);
+    expect(cli.stderr()).toMatch(message);
+    expect(cli.stdout()).toBe('');
+    expect(cli.calls).toEqual([]);
+  });
+
+  it('exits 3 with the reason when the agent is not running (or does not answer)', async () => {
+    for (const [argv, command] of [
+      [['status'], 'STATUS'],
+      [['config', 'list'], 'CONFIG_GET'],
+      [['history'], 'HISTORY'],
+      [['postpone', '30'], 'POSTPONE'],
+      [['release'], 'RELEASE'],
+    ] as const) {
+      const cli = fakeCli({ [command]: notRunning() });
+      expect(await cli.run('--socket', SOCKET, ...argv)).toBe(EXIT.NOT_RUNNING);
+      expect(cli.stderr()).toBe(`snooze: the CloudSnooze agent is not running (no answer on ${SOCKET})`);
+      expect(cli.stdout()).toBe('');
+    }
+    const silent = fakeCli({ STATUS: new AgentError('the agent did not answer STATUS within 5000 ms', 'NO_REPLY') });
+    expect(await silent.run('--socket', SOCKET, 'status')).toBe(EXIT.NOT_RUNNING);
+  });
+
+  it.each([
+    ['PERMISSION_DENIED', EXIT.PERMISSION],
+    ['INVALID_CONFIG', EXIT.REFUSED],
+    ['INVALID_PARAMS', EXIT.REFUSED],
+    ['PROTOCOL', EXIT.ERROR],
+  ] as Array<[ClientErrorCode, number]>)('an agent error %s exits %i with its message', async (code, exit) => {
+    const cli = fakeCli({ RELEASE: new AgentError(`it went wrong (${code})`, code) });
+    expect(await cli.run('--socket', SOCKET, 'release')).toBe(exit);
+    expect(cli.stderr()).toBe(`snooze: it went wrong (${code})`);
+  });
+
+  it('asks the socket from --socket (made absolute), else $CLOUDSNOOZE_SOCKET', async () => {
+    const a = fakeCli({ STATUS: status() }, { CLOUDSNOOZE_SOCKET: '/tmp/from-env.sock' });
+    await a.run('status', '--socket=relative/x.sock');
+    expect(a.calls[0]!.socketPath).toBe(`${process.cwd()}/relative/x.sock`);
+    const b = fakeCli({ STATUS: status() }, { CLOUDSNOOZE_SOCKET: '/tmp/from-env.sock' });
+    await b.run('status');
+    expect(b.calls[0]!.socketPath).toBe('/tmp/from-env.sock');
+  });
+});
+
+describe('status', () => {
+  it('renders state, metrics against thresholds and what keeps the instance awake', async () => {
+    const cli = fakeCli({ STATUS: status() });
+    expect(await cli.run('--socket', SOCKET, 'status')).toBe(EXIT.OK);
+    expect(cli.calls).toEqual([{ socketPath: SOCKET, command: 'STATUS', params: {} }]);
+    const lines = cli.stdout().split('\n');
+    expect(lines[0]).toBe('CloudSnooze 0.2.0 — i-0123456789abcdef0 (t3.medium, us-east-1), local mode (not on EC2: records what it would do)');
+    expect(lines[1]).toBe('State:    Active');
+    expect(lines[2]).toBe('Naptime:  30 min, warning 5 min before, sampling every 60 s');
+    expect(lines).toContain('CPU           43.0 %         10 %');
+    expect(lines).toContain('GPU           none           5 %');
+    expect(lines).toContain('Input idle    30 s           900 s');
+    expect(lines.slice(-2)).toEqual(['Keeping it awake:', '  - CPU 43% (threshold 10%)']);
+  });
+
+  it('shows the countdown with the stop time, and "would stop" off EC2, "stops" on it', async () => {
+    const s = counting('warning', 250);
+    const local = fakeCli({ STATUS: s });
+    await local.run('--socket', SOCKET, 'status');
+    expect(local.stdout()).toContain(`State:    Final warning: would stop in 04:10 (at ${clockTimeSeconds(s.stop_at!)})`);
+    expect(local.stdout()).toContain('Nothing keeps it awake: every metric is under its threshold.');
+    const aws = fakeCli({ STATUS: counting('idle', 3700, { mode: 'aws' }) });
+    await aws.run('--socket', SOCKET, 'status');
+    expect(aws.stdout()).toMatch(/State: {4}Idle — counting down: stops in 1:01:40 \(at /);
+  });
+
+  it('holds win over the countdown in the state line; errors are shown', async () => {
+    const cli = fakeCli({ STATUS: status({ state: 'stay_awake', stay_awake: { until: null, reason: 'training run' }, error: 'DescribeTags: throttled' }) });
+    await cli.run('--socket', SOCKET, 'status');
+    expect(cli.stdout()).toContain('State:    Staying awake until released — training run');
+    expect(cli.stdout()).toContain('Error:    DescribeTags: throttled');
+  });
+
+  it('--json prints the agent’s reply as it is', async () => {
+    const cli = fakeCli({ STATUS: status() });
+    await cli.run('--socket', SOCKET, 'status', '--json');
+    expect(JSON.parse(cli.stdout())).toEqual(status());
+  });
+});
+
+describe('history', () => {
+  // The agent answers newest first; the CLI prints oldest first.
+  const events: HistoryEvent[] = [
+    { id: 3, time: '2026-01-31T12:10:00Z', type: 'stop', message: 'Stopped, "idle", 30 min', details: { tags: 3 } },
+    { id: 2, time: '2026-01-31T12:05:00Z', type: 'warning', message: 'Stopping in 5 minutes' },
+    { id: 1, time: '2026-01-31T11:40:00Z', type: 'agent_start', message: 'Agent started' },
+  ];
+  const reply = { events, truncated: false };
+
+  it('text: one line per event, oldest first; asks for 10 events without details', async () => {
+    const cli = fakeCli({ HISTORY: reply });
+    expect(await cli.run('--socket', SOCKET, 'history')).toBe(EXIT.OK);
+    expect(cli.calls[0]!.params).toEqual({ limit: 10, since: undefined, type: undefined, details: false });
+    expect(cli.stdout()).toBe(
+      ['2026-01-31T11:40:00Z  agent_start   Agent started', '2026-01-31T12:05:00Z  warning       Stopping in 5 minutes', '2026-01-31T12:10:00Z  stop          Stopped, "idle", 30 min'].join('\n'),
+    );
+    const none = fakeCli({ HISTORY: { events: [], truncated: false } });
+    await none.run('--socket', SOCKET, 'history');
+    expect(none.stdout()).toBe('No history events.');
+  });
+
+  it('json: the events oldest first, with details', async () => {
+    const cli = fakeCli({ HISTORY: reply });
+    await cli.run('--socket', SOCKET, 'history', '--format', 'json', '--limit', '3', '--type', 'stop');
+    expect(cli.calls[0]!.params).toEqual({ limit: 3, since: undefined, type: 'stop', details: true });
+    expect(JSON.parse(cli.stdout())).toEqual([...events].reverse());
+  });
+
+  it('csv: a header, then quoted cells where a comma or quote needs it', async () => {
+    const cli = fakeCli({ HISTORY: reply });
+    await cli.run('--socket', SOCKET, 'history', '--format', 'csv');
+    expect(cli.stdout().split('\n')).toEqual([
+      'id,time,type,message,details',
+      '1,2026-01-31T11:40:00Z,agent_start,Agent started,',
+      '2,2026-01-31T12:05:00Z,warning,Stopping in 5 minutes,',
+      '3,2026-01-31T12:10:00Z,stop,"Stopped, ""idle"", 30 min","{""tags"":3}"',
+    ]);
+  });
+
+  it('--since takes a duration back from now or a time', async () => {
+    const cli = fakeCli({ HISTORY: reply });
+    const before = Date.now();
+    await cli.run('--socket', SOCKET, 'history', '--since', '24h');
+    const since = Date.parse(cli.calls[0]!.params.since as string);
+    expect(since).toBeGreaterThanOrEqual(before - 86_400_000 - 1000);
+    expect(since).toBeLessThanOrEqual(Date.now() - 86_400_000);
+    await cli.run('--socket', SOCKET, 'history', '--since', '2026-01-31T12:00:00+01:00');
+    expect(cli.calls[1]!.params.since).toBe('2026-01-31T11:00:00Z');
+  });
+});
+
+describe('config', () => {
+  const echo = (params: Record<string, unknown>): Config => ({ ...DEFAULT_CONFIG, ...(params.values as Partial<Config>) });
+
+  it.each([
+    ['naptime_minutes', '45', 45],
+    ['cpu_threshold_percent', '2.5', 2.5],
+    ['enable_instance_tags', 'false', false],
+    ['tagging_prefix', 'CloudSnooze', 'CloudSnooze'],
+    // String keys stay strings even when they read as JSON.
+    ['tagging_prefix', '123', '123'],
+    ['aws_region', 'eu-central-1', 'eu-central-1'],
+    // Not JSON: sent as typed, for the agent to refuse with a message naming the key.
+    ['naptime_minutes', 'forty', 'forty'],
+  ] as Array<[string, string, unknown]>)('config set %s %s sends %j', async (key, raw, value) => {
+    const cli = fakeCli({ CONFIG_SET: echo });
+    expect(await cli.run('--socket', SOCKET, 'config', 'set', key, raw)).toBe(EXIT.OK);
+    expect(cli.calls).toEqual([{ socketPath: SOCKET, command: 'CONFIG_SET', params: { values: { [key]: value } } }]);
+    expect(cli.stdout()).toBe(`${key} = ${JSON.stringify(value)}`);
+  });
+
+  it('a refused value exits 4 with the agent’s message', async () => {
+    const cli = fakeCli({ CONFIG_SET: new AgentError('naptime_minutes must be a number from 1 to 1440', 'INVALID_CONFIG') });
+    expect(await cli.run('--socket', SOCKET, 'config', 'set', 'naptime_minutes', 'forty')).toBe(EXIT.REFUSED);
+    expect(cli.stderr()).toBe('snooze: naptime_minutes must be a number from 1 to 1440');
+  });
+
+  it('get prints strings bare and other values as JSON; list prints every key', async () => {
+    const cli = fakeCli({ CONFIG_GET: DEFAULT_CONFIG });
+    await cli.run('--socket', SOCKET, 'config', 'get', 'tagging_prefix');
+    await cli.run('--socket', SOCKET, 'config', 'get', 'naptime_minutes');
+    expect(cli.stdout()).toBe(`${DEFAULT_CONFIG.tagging_prefix}\n${DEFAULT_CONFIG.naptime_minutes}`);
+    const list = fakeCli({ CONFIG_GET: DEFAULT_CONFIG });
+    await list.run('--socket', SOCKET, 'config');
+    const lines = list.stdout().split('\n');
+    expect(lines).toHaveLength(Object.keys(DEFAULT_CONFIG).length);
+    expect(lines).toContain(`${'naptime_minutes'.padEnd(28)} ${DEFAULT_CONFIG.naptime_minutes}`);
+    const json = fakeCli({ CONFIG_GET: DEFAULT_CONFIG });
+    await json.run('--socket', SOCKET, 'config', 'list', '--json');
+    expect(JSON.parse(json.stdout())).toEqual(DEFAULT_CONFIG);
+  });
+});
+
+describe('holds', () => {
+  it.each([
+    ['30', 30],
+    ['90m', 90],
+    ['2h', 120],
+    ['1h30m', 90],
+  ])('postpone %s asks for %i minutes', async (arg, minutes) => {
+    const cli = fakeCli({ POSTPONE: status({ state: 'postponed', postponed_until: '2026-01-31T13:00:00Z' }) });
+    expect(await cli.run('--socket', SOCKET, 'postpone', arg)).toBe(EXIT.OK);
+    expect(cli.calls[0]!.params).toEqual({ minutes });
+    expect(cli.stdout()).toMatch(/^Postponed: no stop before \d{4}-\d{2}-\d{2} \d{2}:\d{2}\.$/);
+  });
+
+  it('stay-awake sends its duration and reason; release reports the state', async () => {
+    const cli = fakeCli({
+      STAY_AWAKE: status({ state: 'stay_awake', stay_awake: { until: null, reason: 'x' } }),
+      RELEASE: counting('idle', 600),
+    });
+    await cli.run('--socket', SOCKET, 'stay-awake');
+    await cli.run('--socket', SOCKET, 'stay-awake', '--for', '2h', '--reason', 'backup');
+    await cli.run('--socket', SOCKET, 'release');
+    expect(cli.calls.map((c) => c.params)).toEqual([{ minutes: undefined, reason: 'snooze stay-awake' }, { minutes: 120, reason: 'backup' }, {}]);
+    expect(cli.stdout().split('\n')).toEqual(['Staying awake until you run: snooze release.', 'Staying awake until you run: snooze release.', 'Released. State: idle, stop in 600 s.']);
+  });
+});
