@@ -35,8 +35,16 @@ export class RequestError extends Error {
 export type Incoming = RequestFrame | { kind: 'truncated' };
 export type Dispatch = (f: Incoming, conn: Connection) => Promise<string>;
 
-/** Commands that write history (holds, releases, settings): a client may cause only so many. */
-const CHANGES = new Set<Command>(['POSTPONE', 'STAY_AWAKE', 'RELEASE', 'CONFIG_SET']);
+/**
+ * Commands that write history: a client may cause only so many. Holds and settings have
+ * separate budgets, so a burst of settings never makes a postpone wait.
+ */
+export interface ChangeBudgets {
+  holds: TokenBucket;
+  settings: TokenBucket;
+}
+const BUDGET_OF: Partial<Record<Command, keyof ChangeBudgets>> = { POSTPONE: 'holds', STAY_AWAKE: 'holds', RELEASE: 'holds', CONFIG_SET: 'settings' };
+const BUDGET_WORDS: Record<keyof ChangeBudgets, string> = { holds: 'holds and releases', settings: 'settings changes' };
 
 const knownCommands = new Set<string>(Object.keys(commandParams));
 
@@ -58,7 +66,7 @@ export function errorLine(error: string, code: ErrorCode): string {
   return `${JSON.stringify({ success: false, error, code })}\n`;
 }
 
-export function createDispatch(handlers: HandlerTable, log: LogFn, changes: TokenBucket): Dispatch {
+export function createDispatch(handlers: HandlerTable, log: LogFn, budgets: ChangeBudgets): Dispatch {
   return async (f, conn) => {
     if (f.kind === 'truncated') return errorLine('the request ended before its JSON object was complete', 'BAD_REQUEST');
     if (f.kind === 'garbage') return errorLine('request is not JSON: send one object like {"command": "STATUS", "params": {}}', 'BAD_REQUEST');
@@ -88,10 +96,12 @@ export function createDispatch(handlers: HandlerTable, log: LogFn, changes: Toke
       parsed = params.data;
     }
     // Root's channel is not limited: root can flood its own history anyway, and must never be locked out.
-    if (CHANGES.has(cmd) && !conn.privileged && !changes.take()) {
-      const secs = Math.max(1, Math.ceil(changes.retryAfterMs() / 1000));
+    const kind = conn.privileged ? undefined : BUDGET_OF[cmd];
+    if (kind && !budgets[kind].take()) {
+      const b = budgets[kind];
+      const secs = Math.max(1, Math.ceil(b.retryAfterMs() / 1000));
       return errorLine(
-        `${cmd} refused: too many changes on this socket (holds, releases and settings: at most ${changes.burst} at once, then ${changes.perMinute} a minute, to keep the history bounded); try again in ${secs} s`,
+        `${cmd} refused: too many ${BUDGET_WORDS[kind]} on this socket (at most ${b.burst} at once, then ${b.perMinute} a minute, to keep the history bounded); try again in ${secs} s`,
         'BUSY',
       );
     }

@@ -21,7 +21,7 @@ export interface ServerLimits {
   refusedLingerMs: number;
   /** Refused connections lingering at once, per listener; past it, new ones are closed without a word. */
   maxRefused: number;
-  /** History-writing commands (holds, releases, settings) on unprivileged listeners: burst, then per minute. */
+  /** History-writing commands on unprivileged listeners, for holds and for settings each: burst, then per minute. */
   changesBurst: number;
   changesPerMinute: number;
 }

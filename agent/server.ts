@@ -43,7 +43,8 @@ export class SocketServer {
     private readonly log: LogFn,
     private readonly limits: ServerLimits = DEFAULT_LIMITS,
   ) {
-    this.dispatch = createDispatch(handlers, log, new TokenBucket(limits.changesBurst, limits.changesPerMinute));
+    const bucket = () => new TokenBucket(limits.changesBurst, limits.changesPerMinute);
+    this.dispatch = createDispatch(handlers, log, { holds: bucket(), settings: bucket() });
   }
 
   /** Listens on one more path; `listener` sets its budget (PRIVILEGED_LISTENER for a root-only socket). */

@@ -62,24 +62,24 @@ export function openAnswered(socket: string, n: number, request = STATUS_REQUEST
   return inBatches(
     n,
     () =>
-        new Promise<Answered>((resolve) => {
-          const s = net.createConnection(socket, () => s.write(`${request}\n`));
-          let buf = '';
-          const onData = (d: Buffer) => {
-            buf += d.toString();
-            const i = buf.indexOf('\n');
-            if (i < 0) return;
-            if (!keepReading) {
-              s.off('data', onData);
-              s.pause();
-            }
-            resolve({ sock: s, first: buf.slice(0, i) });
-          };
-          s.on('data', onData);
-          // A connection closed without a word (past every limit) answers "".
-          s.on('error', () => resolve({ sock: s, first: buf }));
-          s.on('close', () => resolve({ sock: s, first: buf }));
-        }),
+      new Promise<Answered>((resolve) => {
+        const s = net.createConnection(socket, () => s.write(`${request}\n`));
+        let buf = '';
+        const onData = (d: Buffer) => {
+          buf += d.toString();
+          const i = buf.indexOf('\n');
+          if (i < 0) return;
+          if (!keepReading) {
+            s.off('data', onData);
+            s.pause();
+          }
+          resolve({ sock: s, first: buf.slice(0, i) });
+        };
+        s.on('data', onData);
+        // A connection closed without a word (past every limit) answers "".
+        s.on('error', () => resolve({ sock: s, first: buf }));
+        s.on('close', () => resolve({ sock: s, first: buf }));
+      }),
   );
 }
 

@@ -30,6 +30,7 @@ const handlers = {
     return { subscribed: true };
   },
   POSTPONE: (_p: unknown, conn: { privileged: boolean }) => ({ privileged: conn.privileged }),
+  CONFIG_SET: () => ({ saved: true }),
 } as unknown as HandlerTable;
 
 const servers: SocketServer[] = [];
@@ -109,13 +110,16 @@ describe('socket server bounds (module)', () => {
     expect((await adminSub.reply(2)).success).toBeUndefined();
   });
 
-  it('limits history-writing commands on the public listener only, with a clear BUSY reply', async () => {
+  it('limits history-writing commands on the public listener only, holds apart from settings, with a clear BUSY reply', async () => {
     const { pub, root } = await serve({ changesBurst: 3, changesPerMinute: 1 }, { maxConnections: 8, maxSubscribers: 3 });
     const c = client(pub);
     for (let i = 0; i < 5; i++) c.send('POSTPONE', { minutes: 5 });
     const replies = await Promise.all([1, 2, 3, 4, 5].map((n) => c.reply(n)));
     expect(replies.map((r) => r.success)).toEqual([true, true, true, false, false]);
-    expect(replies[3]!.error).toMatch(/too many changes.*try again in \d+ s/);
+    expect(replies[3]!.error).toMatch(/too many holds and releases.*try again in \d+ s/);
+    // Settings have their own budget: a flood of holds does not block them, nor the other way round.
+    c.send('CONFIG_SET', { values: { naptime_minutes: 10 } });
+    expect((await c.reply(6)).success).toBe(true);
     const admin = client(root);
     for (let i = 0; i < 5; i++) admin.send('POSTPONE', { minutes: 5 });
     expect((await admin.reply(5)).success).toBe(true);
