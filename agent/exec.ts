@@ -71,8 +71,16 @@ export function runTool(file: string, args: readonly string[], opts: RunOptions)
     const stdout = new CappedBuffer(cap);
     const stderr = new CappedBuffer(cap);
     const output = (): RunOutput => ({ stdout: stdout.text(), stderr: stderr.text() });
+    let child: ChildProcess;
+    try {
+      child = spawn(file, args, { shell: false, stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env, windowsHide: true });
+    } catch (err) {
+      // Bad arguments (a NUL byte in a path) throw instead of emitting 'error'.
+      reject(notStarted(label, err as NodeJS.ErrnoException, output()));
+      return;
+    }
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => stop('timeout', `${label} timed out after ${opts.timeoutMs} ms`), opts.timeoutMs);
     const settle = (err: ExecError | null) => {
       if (settled) return;
       settled = true;
@@ -80,15 +88,6 @@ export function runTool(file: string, args: readonly string[], opts: RunOptions)
       if (err) reject(err);
       else resolve(output());
     };
-
-    let child: ChildProcess;
-    try {
-      child = spawn(file, args, { shell: false, stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env, windowsHide: true });
-    } catch (err) {
-      // Bad arguments (a NUL byte in a path) throw instead of emitting 'error'.
-      settle(notStarted(label, err as NodeJS.ErrnoException, output()));
-      return;
-    }
     // Answer at once rather than at 'close': a child the tool started may hold the pipes
     // open long after the tool itself is gone, and the limit is on our wait, not on theirs.
     const stop = (kind: ExecFailure, message: string) => {
@@ -98,7 +97,6 @@ export function runTool(file: string, args: readonly string[], opts: RunOptions)
       child.stdout?.destroy();
       child.stderr?.destroy();
     };
-    timer = setTimeout(() => stop('timeout', `${label} timed out after ${opts.timeoutMs} ms`), opts.timeoutMs);
     const onData = (buf: CappedBuffer) => (d: Buffer) => {
       if (!buf.push(d)) stop('too_much_output', `${label} printed more than ${cap} bytes`);
     };
