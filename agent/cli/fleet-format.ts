@@ -1,5 +1,5 @@
 /** How `snooze fleet` prints: aligned tables for people, snake_case JSON for scripts. */
-import type { SavingsReport, StoppedInstance } from '../aws/fleet.js';
+import type { SavingsReport, StoppedInstance } from '../aws/fleet-types.js';
 
 /** One instance as `list --json` and `watch --json` print it. */
 export function instanceJson(s: StoppedInstance) {
