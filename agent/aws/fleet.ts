@@ -6,13 +6,19 @@
  */
 import type { Instance } from '@aws-sdk/client-ec2';
 import { Backoff } from '../../contract/backoff.js';
+import { DEFAULT_TAG_PREFIX } from '../../contract/paths.js';
 import { rfc3339Seconds } from '../../contract/protocol.js';
 import { TAG_NAMES, tagKey } from '../../contract/tags.js';
 import { Ec2 } from './ec2.js';
+import { savingsReport, withSavings } from './fleet-savings.js';
+import type { FleetInstance, PollResult, PollStats, RestartResult, SavingsReport, StoppedInstance } from './fleet-types.js';
 import { BUILTIN_PRICES, type PriceTable } from './prices.js';
 import { AwsCallError, sleep, type RetryOptions } from './retry.js';
 
-import { DEFAULT_TAG_PREFIX } from '../../contract/paths.js';
+// The fleet API in one import for external tools (README, "snooze fleet").
+export type * from './fleet-types.js';
+export { stoppedHours } from './fleet-savings.js';
+
 export const PAGE_SIZE = 1000;
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 
@@ -30,67 +36,6 @@ export interface FleetOptions {
   ec2?: Ec2;
   prices?: PriceTable;
   now?: () => number;
-}
-
-/** An instance carrying the `<prefix>:Status` tag. */
-export interface FleetInstance {
-  id: string;
-  type: string | null;
-  /** EC2 state: running, stopped ... (null if EC2 no longer knows the instance). */
-  state: string | null;
-  /** Value of `<prefix>:Status`: "Stopped" or "Running". */
-  status: string;
-  /** `<prefix>:StopTimestamp`. */
-  stoppedAt: string | null;
-  reason: string | null;
-  /** Last start (EC2 reports the latest start as the launch time). */
-  launchTime: string | null;
-  /** The instance's `<prefix>:*` tags. */
-  tags: Record<string, string>;
-}
-
-export interface StoppedInstance extends FleetInstance {
-  /** Hours from the stop to now (still stopped) or to the next start. */
-  stoppedHours: number | null;
-  hourlyPrice: number | null;
-  estimatedSavings: number | null;
-}
-
-export interface PollStats {
-  describeTagsCalls: number;
-  describeInstancesCalls: number;
-}
-
-export interface PollResult {
-  instances: FleetInstance[];
-  stats: PollStats;
-}
-
-export interface RestartResult {
-  started: string[];
-  refused: { id: string; reason: string }[];
-  /** Tags written after the start (Status=Running where CloudSnooze had tagged, plus the caller's). */
-  tagged: string[];
-  taggingError?: string;
-}
-
-export interface SavingsLine {
-  id: string;
-  type: string | null;
-  stoppedAt: string;
-  hours: number;
-  hourlyPrice: number | null;
-  savings: number | null;
-}
-
-export interface SavingsReport {
-  since: string;
-  until: string;
-  instances: SavingsLine[];
-  totalHours: number;
-  totalSavings: number;
-  /** Types with no price: their hours are counted, their savings are not. */
-  unpricedTypes: string[];
 }
 
 export interface StopEvent extends StoppedInstance {
@@ -248,26 +193,7 @@ export class Fleet {
   /** Stopped hours × hourly price over [now - sinceMs, now], per instance (latest stop each) and in total. */
   async savings(sinceMs: number): Promise<SavingsReport> {
     const { instances } = await this.poll();
-    const now = this.now();
-    const from = now - sinceMs;
-    const lines: SavingsLine[] = [];
-    const unpriced = new Set<string>();
-    for (const inst of instances) {
-      const hours = stoppedHours(inst, now, from);
-      if (hours === null || inst.stoppedAt === null || hours <= 0) continue;
-      const price = this.priceOf(inst.type);
-      if (price === null) unpriced.add(inst.type ?? 'unknown');
-      lines.push({ id: inst.id, type: inst.type, stoppedAt: inst.stoppedAt, hours, hourlyPrice: price, savings: price === null ? null : hours * price });
-    }
-    lines.sort((a, b) => (b.savings ?? -1) - (a.savings ?? -1) || a.id.localeCompare(b.id));
-    return {
-      since: rfc3339Seconds(from),
-      until: rfc3339Seconds(now),
-      instances: lines,
-      totalHours: lines.reduce((s, l) => s + l.hours, 0),
-      totalSavings: lines.reduce((s, l) => s + (l.savings ?? 0), 0),
-      unpricedTypes: [...unpriced].sort(),
-    };
+    return savingsReport(instances, this.now(), sinceMs, (type) => this.priceOf(type));
   }
 
   destroy(): void {
@@ -281,9 +207,7 @@ export class Fleet {
   }
 
   private withSavings(inst: FleetInstance, now: number): StoppedInstance {
-    const hours = stoppedHours(inst, now, -Infinity);
-    const price = this.priceOf(inst.type);
-    return { ...inst, stoppedHours: hours, hourlyPrice: price, estimatedSavings: hours !== null && price !== null ? hours * price : null };
+    return withSavings(inst, now, this.priceOf(inst.type));
   }
 
   /** DescribeInstances for up to 1000 ids; ids EC2 no longer knows are dropped and the call repeated. */
@@ -324,22 +248,6 @@ export class Fleet {
       tags: ours,
     };
   }
-}
-
-/** Hours stopped since the latest CloudSnooze stop, clipped to start at `from`; null without a stop time. */
-export function stoppedHours(inst: Pick<FleetInstance, 'stoppedAt' | 'state' | 'launchTime'>, now: number, from: number): number | null {
-  if (!inst.stoppedAt) return null;
-  const stop = Date.parse(inst.stoppedAt);
-  if (!Number.isFinite(stop)) return null;
-  let end: number;
-  if (inst.state === 'stopped' || inst.state === 'stopping') end = now;
-  else {
-    const launched = inst.launchTime ? Date.parse(inst.launchTime) : NaN;
-    // Started again after the stop: the gap is what was saved. Otherwise nothing is known.
-    if (!Number.isFinite(launched) || launched <= stop) return 0;
-    end = launched;
-  }
-  return Math.max(0, end - Math.max(stop, from)) / 3_600_000;
 }
 
 function idsInMessage(message: string): string[] {

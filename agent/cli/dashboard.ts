@@ -3,13 +3,13 @@
  * reached over SSH. Prints exactly one line on stdout, the URL with its single-use
  * launch token, and serves until interrupted.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startDashboardServer } from '../dashboard/server.js';
+import { startDetached } from '../exec.js';
 
 /** A fixed default so an SSH tunnel (`ssh -L 8730:127.0.0.1:8730 host`) can be set up once. */
 export const DEFAULT_DASHBOARD_PORT = 8730;
@@ -70,13 +70,7 @@ function openBrowser(url: string, env: NodeJS.ProcessEnv, err: (s: string) => vo
   writeFileSync(file, `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${safe}"><title>CloudSnooze</title>`, {
     mode: 0o600,
   });
-  try {
-    const child = spawn(opener, [file], { detached: true, stdio: 'ignore' });
-    child.on('error', () => err(`snooze: could not start ${opener}; open the URL yourself`));
-    child.unref();
-  } catch {
-    err(`snooze: could not start ${opener}; open the URL yourself`);
-  }
+  startDetached(opener, [file], () => err(`snooze: could not start ${opener}; open the URL yourself`));
   return () => rmSync(dir, { recursive: true, force: true });
 }
 

@@ -6,13 +6,13 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { inert, inertJson } from '../../contract/text.js';
 import { AgentError, request, subscribe } from '../../lib/client.js';
 import { CONFIG_KEYS, type ConfigKey } from '../../contract/config-schema.js';
 import { DEFAULT_SOCKET_PATH, userSocketPath } from '../../contract/paths.js';
 import { HISTORY_TYPES, type HistoryType, type Status } from '../../contract/protocol.js';
 import { VERSION } from '../version.js';
+import { parseFlags } from './args.js';
 import { runDashboard } from './dashboard.js';
 import { isEc2Host } from '../aws/detect.js';
 import { DEFAULT_CONFIG, loadConfig } from '../config.js';
@@ -45,16 +45,6 @@ Socket: --socket, else $CLOUDSNOOZE_SOCKET, else ${DEFAULT_SOCKET_PATH} (or the 
 
 type Cmd = (args: string[], io: CliIO) => Promise<number>;
 
-function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, positionals = 0) {
-  try {
-    const r = parseArgs({ args, options, strict: true, allowPositionals: positionals > 0 });
-    if (r.positionals.length > positionals) throw new UsageError(`unexpected argument "${r.positionals[positionals]}"`);
-    return r;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
-
 function agentErrorExit(err: unknown, io: CliIO): number {
   if (err instanceof AgentError) {
     io.err(`snooze: ${inert(err.message)}`);
@@ -67,7 +57,7 @@ function agentErrorExit(err: unknown, io: CliIO): number {
 }
 
 const status: Cmd = async (args, io) => {
-  const { values } = parse(args, { json: { type: 'boolean' }, watch: { type: 'boolean' } });
+  const { values } = parseFlags(args, { json: { type: 'boolean' }, watch: { type: 'boolean' } });
   if (!values.watch) {
     const s = await io.request(io.socketPath, 'STATUS');
     io.out(values.json ? inertJson(JSON.stringify(s, null, 2)) : renderStatus(s));
@@ -109,14 +99,14 @@ function coerceValue(key: ConfigKey, raw: string): unknown {
 const config: Cmd = async (args, io) => {
   const [sub, ...rest] = args;
   if (sub === 'list' || sub === undefined) {
-    const { values } = parse(rest, { json: { type: 'boolean' } });
+    const { values } = parseFlags(rest, { json: { type: 'boolean' } });
     const c = await io.request(io.socketPath, 'CONFIG_GET');
     if (values.json) io.out(inertJson(JSON.stringify(c, null, 2)));
     else for (const k of CONFIG_KEYS) io.out(`${k.padEnd(28)} ${inertJson(JSON.stringify(c[k]) ?? '')}`);
     return EXIT.OK;
   }
   if (sub === 'get') {
-    const { positionals } = parse(rest, {}, 1);
+    const { positionals } = parseFlags(rest, {}, 1);
     const key = positionals[0];
     if (!key) throw new UsageError('config get needs a KEY');
     if (!(CONFIG_KEYS as string[]).includes(key)) throw new UsageError(`unknown config key "${key}"; see snooze config list`);
@@ -126,7 +116,7 @@ const config: Cmd = async (args, io) => {
     return EXIT.OK;
   }
   if (sub === 'set') {
-    const { positionals } = parse(rest, {}, 2);
+    const { positionals } = parseFlags(rest, {}, 2);
     const [key, value] = positionals;
     if (!key || value === undefined) throw new UsageError('config set needs KEY VALUE');
     if (!(CONFIG_KEYS as string[]).includes(key)) throw new UsageError(`unknown config key "${key}"; see snooze config list`);
@@ -138,7 +128,7 @@ const config: Cmd = async (args, io) => {
 };
 
 const history: Cmd = async (args, io) => {
-  const { values } = parse(args, {
+  const { values } = parseFlags(args, {
     limit: { type: 'string' },
     since: { type: 'string' },
     type: { type: 'string' },
@@ -165,7 +155,7 @@ const history: Cmd = async (args, io) => {
 };
 
 const postpone: Cmd = async (args, io) => {
-  const { positionals } = parse(args, {}, 1);
+  const { positionals } = parseFlags(args, {}, 1);
   const ms = positionals[0] === undefined ? null : parseDurationMs(positionals[0], 'm');
   if (ms === null || ms <= 0) throw new UsageError('postpone needs a duration, e.g. snooze postpone 30 (minutes), 90m or 2h');
   const s = await io.request(io.socketPath, 'POSTPONE', { minutes: ms / 60_000 });
@@ -174,7 +164,7 @@ const postpone: Cmd = async (args, io) => {
 };
 
 const stayAwake: Cmd = async (args, io) => {
-  const { values } = parse(args, { for: { type: 'string' }, reason: { type: 'string' } });
+  const { values } = parseFlags(args, { for: { type: 'string' }, reason: { type: 'string' } });
   let minutes: number | undefined;
   if (values.for !== undefined) {
     const ms = parseDurationMs(values.for, 'm');
@@ -187,14 +177,14 @@ const stayAwake: Cmd = async (args, io) => {
 };
 
 const release: Cmd = async (args, io) => {
-  parse(args, {});
+  parseFlags(args, {});
   const s = await io.request(io.socketPath, 'RELEASE');
   io.out(`Released. State: ${s.state}${s.seconds_until_stop !== null ? `, stop in ${s.seconds_until_stop} s` : ''}.`);
   return EXIT.OK;
 };
 
 const doctor: Cmd = async (args, io) => {
-  const { values } = parse(args, { config: { type: 'string' } });
+  const { values } = parseFlags(args, { config: { type: 'string' } });
   const configPath = doctorConfigPath(io, values.config);
   const lines = await localChecks(io, configPath);
   if (!isEc2Host(io.env)) {

@@ -9,10 +9,10 @@
  * turns `gpu_monitoring_enabled` off, since we cannot tell such a GPU is idle.
  * No tool at all is not an error: the host simply has no GPU we can see.
  */
-import { execFile } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { GpuCard } from '../../contract/protocol.js';
+import { ExecError, runTool } from '../exec.js';
 
 export type GpuToolName = 'nvidia-smi' | 'rocm-smi';
 
@@ -168,36 +168,20 @@ export function summarizeGpus(lines: GpuLine[]): GpuReading {
  */
 const NO_GPU_MESSAGE = /No devices were found|couldn't communicate with the NVIDIA driver|No AMD GPUs specified|No GPUs? (were )?(found|detected)/i;
 
-interface RunResult {
-  stdout: string;
-  stderr: string;
-  error: (Error & { killed?: boolean; code?: unknown }) | null;
-}
-
-function run(path: string, args: readonly string[], timeoutMs: number): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(
-      path,
-      args,
-      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, encoding: 'utf8', windowsHide: true },
-      (error, stdout, stderr) => resolve({ error, stdout: String(stdout), stderr: String(stderr) }),
-    );
-  });
-}
-
 /** One reading from the tool. Never throws. */
 export async function readGpu(tool: GpuTool, timeoutMs = DEFAULT_GPU_TIMEOUT_MS): Promise<GpuReading> {
   const none: GpuReading = { gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, cards: [], unreadable: false };
   if (!tool.tool || !tool.path) return none;
   const args = tool.tool === 'nvidia-smi' ? NVIDIA_SMI_ARGS : ROCM_SMI_ARGS;
-  const r = await run(tool.path, args, timeoutMs);
-  if (r.error) {
-    const err = r.error;
-    if (!err.killed && NO_GPU_MESSAGE.test(r.stdout + r.stderr)) return none;
-    const why = err.killed ? `timed out after ${timeoutMs} ms` : typeof err.code === 'number' ? `exited with ${err.code}` : err.message;
-    return { ...none, unreadable: true, error: `${tool.tool} ${why}` };
+  let stdout: string;
+  try {
+    ({ stdout } = await runTool(tool.path, args, { timeoutMs, name: tool.tool }));
+  } catch (err) {
+    if (!(err instanceof ExecError)) return { ...none, unreadable: true, error: `${tool.tool}: ${String(err)}` };
+    if (err.kind !== 'timeout' && NO_GPU_MESSAGE.test(err.output.stdout + err.output.stderr)) return none;
+    return { ...none, unreadable: true, error: err.message };
   }
-  const lines = tool.tool === 'nvidia-smi' ? parseNvidiaSmi(r.stdout) : parseRocmSmi(r.stdout);
+  const lines = tool.tool === 'nvidia-smi' ? parseNvidiaSmi(stdout) : parseRocmSmi(stdout);
   if (lines === null || lines.length === 0) {
     return { ...none, unreadable: true, error: `${tool.tool} printed output that could not be parsed` };
   }

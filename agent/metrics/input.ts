@@ -19,9 +19,9 @@
  *
  * No source at all: idle is null and the policy treats input as unavailable, not blocking.
  */
-import { execFile } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { runTool } from '../exec.js';
 import { findOnPath } from './gpu.js';
 
 export const REPORT_TTL_MS = 120_000;
@@ -102,18 +102,14 @@ function xprintidlePath(env: NodeJS.ProcessEnv): string | null {
 }
 
 /** Milliseconds since the last X11 input, or null when it cannot be had. */
-function readX11IdleMs(path: string, env: NodeJS.ProcessEnv): Promise<number | null> {
-  return new Promise((resolve) => {
-    execFile(
-      path,
-      [],
-      { timeout: XPRINTIDLE_TIMEOUT_MS, killSignal: 'SIGKILL', env, encoding: 'utf8', windowsHide: true },
-      (err, stdout) => {
-        const t = String(stdout).trim();
-        resolve(!err && /^\d+$/.test(t) ? Number(t) : null);
-      },
-    );
-  });
+async function readX11IdleMs(path: string, env: NodeJS.ProcessEnv): Promise<number | null> {
+  try {
+    const t = (await runTool(path, [], { timeoutMs: XPRINTIDLE_TIMEOUT_MS, env })).stdout.trim();
+    return /^\d+$/.test(t) ? Number(t) : null;
+  } catch {
+    // Any failure (see above) means no x11 source, not activity.
+    return null;
+  }
 }
 
 export interface ListInputSourcesOptions {

@@ -1,0 +1,59 @@
+/** How `snooze fleet` prints: aligned tables for people, snake_case JSON for scripts. */
+import type { SavingsReport, StoppedInstance } from '../aws/fleet-types.js';
+
+/** One instance as `list --json` and `watch --json` print it. */
+export function instanceJson(s: StoppedInstance) {
+  return {
+    instance_id: s.id,
+    instance_type: s.type,
+    state: s.state,
+    status: s.status,
+    stopped_at: s.stoppedAt,
+    reason: s.reason,
+    stopped_hours: s.stoppedHours === null ? null : round(s.stoppedHours, 3),
+    hourly_price_usd: s.hourlyPrice,
+    estimated_savings_usd: s.estimatedSavings === null ? null : round(s.estimatedSavings, 4),
+    tags: s.tags,
+  };
+}
+
+export function savingsJson(r: SavingsReport) {
+  return {
+    since: r.since,
+    until: r.until,
+    instances: r.instances.map((l) => ({
+      instance_id: l.id,
+      instance_type: l.type,
+      stopped_at: l.stoppedAt,
+      hours: round(l.hours, 3),
+      hourly_price_usd: l.hourlyPrice,
+      savings_usd: l.savings === null ? null : round(l.savings, 4),
+    })),
+    total_hours: round(r.totalHours, 3),
+    total_savings_usd: round(r.totalSavings, 4),
+    unpriced_types: r.unpricedTypes,
+  };
+}
+
+const round = (n: number, d: number) => Number(n.toFixed(d));
+export const usd = (n: number) => `$${n.toFixed(2)}`;
+
+/** "45m", "3h 20m", "2d 4h": how long an instance has been stopped, to a glance's precision. */
+export function formatHours(h: number): string {
+  const mins = Math.round(h * 60);
+  if (mins < 60) return `${mins}m`;
+  const d = Math.floor(mins / 1440);
+  const hh = Math.floor((mins % 1440) / 60);
+  return d > 0 ? `${d}d ${hh}h` : `${hh}h ${mins % 60}m`;
+}
+
+/** Columns padded to their widest cell; the last column (free text) is not padded. */
+export function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(head), ...rows.map(line)].join('\n');
+}
