@@ -26,8 +26,9 @@ describe('crash safety', () => {
       let stop = false;
       // History appends: POSTPONE with a unique number of minutes each.
       const appender = (async () => {
-        for (let i = 0; !stop; i++) {
-          const minutes = round * 1000 + i + 1;
+        // Unique per round and within POSTPONE's 7-day bound for every round (100 × 100 + 99 < 10 080).
+        for (let i = 0; !stop && i < 100; i++) {
+          const minutes = round * 100 + i + 1;
           try {
             await a.req('POSTPONE', { minutes });
             ackedPostpones.add(minutes);
