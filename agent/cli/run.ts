@@ -111,8 +111,8 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   if (child.pid !== undefined) {
     const pid = child.pid;
     request(io.socketPath, 'STAY_AWAKE', { while_pid: pid, command: displayCommand(argv), reason }, { timeoutMs: 5000 }).catch((err: unknown) => {
-      // A command that ended before the agent looked is not worth a warning.
-      if (ended) return;
+      // A command that ended before the agent looked is not worth a warning (a zombie has ended too).
+      if (ended || readPidStat('/proc', pid).kind === 'ended') return;
       const why = err instanceof AgentError ? err.message : (err as Error).message;
       io.err(`snooze run: warning: ${why}; ${file} runs without keeping the instance awake`);
     });

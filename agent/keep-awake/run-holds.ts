@@ -44,14 +44,36 @@ export class RunHoldError extends Error {
 
 /** Individually named keep-awake entries per sample; the rest are counted in one more (bounded SAMPLES and STATUS). */
 export const NAMED_RUNS = 3;
-/** How much of a command the blocker's words show. */
-const SHOWN_COMMAND_CHARS = 80;
+/**
+ * UTF-8 bytes of a command and of a reason as shown in STATUS (blockers and `runs`): with
+ * STATUS_MAX_RUNS of each, they stay within about 1.5 KiB of STATUS's 4 KiB.
+ */
+const SHOWN_COMMAND_BYTES = 96;
+const SHOWN_REASON_BYTES = 64;
 
-/** Control characters (terminal escapes) become spaces before any terminal or log shows a user's string. */
-export function plainText(s: string, max: number): string {
-  // eslint-disable-next-line no-control-regex
-  const t = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
-  return t.length <= max ? t : `${t.slice(0, max - 1)}…`;
+/**
+ * Control characters (terminal escapes) become spaces, and lone surrogates U+FFFD, before any
+ * terminal or log shows a user's string; clipped to `maxChars`.
+ */
+export function plainText(s: string, maxChars: number): string {
+  const t = s
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  return t.length <= maxChars ? t : `${t.slice(0, maxChars - 1)}…`;
+}
+
+/** At most `maxBytes` of UTF-8 (whole characters, "…" included when clipped): what a byte budget needs. */
+export function clipBytes(s: string, maxBytes: number): string {
+  if (Buffer.byteLength(s) <= maxBytes) return s;
+  let out = '';
+  let bytes = 3; // the "…"
+  for (const ch of s) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > maxBytes) break;
+    out += ch;
+  }
+  return `${out}…`;
 }
 
 export class RunHolds {
@@ -141,8 +163,8 @@ function toHold(r: unknown): RunHold | null {
 
 /** "snooze run — rsync -a data/ s3-sync (pid 4711, 2 h 13 min)", with " — reason" when one was given. */
 export function runWords(h: RunHold, now: number): string {
-  const why = h.reason ? ` — ${plainText(h.reason, SHOWN_COMMAND_CHARS)}` : '';
-  return `snooze run — ${plainText(h.command, SHOWN_COMMAND_CHARS)} (pid ${h.pid}, ${formatDuration((now - h.since) / 1000)})${why}`;
+  const why = h.reason ? ` — ${clipBytes(h.reason, SHOWN_REASON_BYTES)}` : '';
+  return `snooze run — ${clipBytes(h.command, SHOWN_COMMAND_BYTES)} (pid ${h.pid}, ${formatDuration((now - h.since) / 1000)})${why}`;
 }
 
 /** The keep-awake entries for these holds: the first few by name, the rest as one count. */
@@ -162,7 +184,7 @@ export function withRuns(sample: Sample, entries: KeepAwake[]): Sample {
 
 /** STATUS's view of a hold; clipped so STATUS_MAX_RUNS of them keep STATUS inside 4 KiB. */
 export function runInfo(h: RunHold): RunHoldInfo {
-  return { pid: h.pid, command: plainText(h.command, SHOWN_COMMAND_CHARS), reason: plainText(h.reason, SHOWN_COMMAND_CHARS), since: rfc3339Seconds(h.since) };
+  return { pid: h.pid, command: clipBytes(h.command, SHOWN_COMMAND_BYTES), reason: clipBytes(h.reason, SHOWN_REASON_BYTES), since: rfc3339Seconds(h.since) };
 }
 
 /** The history event for a hold whose process ended ("snooze run ended: …"). */
@@ -171,7 +193,7 @@ export function endedEvent(e: EndedRun, now: number): NewEvent {
   const how = e.why === 'pid reused' ? 'ended (its pid now belongs to another process)' : 'ended';
   return {
     type: 'release',
-    message: `snooze run ${how}: ${plainText(hold.command, SHOWN_COMMAND_CHARS)} (pid ${hold.pid}, held ${formatDuration((now - hold.since) / 1000)})`,
+    message: `snooze run ${how}: ${clipBytes(hold.command, SHOWN_COMMAND_BYTES)} (pid ${hold.pid}, held ${formatDuration((now - hold.since) / 1000)})`,
     details: { run: { pid: hold.pid, command: hold.command, reason: hold.reason, since: rfc3339Seconds(hold.since) }, why: e.why },
   };
 }
