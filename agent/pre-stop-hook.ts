@@ -69,6 +69,13 @@ export function outputTail(raw: Buffer): string {
   return tail;
 }
 
+/** The agent's environment without its own CLOUDSNOOZE_ settings, plus the stop's facts: the hook sees exactly those CLOUDSNOOZE_ variables. */
+export function hookEnv(base: NodeJS.ProcessEnv, facts: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(base)) if (!k.startsWith('CLOUDSNOOZE_')) env[k] = v;
+  return { ...env, ...facts };
+}
+
 export function runPreStopHook(req: HookRequest): Promise<HookResult> {
   const started = performance.now();
   const graceMs = req.graceMs ?? 2000;
@@ -88,7 +95,7 @@ export function runPreStopHook(req: HookRequest): Promise<HookResult> {
       detached: true, // its own process group, killed as a whole on timeout
       stdio: ['ignore', 'pipe', 'pipe'],
       cwd: '/',
-      env: { ...process.env, ...req.env },
+      env: hookEnv(process.env, req.env),
     });
     const killGroup = (sig: NodeJS.Signals) => {
       try {

@@ -155,6 +155,8 @@ export class StopAction {
         CLOUDSNOOZE_REGION: s.instance.region ?? '',
         CLOUDSNOOZE_MODE: mode,
         CLOUDSNOOZE_STOP_AT: rfc3339Seconds(now),
+        // So `snooze` in the hook reaches this agent (`snooze postpone 30` there cancels the stop).
+        CLOUDSNOOZE_SOCKET: cfg.socket_path,
       },
     });
     if (result.aborted) {
