@@ -183,7 +183,7 @@ export class Daemon {
    * ended are dropped, saved and recorded. A few /proc reads, no child process.
    */
   private async runsNow(now: number): Promise<KeepAwake[]> {
-    const { alive, ended } = this.s.runHolds.check();
+    const { ended } = this.s.runHolds.check();
     if (ended.length) {
       this.s.runHolds.drop(ended.map((e) => e.hold));
       await this.persistHolds();
@@ -191,7 +191,8 @@ export class Daemon {
         await this.record(endedEvent(e, now)).catch((err: Error) => this.deps.log('error', `history: could not record the end of a snooze run: ${err.message}`));
       }
     }
-    return runsKeepAwake(alive, now);
+    // The list as it is now: the checked ones still running (or unreadable) plus any hold placed during the awaits.
+    return runsKeepAwake(this.s.runHolds.list, now);
   }
 
   private refreshInputSources(): void {
