@@ -9,6 +9,7 @@
  */
 import type { Config } from '../contract/config-schema.js';
 import type { AgentMode, InstanceInfo, Sample } from '../contract/protocol.js';
+import { RunHolds } from './keep-awake/run-holds.js';
 import * as policy from './policy.js';
 import type { PolicyConfig, PolicyState } from './policy-types.js';
 import { LOCAL_INSTANCE, type CloudProvider } from './provider.js';
@@ -28,11 +29,13 @@ export interface DaemonState {
   lastError: string | null;
   /** Read once per sample (and on desktop reports): listing /dev/pts per STATUS would dominate its cost. */
   inputSources: string[];
+  /** Process-bound holds (`snooze run`); they block through the sample's keep_awake entries. */
+  readonly runHolds: RunHolds;
   /** --dry-run on the command line: never stop, whatever the config says. */
   readonly dryRunFlag: boolean;
 }
 
-export function initialDaemonState(config: Config, provider: CloudProvider, dryRunFlag: boolean): DaemonState {
+export function initialDaemonState(config: Config, provider: CloudProvider, dryRunFlag: boolean, procDir = '/proc'): DaemonState {
   return {
     config,
     pcfg: policy.policyConfigFrom(config),
@@ -43,6 +46,7 @@ export function initialDaemonState(config: Config, provider: CloudProvider, dryR
     stopping: false,
     lastError: null,
     inputSources: [],
+    runHolds: new RunHolds(procDir),
     dryRunFlag,
   };
 }

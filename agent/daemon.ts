@@ -7,11 +7,12 @@
  */
 import path from 'node:path';
 import type { Config, ConfigKey } from '../contract/config-schema.js';
-import { rfc3339Seconds, SAMPLE_RING_SECONDS, type AgentMode, type HistoryEvent, type Sample, type Status } from '../contract/protocol.js';
+import { rfc3339Seconds, SAMPLE_RING_SECONDS, type AgentMode, type HistoryEvent, type KeepAwake, type Sample, type Status } from '../contract/protocol.js';
 import { formatDuration } from '../contract/time-format.js';
 import { initialDaemonState, modeOf, type DaemonState } from './daemon-state.js';
 import type { History, NewEvent } from './history.js';
 import { loadHolds, saveHolds } from './holds-store.js';
+import { endedEvent, runsKeepAwake, withRuns } from './keep-awake/run-holds.js';
 import type { LogFn } from './log.js';
 import type { Sampler } from './metrics/sampler.js';
 import * as policy from './policy.js';
@@ -42,6 +43,8 @@ export interface DaemonDeps {
   now?: () => number;
   /** Monotonic milliseconds (performance.now), to notice wall-clock jumps. */
   monoNow?: () => number;
+  /** Where process holds are checked (default /proc). */
+  procDir?: string;
 }
 
 /** A wall clock that moves this much more (or less) than the monotonic clock between samples has jumped. */
@@ -63,9 +66,11 @@ export class Daemon {
   private lastTick: { wall: number; mono: number } | null = null;
   private inTick = false;
   private readonly holdsFile: string;
+  /** Aborts a running pre-stop hook when the agent shuts down. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly deps: DaemonDeps) {
-    this.s = initialDaemonState(deps.config, deps.provider, deps.dryRunFlag);
+    this.s = initialDaemonState(deps.config, deps.provider, deps.dryRunFlag, deps.procDir);
     this.now = deps.now ?? Date.now;
     this.monoNow = deps.monoNow ?? (() => performance.now());
     this.holdsFile = path.join(path.dirname(deps.config.history_path), 'holds.json');
@@ -78,6 +83,8 @@ export class Daemon {
       broadcastStatus: () => void this.broadcastStatus(),
       warn: (d, now) => this.warn(d, now),
       record: (ev) => this.record(ev),
+      withCurrentRuns: (sample, now) => withRuns(sample, runsKeepAwake(this.s.runHolds.check().alive, now)),
+      closing: this.closing.signal,
     });
   }
 
@@ -87,8 +94,10 @@ export class Daemon {
 
   /** Restores holds saved by an earlier run. Call before the socket listens, so no new hold is overwritten. */
   async restore(): Promise<void> {
-    const holds = await loadHolds(this.holdsFile, this.now(), (msg) => this.deps.log('warn', msg));
-    this.s.policy = { ...this.s.policy, holds };
+    const saved = await loadHolds(this.holdsFile, this.now(), (msg) => this.deps.log('warn', msg));
+    this.s.policy = { ...this.s.policy, holds: saved.holds };
+    // Those whose process ended while the agent was down are dropped (and recorded) by the first sample.
+    this.s.runHolds.restore(saved.runs);
   }
 
   async start(): Promise<void> {
@@ -141,7 +150,7 @@ export class Daemon {
     const now = this.now();
     // Both clocks read together, before sampling: a slow sample must not look like a clock jump.
     const mono = this.monoNow();
-    const sample = await this.deps.sampler.sample(now);
+    const sample = withRuns(await this.deps.sampler.sample(now), await this.runsNow(now));
     s.lastSample = sample;
     this.refreshInputSources();
     this.ring.push(sample);
@@ -167,6 +176,23 @@ export class Daemon {
     const p = this.s.policy;
     this.s.policy = { ...p, idleSince: shift(p.idleSince), warnedAt: shift(p.warnedAt), notBefore: shift(p.notBefore) };
     this.deps.log('warn', `wall clock jumped by ${Math.round(jump / 1000)} s; the idle countdown follows elapsed time, not the jump`);
+  }
+
+  /**
+   * Process holds whose process still runs, as keep-awake entries for the decision; those that
+   * ended are dropped, saved and recorded. A few /proc reads, no child process.
+   */
+  private async runsNow(now: number): Promise<KeepAwake[]> {
+    const { ended } = this.s.runHolds.check();
+    if (ended.length) {
+      this.s.runHolds.drop(ended.map((e) => e.hold));
+      await this.persistHolds();
+      for (const e of ended) {
+        await this.record(endedEvent(e, now)).catch((err: Error) => this.deps.log('error', `history: could not record the end of a snooze run: ${err.message}`));
+      }
+    }
+    // The list as it is now: the checked ones still running (or unreadable) plus any hold placed during the awaits.
+    return runsKeepAwake(this.s.runHolds.list, now);
   }
 
   private refreshInputSources(): void {
@@ -216,7 +242,7 @@ export class Daemon {
   /** Writes run one after another and each writes the holds as they are then, so the file ends at the latest state. */
   private persistHolds(): Promise<void> {
     const run = this.holdsWrites.then(() =>
-      saveHolds(this.holdsFile, this.s.policy.holds).catch((err: Error) => this.deps.log('error', `cannot save holds to ${this.holdsFile}: ${err.message}`)),
+      saveHolds(this.holdsFile, this.s.policy.holds, this.s.runHolds.list).catch((err: Error) => this.deps.log('error', `cannot save holds to ${this.holdsFile}: ${err.message}`)),
     );
     this.holdsWrites = run;
     return run;
@@ -275,6 +301,7 @@ export class Daemon {
 
   async close(): Promise<void> {
     this.running = false;
+    this.closing.abort();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.ticking.catch(() => undefined);

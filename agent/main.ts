@@ -112,6 +112,7 @@ async function main(): Promise<void> {
     log: logger.child('agent'),
     dryRunFlag,
     reselectProvider: pick,
+    procDir: process.env.CLOUDSNOOZE_PROC_DIR,
     broadcast: (frame) => server?.broadcast(frame),
     warnTerminals: (msg) => (process.env.CLOUDSNOOZE_TTY_WARNINGS === '0' ? Promise.resolve(0) : warnTerminals(msg, devRoot)),
     onConfigApplied: (c, changed) => {

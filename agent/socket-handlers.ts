@@ -11,6 +11,7 @@ import { saveConfig } from './config.js';
 import type { DaemonState } from './daemon-state.js';
 import type { History, NewEvent } from './history.js';
 import { historyReply } from './history-reply.js';
+import { plainText, RunHoldError, runsKeepAwake, withRuns } from './keep-awake/run-holds.js';
 import * as policy from './policy.js';
 import { RequestError, type HandlerTable } from './server.js';
 
@@ -63,7 +64,7 @@ async function configSet(host: HandlerHost, p: Params<'CONFIG_SET'>): Promise<Co
   const fileOnly = RESTART_KEYS.filter((k) => k in p.values);
   if (fileOnly.length) {
     throw new RequestError(
-      `${fileOnly.join(', ')} can only be set in the config file ${host.configPath} (the agent writes those paths as root); nothing changed`,
+      `${fileOnly.join(', ')} can only be set in the config file ${host.configPath} (they name files the agent writes, or a command it runs, as root); nothing changed`,
       'INVALID_PARAMS',
     );
   }
@@ -98,13 +99,39 @@ function postpone(host: HandlerHost, p: Params<'POSTPONE'>): Promise<Status> {
 }
 
 function stayAwake(host: HandlerHost, p: Params<'STAY_AWAKE'>): Promise<Status> {
+  if (p.while_pid !== undefined) return stayAwhile(host, p.while_pid, p);
   const s = host.state;
-  s.policy = policy.stayAwake(s.policy, p.minutes, p.reason, host.now());
+  const reason = p.reason ?? 'Stay awake requested';
+  s.policy = policy.stayAwake(s.policy, p.minutes, reason, host.now());
   const until = s.policy.holds.stayAwake?.until ?? null;
-  return holdChanged(host, 'stay_awake', `Stay awake ${until === null ? 'until released' : `until ${rfc3339Seconds(until)}`}: ${p.reason}`, {
+  return holdChanged(host, 'stay_awake', `Stay awake ${until === null ? 'until released' : `until ${rfc3339Seconds(until)}`}: ${reason}`, {
     minutes: p.minutes ?? null,
     until: until === null ? null : rfc3339Seconds(until),
-    reason: p.reason,
+    reason,
+  });
+}
+
+/** A hold bound to a process (`snooze run`): the agent watches the process and ends the hold with it. */
+function stayAwhile(host: HandlerHost, pid: number, p: Params<'STAY_AWAKE'>): Promise<Status> {
+  const s = host.state;
+  const now = host.now();
+  let added;
+  try {
+    added = s.runHolds.add(pid, p.reason ?? '', p.command, now);
+  } catch (err) {
+    if (err instanceof RunHoldError) throw new RequestError(`while_pid: ${err.message}`, err.code);
+    throw err;
+  }
+  // Blocks at once, as the next sample's decision would: STATUS (and a stop's last re-check,
+  // which reads the holds itself) must not wait for the next sample.
+  if (s.lastSample) s.lastSample = withRuns(s.lastSample, runsKeepAwake(s.runHolds.list, now));
+  s.policy = { ...s.policy, idleSince: null, warnedAt: null, notBefore: null };
+  const { hold } = added;
+  return holdChanged(host, 'stay_awake', `Stay awake while pid ${hold.pid} runs: ${plainText(hold.command, 120)}${hold.reason ? ` — ${hold.reason}` : ''}`, {
+    while_pid: hold.pid,
+    command: hold.command,
+    reason: hold.reason,
+    replaced: added.replaced,
   });
 }
 
@@ -112,7 +139,10 @@ function release(host: HandlerHost): Promise<Status> {
   const s = host.state;
   const had = s.policy.holds.stayAwake !== null || s.policy.holds.postponedUntil !== null;
   s.policy = policy.release(s.policy, host.now(), s.pcfg);
-  return holdChanged(host, 'release', had ? 'Released: holds cleared, idle countdown resumes' : 'Release: there was no hold', { had_hold: had });
+  const runs = s.runHolds.list.length;
+  // Process holds end with their process, not here: a release must not stop the box under a running job.
+  const kept = runs ? `; ${runs} snooze run hold${runs === 1 ? '' : 's'} stay${runs === 1 ? 's' : ''} until ${runs === 1 ? 'its command ends' : 'their commands end'}` : '';
+  return holdChanged(host, 'release', `${had ? 'Released: holds cleared, idle countdown resumes' : 'Release: there was no hold'}${kept}`, { had_hold: had, runs_kept: runs });
 }
 
 /** Holds survive a restart (saved first), are recorded, and every subscriber sees them at once. */

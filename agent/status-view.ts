@@ -3,8 +3,9 @@
  * tools polling the guide's contract). A projection only: it reads the shared state and
  * changes nothing.
  */
-import { nullSample, rfc3339Seconds, type AgentState, type Status } from '../contract/protocol.js';
+import { nullSample, rfc3339Seconds, STATUS_MAX_RUNS, type AgentState, type Status } from '../contract/protocol.js';
 import { modeOf, type DaemonState } from './daemon-state.js';
+import { runInfo } from './keep-awake/run-holds.js';
 import * as policy from './policy.js';
 import type { ProviderHealth } from './provider.js';
 import { VERSION } from './version.js';
@@ -25,7 +26,7 @@ export class StatusView {
   get(now: number): Status {
     const s = this.s;
     const health = s.provider.health();
-    const key = [Math.floor(now / 1000), s.policy, s.config, s.lastSample, s.stopping, s.lastError, s.instance, s.inputSources, health.monitorOnly, health.lastError, s.provider];
+    const key = [Math.floor(now / 1000), s.policy, s.config, s.lastSample, s.stopping, s.lastError, s.instance, s.inputSources, health.monitorOnly, health.lastError, s.provider, s.runHolds.list];
     const c = this.cache;
     if (c && c.key.length === key.length && c.key.every((v, i) => v === key[i])) return c.value;
     const value = buildStatus(s, now, health);
@@ -68,6 +69,8 @@ function buildStatus(s: DaemonState, now: number, health: ProviderHealth): Statu
     stop_at: stopAt === null ? null : rfc3339Seconds(stopAt),
     postponed_until: holds.postponedUntil !== null && holds.postponedUntil > now ? rfc3339Seconds(holds.postponedUntil) : null,
     stay_awake: holds.stayAwake ? { until: holds.stayAwake.until === null ? null : rfc3339Seconds(holds.stayAwake.until), reason: holds.stayAwake.reason } : null,
+    runs: s.runHolds.list.slice(0, STATUS_MAX_RUNS).map(runInfo),
+    runs_total: s.runHolds.list.length,
     instance: s.instance,
     input_sources: s.inputSources,
     error: clip(health.monitorOnly ?? health.lastError ?? s.lastError),

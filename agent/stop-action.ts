@@ -1,12 +1,13 @@
 /**
- * Acting on a stop decision: check once more that the stop is still wanted, build the
- * reason and tags, ask the provider, and turn its outcome into history and state. A
- * failed stop keeps the countdown but waits (backing off) before the next try, so a
- * broken API or a missing permission never becomes a tight loop of StopInstances calls.
+ * Acting on a stop decision: check once more that the stop is still wanted, run the
+ * pre-stop hook and check again, build the reason and tags, ask the provider, and turn its
+ * outcome into history and state. A failed stop (or failed hook) keeps the countdown but
+ * waits (backing off) before the next try, so a broken API, a missing permission or a
+ * broken hook never becomes a tight loop.
  */
 import { Backoff, type BackoffPolicy } from '../contract/backoff.js';
 import type { Config } from '../contract/config-schema.js';
-import type { AgentMode, HistoryEvent, InstanceInfo, Sample } from '../contract/protocol.js';
+import { rfc3339Seconds, type AgentMode, type HistoryEvent, type InstanceInfo, type Sample } from '../contract/protocol.js';
 import { buildStopTags, stopReason } from '../contract/tags.js';
 import { formatDuration } from '../contract/time-format.js';
 import type { DaemonState } from './daemon-state.js';
@@ -14,6 +15,7 @@ import type { NewEvent } from './history.js';
 import type { LogFn } from './log.js';
 import * as policy from './policy.js';
 import type { Decision } from './policy-types.js';
+import { describeHook, hookFailed, runPreStopHook, type HookRequest, type HookResult } from './pre-stop-hook.js';
 import type { StopOutcome } from './provider.js';
 
 /** What the stop needs from the daemon around it. */
@@ -27,6 +29,12 @@ export interface StopHost {
   /** Gives the warning for a countdown (the re-check may find one owed). */
   warn(d: Decision, now: number): Promise<void>;
   record(ev: NewEvent): Promise<HistoryEvent>;
+  /** `sample` with the process holds alive now (a `snooze run` may have started since it was taken). Synchronous: no waiting at the last check. */
+  withCurrentRuns(sample: Sample, now: number): Sample;
+  /** Aborted when the agent shuts down: a running hook is killed and the stop does not happen. */
+  readonly closing: AbortSignal;
+  /** Runs the hook; injectable for tests. */
+  runHook?: (req: HookRequest) => Promise<HookResult>;
 }
 
 /**
@@ -54,7 +62,7 @@ export class StopAction {
 
   constructor(private readonly host: StopHost) {}
 
-  /** Acts on a 'stop' decision made at `decidedAt` from `sample`. Never throws for a provider failure. */
+  /** Acts on a 'stop' decision made at `decidedAt` from `sample`. Never throws for a provider or hook failure. */
   async act(sample: Sample, decidedAt: number): Promise<void> {
     const { host } = this;
     const s = host.state;
@@ -62,18 +70,24 @@ export class StopAction {
     host.broadcastStatus();
     try {
       s.instance = await s.provider.identify();
-      // Re-check right before acting: a hold may have arrived while we were busy.
-      const now = host.now();
-      const recheck = policy.decide(s.policy, sample, now, s.pcfg);
-      if (recheck.action !== 'stop') {
-        s.policy = recheck.state;
-        host.log('info', 'stop cancelled at the final re-check (a hold or activity arrived)');
-        // A short postpone can put the stop back inside the warning window: that warning is owed now.
-        if (recheck.action === 'warn') await host.warn(recheck, now);
-        return;
-      }
+      // Re-check right before acting: a hold or a `snooze run` may have arrived while we were busy.
+      let now = host.now();
+      if (!(await this.stillWanted(sample, now, 'at the final re-check'))) return;
       const cfg = s.config;
       const reason = stopReason(now - (s.policy.idleSince ?? decidedAt), cfg.naptime_minutes);
+      if (cfg.pre_stop_command) {
+        const hook = await this.preStop(reason, now);
+        if (hook.aborted) return;
+        if (hookFailed(hook) && cfg.pre_stop_on_failure === 'abort') {
+          const failed = { kind: 'failed' as const, error: `pre-stop hook ${describeHook(hook, cfg.pre_stop_timeout_seconds * 1000)}`, code: 'PRE_STOP_FAILED' };
+          const event = this.settle(failed, { reason, tags: {}, mode: host.mode(), instance: s.instance }, host.now());
+          await host.record(event).catch((err: Error) => host.log('error', `history: could not record ${event.type}: ${err.message}`));
+          return;
+        }
+        // The hook may have run for minutes: a hold placed meanwhile cancels the stop.
+        now = host.now();
+        if (!(await this.stillWanted(sample, now, 'after the pre-stop hook'))) return;
+      }
       const tags = cfg.enable_instance_tags
         ? buildStopTags({
             prefix: cfg.tagging_prefix,
@@ -91,7 +105,10 @@ export class StopAction {
           reason,
           tags,
           hibernate: cfg.hibernate,
-          stillWanted: () => policy.decide(s.policy, sample, host.now(), s.pcfg).action === 'stop',
+          stillWanted: () => {
+            const t = host.now();
+            return policy.decide(s.policy, host.withCurrentRuns(sample, t), t, s.pcfg).action === 'stop';
+          },
         })
         .catch((err: unknown) => ({ kind: 'failed' as const, error: err instanceof Error ? err.message : String(err) }));
       if (outcome.kind === 'cancelled') {
@@ -105,6 +122,69 @@ export class StopAction {
     } finally {
       s.stopping = false;
     }
+  }
+
+  /** The policy asked again, with the holds and process holds as they are now; false = the stop is off. */
+  private async stillWanted(sample: Sample, now: number, when: string): Promise<boolean> {
+    const { host } = this;
+    const s = host.state;
+    const recheck = policy.decide(s.policy, host.withCurrentRuns(sample, now), now, s.pcfg);
+    if (recheck.action === 'stop') return true;
+    s.policy = recheck.state;
+    host.log('info', `stop cancelled ${when} (a hold or activity arrived)`);
+    // A short postpone can put the stop back inside the warning window: that warning is owed now.
+    if (recheck.action === 'warn') await host.warn(recheck, now);
+    return false;
+  }
+
+  /** Runs the pre-stop hook and records a `pre_stop` event; the caller decides what a failure means. */
+  private async preStop(reason: string, now: number): Promise<HookResult> {
+    const { host } = this;
+    const s = host.state;
+    const cfg = s.config;
+    const timeoutMs = cfg.pre_stop_timeout_seconds * 1000;
+    const mode = host.mode();
+    const result = await (host.runHook ?? runPreStopHook)({
+      command: cfg.pre_stop_command,
+      timeoutMs,
+      signal: host.closing,
+      env: {
+        CLOUDSNOOZE_REASON: reason,
+        CLOUDSNOOZE_INSTANCE_ID: s.instance.id ?? '',
+        CLOUDSNOOZE_INSTANCE_TYPE: s.instance.type ?? '',
+        CLOUDSNOOZE_REGION: s.instance.region ?? '',
+        CLOUDSNOOZE_MODE: mode,
+        CLOUDSNOOZE_STOP_AT: rfc3339Seconds(now),
+        // So `snooze` in the hook reaches this agent (`snooze postpone 30` there cancels the stop).
+        CLOUDSNOOZE_SOCKET: cfg.socket_path,
+      },
+    });
+    if (result.aborted) {
+      host.log('info', 'pre-stop hook interrupted: the agent is shutting down; no stop');
+      return result;
+    }
+    const failed = hookFailed(result);
+    const secs = (result.durationMs / 1000).toFixed(1);
+    const then = !failed ? 'stopping' : cfg.pre_stop_on_failure === 'stop' ? 'stopping anyway (pre_stop_on_failure is "stop")' : 'stop aborted';
+    const last = result.output.split('\n').at(-1) ?? '';
+    const message = `Pre-stop hook ${failed ? 'failed: ' : ''}${describeHook(result, timeoutMs)} after ${secs} s${failed && last ? ` (last output: ${last.slice(0, 120)})` : ''}; ${then}`;
+    await host
+      .record({
+        type: 'pre_stop',
+        message,
+        details: {
+          exit_code: result.exitCode,
+          signal: result.signal,
+          timed_out: result.timedOut,
+          error: result.error,
+          duration_ms: result.durationMs,
+          output: result.output,
+          on_failure: cfg.pre_stop_on_failure,
+          mode,
+        },
+      })
+      .catch((err: Error) => host.log('error', `history: could not record pre_stop: ${err.message}`));
+    return result;
   }
 
   /** Applies a stop's outcome to the state and says what to record. */

@@ -89,6 +89,15 @@ export const configSchema = z
     history_path: z.string().min(1).default('/var/lib/cloudsnooze/history.jsonl'),
     // Every event is also held in memory: the cap keeps the agent's footprint bounded.
     history_max_events: z.number().int().min(10).max(50_000).default(10_000),
+    /**
+     * Run before every stop (also a dry-run or local-mode one), via /bin/sh -c as the agent's
+     * user (root): "" = none. File-only (RESTART_KEYS). Capped so CONFIG_GET fits in 4 KiB.
+     */
+    pre_stop_command: z.string().max(1000).default(''),
+    /** The hook's process group is killed after this. */
+    pre_stop_timeout_seconds: z.number().int().min(1).max(3600).default(300),
+    /** "abort": a failed or timed-out hook aborts this stop (stop_failed, retried with backoff); "stop": stop anyway. */
+    pre_stop_on_failure: z.enum(['abort', 'stop']).default('abort'),
   })
   .strict();
 
@@ -110,10 +119,10 @@ export const DEFAULT_CONFIG: Config = configSchema.parse({});
 
 /**
  * Keys set only in the config file, never over the socket: they take effect at the next
- * start, and they name files that the agent (root) creates and writes, which a socket
- * client (a group member, a dashboard token holder) must not choose.
+ * start, and they name files that the agent (root) creates and writes, or a command it runs
+ * as root, which a socket client (a group member, a dashboard token holder) must not choose.
  */
-export const RESTART_KEYS: readonly ConfigKey[] = ['socket_path', 'socket_group', 'history_path'];
+export const RESTART_KEYS: readonly ConfigKey[] = ['socket_path', 'socket_group', 'history_path', 'pre_stop_command'];
 
 export class ConfigError extends Error {
   constructor(

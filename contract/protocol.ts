@@ -15,6 +15,14 @@ export const MAX_CONNECTIONS = 768;
 export const REQUEST_WAIT_MS = 10_000;
 /** The in-memory sample ring holds at least this many seconds. */
 export const SAMPLE_RING_SECONDS = 3600;
+/** Process-bound holds (`snooze run`) the agent keeps at once; one more is refused with BUSY. */
+export const MAX_RUN_HOLDS = 64;
+/** STATUS lists this many of them (and counts all in `runs_total`): it must fit in 4 KiB. */
+export const STATUS_MAX_RUNS = 3;
+/** Longest `command` a STAY_AWAKE may name for display. */
+export const MAX_RUN_COMMAND_CHARS = 300;
+/** Linux's largest possible pid (pid_max's ceiling, 2^22). */
+export const MAX_PID = 4_194_304;
 
 export const AGENT_STATES = ['active', 'idle', 'warning', 'postponed', 'stay_awake', 'stopping', 'monitor_only'] as const;
 export type AgentState = (typeof AGENT_STATES)[number];
@@ -36,6 +44,8 @@ export const HISTORY_TYPES = [
   'stop',
   'stop_failed',
   'restart_marked',
+  /** The pre-stop hook ran: exit code, duration and the last lines of its output. */
+  'pre_stop',
 ] as const;
 export type HistoryType = (typeof HISTORY_TYPES)[number];
 
@@ -142,6 +152,17 @@ export interface StayAwake {
   reason: string;
 }
 
+/** A hold bound to a process's life (`snooze run`, `snooze stay-awake --while PID`). */
+export interface RunHoldInfo {
+  pid: number;
+  /** The command line, for people (clipped). */
+  command: string;
+  /** "" when none was given. */
+  reason: string;
+  /** RFC 3339: when the hold was placed. */
+  since: string;
+}
+
 export interface InstanceInfo {
   id: string | null;
   type: string | null;
@@ -166,6 +187,12 @@ export interface Status {
   stop_at: string | null;
   postponed_until: string | null;
   stay_awake: StayAwake | null;
+  /**
+   * Process-bound holds, oldest first, at most STATUS_MAX_RUNS of them; `runs_total` counts
+   * all. They end with their process, not with RELEASE.
+   */
+  runs: RunHoldInfo[];
+  runs_total: number;
   instance: InstanceInfo;
   /** Input sources on this host, e.g. ["pts", "x11", "desktop"]; empty = input unavailable (not blocking). */
   input_sources: string[];
@@ -205,12 +232,25 @@ export const commandParams = {
     })
     .strict(),
   POSTPONE: z.object({ minutes: z.number().positive().max(7 * 24 * 60) }).strict(),
+  /**
+   * Without `while_pid`: stay awake for `minutes` or until released. With it: while that
+   * process runs (the agent watches its pid and start time; RELEASE does not end it).
+   */
   STAY_AWAKE: z
     .object({
       minutes: z.number().positive().max(365 * 24 * 60).optional(),
-      reason: z.string().max(200).default('Stay awake requested'),
+      /** Left out: "Stay awake requested" for a plain hold, none for a process hold. */
+      reason: z.string().max(200).optional(),
+      while_pid: z.number().int().positive().max(MAX_PID).optional(),
+      /** How the process is shown; left out, the agent reads its command line. */
+      command: z.string().max(MAX_RUN_COMMAND_CHARS).optional(),
     })
-    .strict(),
+    .strict()
+    .refine((p) => p.while_pid === undefined || p.minutes === undefined, {
+      path: ['minutes'],
+      message: 'cannot be combined with while_pid: a process hold lasts as long as its process',
+    })
+    .refine((p) => p.command === undefined || p.while_pid !== undefined, { path: ['command'], message: 'needs while_pid' }),
   RELEASE: z.object({}).strict(),
   SUBSCRIBE: z.object({}).strict(),
   SAMPLES: z.object({ seconds: z.number().int().min(1).max(SAMPLE_RING_SECONDS).default(600) }).strict(),

@@ -64,6 +64,8 @@ function statusAt(t: number, i: number): Status {
     error: null,
     sampled_at: new Date(t).toISOString(),
     version: 'bench',
+    runs: [],
+    runs_total: 0,
   };
 }
 

@@ -20,6 +20,7 @@ import { awsDoctor } from './doctor-aws.js';
 import { doctorConfigPath, localChecks, printDoctor } from './doctor.js';
 import { parseDurationMs, parseSince } from './duration.js';
 import { runFleet } from './fleet.js';
+import { runCommand } from './run.js';
 import { localDateTime, renderHistoryCsv, renderHistoryText, renderStatus } from './format.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 
@@ -33,7 +34,11 @@ Commands:
   history [--limit N] [--since 24h|TIME] [--type TYPE] [--format text|json|csv]
   postpone DURATION                    push the stop out (e.g. 30, 90m, 2h; bare numbers are minutes)
   stay-awake [--for 2h] [--reason TEXT]  never stop until released (or for a while)
-  release                              drop postpone / stay-awake
+  stay-awake --while PID [--reason TEXT] never stop while process PID runs
+  run [--reason TEXT] -- CMD [ARGS...] run CMD, keeping the instance awake until it ends;
+                                       exits with CMD's exit code
+  release                              drop postpone / stay-awake (not run / --while holds:
+                                       those end with their process)
   doctor [--config FILE]               check socket, config, input sources, GPU tool, EC2
   dashboard [--port N] [--no-open]     serve the dashboard on 127.0.0.1 for a browser
   fleet list|watch|restart|savings     tools for instances CloudSnooze stopped (see snooze fleet --help)
@@ -87,7 +92,7 @@ const status: Cmd = async (args, io) => {
 
 function coerceValue(key: ConfigKey, raw: string): unknown {
   // Strings stay strings for string keys ("CloudSnooze", "us-east-1"); everything else is JSON.
-  const stringKeys: ConfigKey[] = ['aws_region', 'tagging_prefix', 'socket_path', 'socket_group', 'history_path', 'monitoring_mode'];
+  const stringKeys: ConfigKey[] = ['aws_region', 'tagging_prefix', 'socket_path', 'socket_group', 'history_path', 'monitoring_mode', 'pre_stop_command', 'pre_stop_on_failure'];
   if (stringKeys.includes(key)) return raw;
   try {
     return JSON.parse(raw);
@@ -164,7 +169,16 @@ const postpone: Cmd = async (args, io) => {
 };
 
 const stayAwake: Cmd = async (args, io) => {
-  const { values } = parseFlags(args, { for: { type: 'string' }, reason: { type: 'string' } });
+  const { values } = parseFlags(args, { for: { type: 'string' }, reason: { type: 'string' }, while: { type: 'string' } });
+  if (values.while !== undefined) {
+    const pid = Number(values.while);
+    if (!/^\d+$/.test(values.while) || !Number.isSafeInteger(pid) || pid < 1) throw new UsageError(`--while needs a process id (got "${values.while}")`);
+    if (values.for !== undefined) throw new UsageError('--while and --for cannot be combined: the hold lasts as long as the process');
+    const s = await io.request(io.socketPath, 'STAY_AWAKE', { while_pid: pid, reason: values.reason });
+    const run = s.runs.find((r) => r.pid === pid);
+    io.out(`Staying awake while pid ${pid} runs${run ? ` (${run.command})` : ''}.`);
+    return EXIT.OK;
+  }
   let minutes: number | undefined;
   if (values.for !== undefined) {
     const ms = parseDurationMs(values.for, 'm');
@@ -180,6 +194,8 @@ const release: Cmd = async (args, io) => {
   parseFlags(args, {});
   const s = await io.request(io.socketPath, 'RELEASE');
   io.out(`Released. State: ${s.state}${s.seconds_until_stop !== null ? `, stop in ${s.seconds_until_stop} s` : ''}.`);
+  const n = s.runs_total;
+  if (n > 0) io.out(`Still kept awake by ${n} snooze run / --while hold${n === 1 ? '' : 's'}: release does not end them, their process ending does.`);
   return EXIT.OK;
 };
 
@@ -210,6 +226,7 @@ export const COMMANDS: Record<string, Cmd> = {
   history,
   postpone,
   'stay-awake': stayAwake,
+  run: runCommand,
   release,
   doctor,
   dashboard: (args, io) => runDashboard(args, io),
@@ -226,6 +243,11 @@ export function splitGlobal(argv: string[]): { socket?: string; rest: string[] }
   let socket: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
+    if (a === '--') {
+      // Everything after -- belongs to a command (snooze run -- ssh --socket ...), not to us.
+      rest.push(...argv.slice(i));
+      break;
+    }
     if (a === '--socket') {
       socket = argv[++i];
       if (socket === undefined) throw new UsageError('--socket needs a PATH');

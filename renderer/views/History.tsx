@@ -15,6 +15,7 @@ const TYPE_WORDS: Record<HistoryType, string> = {
   stop: 'Stop',
   stop_failed: 'Stop failed',
   restart_marked: 'Restart marked',
+  pre_stop: 'Pre-stop hook',
 };
 
 export function EventType({ type }: { type: HistoryType }) {

@@ -18,6 +18,8 @@ export function status(over: Partial<Status> = {}): Status {
     stop_at: null,
     postponed_until: null,
     stay_awake: null,
+    runs: [],
+    runs_total: 0,
     instance: { id: 'i-0123456789abcdef0', type: 't3.medium', region: 'us-east-1', source: 'local' },
     input_sources: ['desktop'],
     error: null,

@@ -29,6 +29,8 @@ function status(over: Partial<Status> = {}): Status {
     stop_at: '2025-03-01T12:10:00Z',
     postponed_until: null,
     stay_awake: null,
+    runs: [],
+    runs_total: 0,
     instance: { id: null, type: null, region: null, source: 'local' },
     input_sources: [],
     error: null,
