@@ -19,9 +19,9 @@ export async function loadHolds(file: string, now: number, warn: (msg: string) =
     const sa = raw.stayAwake;
     const stayAwake =
       sa && typeof sa === 'object' && typeof sa.reason === 'string' && (sa.until === null || (typeof sa.until === 'number' && sa.until > now))
-        ? { until: sa.until, reason: sa.reason }
+        ? { until: sa.until, reason: sa.reason, ...(sa.admin === true ? { admin: true } : {}) }
         : null;
-    return { postponedUntil, stayAwake };
+    return { postponedUntil, stayAwake, ...(postponedUntil !== null && raw.postponeAdmin === true ? { postponeAdmin: true } : {}) };
   } catch (err) {
     warn(`holds file ${file} is unreadable (${(err as Error).message}); starting without holds`);
     return NO_HOLDS;
