@@ -3,7 +3,7 @@
  * agent itself, its answer (or its refusal) handed back as a DashboardReply.
  */
 import type http from 'node:http';
-import type { DashboardCommand } from '../../contract/dashboard-http.js';
+import type { DashboardCommand, DashboardReply } from '../../contract/dashboard-http.js';
 import { AgentError, request } from '../../lib/client.js';
 import type { Command, CommandResults, ConnectionState, ParamsIn } from '../../contract/protocol.js';
 import type { SettingsAccess } from '../../contract/ipc.js';
@@ -72,7 +72,7 @@ export async function relayCommand(
   params: object,
   timeoutMs: number,
   req: RequestFn = request,
-): Promise<{ status: number; body: unknown }> {
+): Promise<{ status: number; body: DashboardReply<unknown> }> {
   const target = command === 'CONFIG_SET' ? adminSocketPath(socketPath) : socketPath;
   try {
     // The agent validates params against the protocol's schemas; its error comes back as a value.
