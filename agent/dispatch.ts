@@ -46,6 +46,11 @@ export interface ChangeBudgets {
 const BUDGET_OF: Partial<Record<Command, keyof ChangeBudgets>> = { POSTPONE: 'holds', STAY_AWAKE: 'holds', RELEASE: 'holds', CONFIG_SET: 'settings' };
 const BUDGET_WORDS: Record<keyof ChangeBudgets, string> = { holds: 'holds and releases', settings: 'settings changes' };
 
+/** What CONFIG_SET on the public socket answers: settings belong to root (docs/security.md). */
+export const SETTINGS_NEED_ROOT = 'Changing settings needs root: run `sudo snooze config set KEY VALUE` (or ask for admin_group); nothing changed';
+/** Commands only the admin channel (a privileged listener) may run. */
+const ADMIN_ONLY = new Set<Command>(['CONFIG_SET']);
+
 const knownCommands = new Set<string>(Object.keys(commandParams));
 
 /** What `{}` parses to for each command that takes no required params: the common case skips zod. */
@@ -84,6 +89,8 @@ export function createDispatch(handlers: HandlerTable, log: LogFn, budgets: Chan
       return errorLine(`unknown command "${command.slice(0, 64)}"; known: ${[...knownCommands].join(', ')}`, 'UNKNOWN_COMMAND');
     }
     const cmd = command as Command;
+    // Before params and budgets: a member is told the rule, not the value's problems, and spends nothing.
+    if (ADMIN_ONLY.has(cmd) && !conn.privileged) return errorLine(SETTINGS_NEED_ROOT, 'FORBIDDEN');
     let parsed: unknown;
     if (isEmptyObject(env.data.params) && EMPTY_PARAMS.has(cmd)) parsed = EMPTY_PARAMS.get(cmd);
     else {

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
-import { HISTORY_TYPES, rfc3339Seconds, type HistoryEvent, type HistoryType } from '../contract/protocol.js';
+import { HISTORY_TYPES, rfc3339Seconds, type HistoryEvent, type HistoryRequester, type HistoryType } from '../contract/protocol.js';
 import type { LogFn } from './log.js';
 
 export interface HistoryQueryOptions {
@@ -19,6 +19,7 @@ export interface HistoryQueryOptions {
 export interface NewEvent {
   type: HistoryType;
   message: string;
+  by?: HistoryRequester;
   details?: Record<string, unknown>;
 }
 
@@ -87,6 +88,7 @@ export class History {
   /** Appends and fsyncs; resolves once the event is durable. */
   append(ev: NewEvent): Promise<HistoryEvent> {
     const event: HistoryEvent = { id: this.nextId++, time: rfc3339Seconds(this.now()), type: ev.type, message: ev.message };
+    if (ev.by) event.by = ev.by;
     if (ev.details) event.details = ev.details;
     this.events.push(event);
     const write = this.chain.then(async () => {
@@ -132,7 +134,8 @@ export class History {
       const e = this.events[i]!;
       if (Date.parse(e.time) < sinceMs) break;
       if (opts.type && e.type !== opts.type) continue;
-      out.push(opts.details || !e.details ? e : { id: e.id, time: e.time, type: e.type, message: e.message });
+      // `by` is kept without details: who placed a hold is the point of reading the history.
+      out.push(opts.details || !e.details ? e : { id: e.id, time: e.time, type: e.type, message: e.message, ...(e.by ? { by: e.by } : {}) });
     }
     return out;
   }

@@ -29,9 +29,9 @@ export async function loadHolds(file: string, now: number, warn: (msg: string) =
     const sa = raw.stayAwake;
     const stayAwake =
       sa && typeof sa === 'object' && typeof sa.reason === 'string' && (sa.until === null || (typeof sa.until === 'number' && sa.until > now))
-        ? { until: sa.until, reason: sa.reason }
+        ? { until: sa.until, reason: sa.reason, ...(sa.admin === true ? { admin: true } : {}) }
         : null;
-    return { holds: { postponedUntil, stayAwake }, runs: Array.isArray(raw.runs) ? raw.runs : [] };
+    return { holds: { postponedUntil, stayAwake, ...(postponedUntil !== null && raw.postponeAdmin === true ? { postponeAdmin: true } : {}) }, runs: Array.isArray(raw.runs) ? raw.runs : [] };
   } catch (err) {
     warn(`holds file ${file} is unreadable (${(err as Error).message}); starting without holds`);
     return { holds: NO_HOLDS, runs: [] };

@@ -10,8 +10,9 @@ import { Daemon } from './daemon.js';
 import { History } from './history.js';
 import { createLogger, type LogLevel } from './log.js';
 import { createSampler } from './metrics/sampler.js';
-import { SocketServer } from './server.js';
-import { claimSocketPath, secureSocket, SocketPathError } from './socket-path.js';
+import { PRIVILEGED_LISTENER, SocketServer } from './server.js';
+import { claimSocketPath, listenPrivately, secureAdminSocket, secureSocket, SocketPathError } from './socket-path.js';
+import { adminSocketPath } from '../contract/paths.js';
 import { warnTerminals } from './terminal-warning.js';
 import { VERSION } from './version.js';
 
@@ -123,17 +124,29 @@ async function main(): Promise<void> {
 
   await daemon.restore();
   server = new SocketServer(daemon.handlers(), logger.child('socket'));
+  const adminPath = adminSocketPath(config.socket_path);
+  let listening = config.socket_path;
   try {
     const { replacedStale } = await claimSocketPath(config.socket_path);
     if (replacedStale) log('info', `socket: replaced a stale socket at ${config.socket_path}`);
     await server.listen(config.socket_path);
     const gid = await secureSocket(config.socket_path, config.socket_group);
     log('info', `socket: listening on ${config.socket_path} (mode 0660${gid !== null ? `, group ${config.socket_group}` : ''})`);
+    // The admin channel: the only place settings change (docs/security.md, "Socket authority").
+    listening = adminPath;
+    const admin = await claimSocketPath(adminPath);
+    if (admin.replacedStale) log('info', `socket: replaced a stale socket at ${adminPath}`);
+    const srv = server;
+    await listenPrivately(() => srv.listen(adminPath, PRIVILEGED_LISTENER));
+    const sec = await secureAdminSocket(adminPath, config.admin_group);
+    log('info', `socket: admin channel on ${adminPath} (mode 0${sec.mode.toString(8)}${sec.gid !== null ? `, group ${config.admin_group}` : ', owner only'})`);
+    if (config.admin_group && sec.gid === null) log('warn', `socket: admin_group "${config.admin_group}" does not exist; the admin channel is owner-only`);
   } catch (err) {
+    await server.close();
     await history.close();
     if (err instanceof SocketPathError) fail(err.message);
     const e = err as NodeJS.ErrnoException;
-    fail(`cannot listen on ${config.socket_path}: ${e.message}${e.code === 'EACCES' ? ' (use --socket PATH or run as root)' : ''}`);
+    fail(`cannot listen on ${listening}: ${e.message}${e.code === 'EACCES' ? ' (use --socket PATH or run as root)' : ''}`);
   }
 
   let shuttingDown = false;

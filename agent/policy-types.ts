@@ -12,7 +12,12 @@ export interface Holds {
   /** Epoch ms; the stop is not before this. */
   postponedUntil: number | null;
   /** until null = until released. */
-  stayAwake: { until: number | null; reason: string } | null;
+  stayAwake: { until: number | null; reason: string; admin?: boolean } | null;
+  /**
+   * Placed (or joined) on the admin channel: only that channel releases it. Kept here, beside
+   * the hold, so it is saved and restored with it; the pure policy never reads it.
+   */
+  postponeAdmin?: boolean;
 }
 
 export interface PolicyState {

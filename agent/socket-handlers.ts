@@ -13,7 +13,19 @@ import type { History, NewEvent } from './history.js';
 import { historyReply } from './history-reply.js';
 import { plainText, RunHoldError, runsKeepAwake, withRuns } from './keep-awake/run-holds.js';
 import * as policy from './policy.js';
-import { RequestError, type HandlerTable } from './server.js';
+import { RequestError, type Connection, type HandlerTable } from './server.js';
+import type { HistoryRequester } from '../contract/protocol.js';
+import { SETTINGS_NEED_ROOT } from './dispatch.js';
+
+/**
+ * Who a request came from, as far as the channel can tell. The admin socket is owned by
+ * the agent's user, so on it the requester is root when the agent is root. The public
+ * socket cannot name anyone: Node exposes no SO_PEERCRED, so every member looks alike.
+ */
+export function requesterOf(conn: Pick<Connection, 'privileged'>, agentIsRoot = process.getuid?.() === 0): HistoryRequester {
+  if (!conn.privileged) return 'socket group member';
+  return agentIsRoot ? 'root' : 'admin channel';
+}
 
 /** What the handlers need from the daemon. */
 export interface HandlerHost {
@@ -40,13 +52,17 @@ export function socketHandlers(host: HandlerHost): HandlerTable {
   return {
     STATUS: () => host.status(),
     CONFIG_GET: () => s.config,
-    CONFIG_SET: (p) => host.serialized(() => configSet(host, p)),
+    CONFIG_SET: (p, conn) => {
+      // Dispatch refuses it first; checked again here so the rule holds for any caller of the table.
+      if (!conn.privileged) throw new RequestError(SETTINGS_NEED_ROOT, 'FORBIDDEN');
+      return host.serialized(() => configSet(host, p, requesterOf(conn)));
+    },
     HISTORY: (p) => historyReply(host.history, p),
     // Holds take effect at once, not queued behind a decision in progress: the final
     // re-check before a stop must see them.
-    POSTPONE: (p) => postpone(host, p),
-    STAY_AWAKE: (p) => stayAwake(host, p),
-    RELEASE: () => release(host),
+    POSTPONE: (p, conn) => postpone(host, p, conn),
+    STAY_AWAKE: (p, conn) => stayAwake(host, p, conn),
+    RELEASE: (_p, conn) => release(host, conn),
     SUBSCRIBE: (_p, conn) => {
       conn.subscribe();
       return { subscribed: true as const };
@@ -59,7 +75,7 @@ export function socketHandlers(host: HandlerHost): HandlerTable {
   };
 }
 
-async function configSet(host: HandlerHost, p: Params<'CONFIG_SET'>): Promise<CommandResults['CONFIG_SET']> {
+async function configSet(host: HandlerHost, p: Params<'CONFIG_SET'>, by: HistoryRequester): Promise<CommandResults['CONFIG_SET']> {
   const s = host.state;
   const fileOnly = RESTART_KEYS.filter((k) => k in p.values);
   if (fileOnly.length) {
@@ -80,6 +96,7 @@ async function configSet(host: HandlerHost, p: Params<'CONFIG_SET'>): Promise<Co
   await host.applyConfig(next, changed);
   await host.record({
     type: 'config_change',
+    by,
     message: `Config changed: ${changed.map((k) => `${k}=${JSON.stringify(next[k])}`).join(', ')}`,
     details: { changed: diff },
   });
@@ -87,24 +104,47 @@ async function configSet(host: HandlerHost, p: Params<'CONFIG_SET'>): Promise<Co
   return s.config;
 }
 
-function postpone(host: HandlerHost, p: Params<'POSTPONE'>): Promise<Status> {
+/**
+ * Holds placed on the admin channel are root's: a member may add a hold of its own but
+ * may not end or replace root's. Members' holds are one trust domain: any member (or
+ * root) may release them, since the public socket cannot tell members apart.
+ */
+function adminHoldActive(host: HandlerHost): 'stay-awake' | 'postpone' | null {
+  const h = host.state.policy.holds;
+  if (h.stayAwake?.admin) return 'stay-awake';
+  if (h.postponeAdmin && h.postponedUntil !== null && h.postponedUntil > host.now()) return 'postpone';
+  return null;
+}
+
+function refuseRootHold(what: string, hold: string): never {
+  throw new RequestError(`${what} refused: the ${hold} was placed by root on the admin channel, and only root can ${what === 'RELEASE' ? 'release' : 'replace'} it (sudo snooze release); nothing changed`, 'FORBIDDEN');
+}
+
+function postpone(host: HandlerHost, p: Params<'POSTPONE'>, conn: Connection): Promise<Status> {
   const s = host.state;
   const now = host.now();
+  // A postpone only ever extends; root's stays root's until released by root or run out.
+  const wasAdmin = s.policy.holds.postponeAdmin === true && s.policy.holds.postponedUntil !== null && s.policy.holds.postponedUntil > now;
   s.policy = policy.postpone(s.policy, p.minutes, now, s.pcfg);
+  s.policy = { ...s.policy, holds: { ...s.policy.holds, postponeAdmin: wasAdmin || conn.privileged } };
   const until = s.policy.holds.postponedUntil ?? now;
-  return holdChanged(host, 'postpone', `Postponed by ${formatMinutes(p.minutes)}: no stop before ${rfc3339Seconds(until)}`, {
+  return holdChanged(host, conn, 'postpone', `Postponed by ${formatMinutes(p.minutes)}: no stop before ${rfc3339Seconds(until)}`, {
     minutes: p.minutes,
     until: rfc3339Seconds(until),
   });
 }
 
-function stayAwake(host: HandlerHost, p: Params<'STAY_AWAKE'>): Promise<Status> {
-  if (p.while_pid !== undefined) return stayAwhile(host, p.while_pid, p);
+function stayAwake(host: HandlerHost, p: Params<'STAY_AWAKE'>, conn: Connection): Promise<Status> {
+  if (p.while_pid !== undefined) return stayAwhile(host, p.while_pid, p, conn);
   const s = host.state;
+  // The latest stay-awake replaces the one before: a member could shorten root's to a second.
+  if (!conn.privileged && s.policy.holds.stayAwake?.admin) refuseRootHold('STAY_AWAKE', 'stay-awake');
   const reason = p.reason ?? 'Stay awake requested';
   s.policy = policy.stayAwake(s.policy, p.minutes, reason, host.now());
-  const until = s.policy.holds.stayAwake?.until ?? null;
-  return holdChanged(host, 'stay_awake', `Stay awake ${until === null ? 'until released' : `until ${rfc3339Seconds(until)}`}: ${reason}`, {
+  const sa = s.policy.holds.stayAwake;
+  if (sa && conn.privileged) s.policy = { ...s.policy, holds: { ...s.policy.holds, stayAwake: { ...sa, admin: true } } };
+  const until = sa?.until ?? null;
+  return holdChanged(host, conn, 'stay_awake', `Stay awake ${until === null ? 'until released' : `until ${rfc3339Seconds(until)}`}: ${reason}`, {
     minutes: p.minutes ?? null,
     until: until === null ? null : rfc3339Seconds(until),
     reason,
@@ -112,7 +152,7 @@ function stayAwake(host: HandlerHost, p: Params<'STAY_AWAKE'>): Promise<Status> 
 }
 
 /** A hold bound to a process (`snooze run`): the agent watches the process and ends the hold with it. */
-function stayAwhile(host: HandlerHost, pid: number, p: Params<'STAY_AWAKE'>): Promise<Status> {
+function stayAwhile(host: HandlerHost, pid: number, p: Params<'STAY_AWAKE'>, conn: Connection): Promise<Status> {
   const s = host.state;
   const now = host.now();
   let added;
@@ -127,7 +167,7 @@ function stayAwhile(host: HandlerHost, pid: number, p: Params<'STAY_AWAKE'>): Pr
   if (s.lastSample) s.lastSample = withRuns(s.lastSample, runsKeepAwake(s.runHolds.list, now));
   s.policy = { ...s.policy, idleSince: null, warnedAt: null, notBefore: null };
   const { hold } = added;
-  return holdChanged(host, 'stay_awake', `Stay awake while pid ${hold.pid} runs: ${plainText(hold.command, 120)}${hold.reason ? ` — ${hold.reason}` : ''}`, {
+  return holdChanged(host, conn, 'stay_awake', `Stay awake while pid ${hold.pid} runs: ${plainText(hold.command, 120)}${hold.reason ? ` — ${hold.reason}` : ''}`, {
     while_pid: hold.pid,
     command: hold.command,
     reason: hold.reason,
@@ -135,20 +175,28 @@ function stayAwhile(host: HandlerHost, pid: number, p: Params<'STAY_AWAKE'>): Pr
   });
 }
 
-function release(host: HandlerHost): Promise<Status> {
+function release(host: HandlerHost, conn: Connection): Promise<Status> {
   const s = host.state;
+  const rootHold = conn.privileged ? null : adminHoldActive(host);
+  if (rootHold) refuseRootHold('RELEASE', rootHold);
   const had = s.policy.holds.stayAwake !== null || s.policy.holds.postponedUntil !== null;
   s.policy = policy.release(s.policy, host.now(), s.pcfg);
   const runs = s.runHolds.list.length;
   // Process holds end with their process, not here: a release must not stop the box under a running job.
   const kept = runs ? `; ${runs} snooze run hold${runs === 1 ? '' : 's'} stay${runs === 1 ? 's' : ''} until ${runs === 1 ? 'its command ends' : 'their commands end'}` : '';
-  return holdChanged(host, 'release', `${had ? 'Released: holds cleared, idle countdown resumes' : 'Release: there was no hold'}${kept}`, { had_hold: had, runs_kept: runs });
+  return holdChanged(host, conn, 'release', `${had ? 'Released: holds cleared, idle countdown resumes' : 'Release: there was no hold'}${kept}`, { had_hold: had, runs_kept: runs });
 }
 
-/** Holds survive a restart (saved first), are recorded, and every subscriber sees them at once. */
-async function holdChanged(host: HandlerHost, type: 'postpone' | 'stay_awake' | 'release', message: string, details: Record<string, unknown>): Promise<Status> {
+/** Holds survive a restart (saved first), are recorded with who asked, and every subscriber sees them at once. */
+async function holdChanged(
+  host: HandlerHost,
+  conn: Connection,
+  type: 'postpone' | 'stay_awake' | 'release',
+  message: string,
+  details: Record<string, unknown>,
+): Promise<Status> {
   await host.persistHolds();
-  await host.record({ type, message, details });
+  await host.record({ type, by: requesterOf(conn), message, details });
   return host.broadcastStatus();
 }
 

@@ -62,3 +62,29 @@ export async function secureSocket(p: string, group: string): Promise<number | n
   if (gid !== null) await fs.chown(p, -1, gid);
   return gid;
 }
+
+/**
+ * The admin socket: 0600, owned by the agent's user (root on a server), so only root
+ * connects; or 0660 with `adminGroup` when that group exists (a workstation's owner).
+ * A named group that does not exist leaves it 0600 rather than widening anything.
+ */
+export async function secureAdminSocket(p: string, adminGroup: string): Promise<{ mode: number; gid: number | null }> {
+  const gid = groupId(adminGroup);
+  const mode = gid === null ? 0o600 : 0o660;
+  await fs.chmod(p, mode);
+  if (gid !== null) await fs.chown(p, -1, gid);
+  return { mode, gid };
+}
+
+/**
+ * Runs `listen` with a umask that keeps the new socket file private until it is secured:
+ * a client that connects between bind() and chmod() must not get a privileged connection.
+ */
+export async function listenPrivately(listen: () => Promise<void>): Promise<void> {
+  const old = process.umask(0o177);
+  try {
+    await listen();
+  } finally {
+    process.umask(old);
+  }
+}

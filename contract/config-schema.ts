@@ -83,6 +83,11 @@ export const configSchema = z
     socket_path: z.string().min(1).max(MAX_SOCKET_PATH).default(DEFAULT_SOCKET_PATH),
     /** Group given the socket (mode 0660) when it exists on the host. */
     socket_group: z.string().max(32).default('cloudsnooze'),
+    /**
+     * Group given the admin socket (mode 0660) where settings are changed; "" = none, the
+     * admin socket is 0600 and only the agent's own user (root) changes settings.
+     */
+    admin_group: z.string().max(32).default(''),
     /** Record what would be done (and on EC2 prove permissions with DryRun) instead of stopping. */
     dry_run: z.boolean().default(false),
     warning_minutes: z.number().min(0).max(1440).default(5),
@@ -121,8 +126,9 @@ export const DEFAULT_CONFIG: Config = configSchema.parse({});
  * Keys set only in the config file, never over the socket: they take effect at the next
  * start, and they name files that the agent (root) creates and writes, or a command it runs
  * as root, which a socket client (a group member, a dashboard token holder) must not choose.
+ * `admin_group` decides who may change settings at all, so only root's file may widen it.
  */
-export const RESTART_KEYS: readonly ConfigKey[] = ['socket_path', 'socket_group', 'history_path', 'pre_stop_command'];
+export const RESTART_KEYS: readonly ConfigKey[] = ['socket_path', 'socket_group', 'admin_group', 'history_path', 'pre_stop_command'];
 
 export class ConfigError extends Error {
   constructor(

@@ -32,6 +32,8 @@ export const DASHBOARD_ROUTES = {
   stream: `${DASHBOARD_API_BASE}/stream`,
   /** GET → `ConnectionState`, or a `DashboardReply` refusal. */
   connection: `${DASHBOARD_API_BASE}/connection`,
+  /** GET → `SettingsAccess`: writable only when the dashboard server reaches the admin socket (run as root). */
+  settingsAccess: `${DASHBOARD_API_BASE}/settings-access`,
 } as const;
 
 /** The route of a relayed command: POST with a JSON object of params → `DashboardReply<CommandResults[C]>`. */

@@ -19,6 +19,13 @@ export interface HistoryQuery {
   type?: HistoryType;
 }
 
+/**
+ * Whether this window may change settings: only the agent's admin channel does (root,
+ * admin_group, or the user's own per-user agent). When it may not, `unlock` says whether
+ * the desktop can ask for root (polkit) for one change; the browser dashboard cannot.
+ */
+export type SettingsAccess = { writable: true } | { writable: false; message: string; unlock: boolean };
+
 /** renderer → main, answered (ipcRenderer.invoke / ipcMain.handle). */
 export interface InvokeChannels {
   'agent:status': { payload: void; result: Result<Status> };
@@ -30,6 +37,9 @@ export interface InvokeChannels {
   'agent:stay-awake': { payload: { minutes?: number; reason?: string }; result: Result<Status> };
   'agent:release': { payload: void; result: Result<Status> };
   'app:connection': { payload: void; result: ConnectionState };
+  'app:settings-access': { payload: void; result: SettingsAccess };
+  /** Applies a patch through `pkexec snooze config set`, key by key, after the user authenticates. */
+  'app:settings-unlock': { payload: ConfigPatch; result: Result<Config> };
 }
 
 /** main → renderer, pushed (webContents.send / ipcRenderer.on). */
@@ -54,6 +64,8 @@ export const INVOKE_CHANNELS = [
   'agent:stay-awake',
   'agent:release',
   'app:connection',
+  'app:settings-access',
+  'app:settings-unlock',
 ] as const satisfies readonly InvokeChannel[];
 
 export const PUSH_CHANNELS = ['push:status', 'push:event', 'push:connection', 'push:navigate'] as const satisfies readonly PushChannel[];
@@ -78,6 +90,8 @@ export interface CloudSnoozeApi {
   stayAwake(minutes?: number, reason?: string): Promise<InvokeChannels['agent:stay-awake']['result']>;
   release(): Promise<InvokeChannels['agent:release']['result']>;
   getConnection(): Promise<ConnectionState>;
+  getSettingsAccess(): Promise<SettingsAccess>;
+  unlockSettings(values: ConfigPatch): Promise<InvokeChannels['app:settings-unlock']['result']>;
   /** Callbacks get the payload only, never the Electron event. */
   onStatus(cb: (status: Status) => void): Unsubscribe;
   onEvent(cb: (event: HistoryEvent) => void): Unsubscribe;
@@ -96,6 +110,8 @@ export const API_INVOKE_METHODS = {
   stayAwake: 'agent:stay-awake',
   release: 'agent:release',
   getConnection: 'app:connection',
+  getSettingsAccess: 'app:settings-access',
+  unlockSettings: 'app:settings-unlock',
 } as const satisfies Partial<Record<keyof CloudSnoozeApi, InvokeChannel>>;
 
 export const API_PUSH_METHODS = {

@@ -12,6 +12,19 @@ export const DEFAULT_CONFIG_PATH = '/etc/cloudsnooze/snooze.json';
 /** sun_path holds 108 bytes; the config schema keeps a margin. */
 export const MAX_SOCKET_PATH = 100;
 
+/**
+ * The root-only admin channel beside a public socket: `/var/run/cloudsnooze.sock` gives
+ * `/var/run/cloudsnooze.admin.sock`. Derived, never configured, so `snooze config set
+ * --socket P` finds the admin socket of the agent on P with no second flag. A path that
+ * would not fit sun_path keeps its folder and gets a shortened name there instead.
+ */
+export function adminSocketPath(socketPath: string): string {
+  const derived = socketPath.endsWith('.sock') ? `${socketPath.slice(0, -'.sock'.length)}.admin.sock` : `${socketPath}.admin`;
+  if (derived.length <= MAX_SOCKET_PATH) return derived;
+  const slash = socketPath.lastIndexOf('/');
+  return `${socketPath.slice(0, slash + 1)}admin.sock`.slice(0, MAX_SOCKET_PATH);
+}
+
 export interface UserEnv {
   XDG_RUNTIME_DIR?: string | undefined;
 }

@@ -203,12 +203,21 @@ export interface Status {
   version: string;
 }
 
+export const HISTORY_REQUESTERS = ['root', 'admin channel', 'socket group member'] as const;
+export type HistoryRequester = (typeof HISTORY_REQUESTERS)[number];
+
 export interface HistoryEvent {
   id: number;
   /** RFC 3339, UTC, no fraction. */
   time: string;
   type: HistoryType;
   message: string;
+  /**
+   * Who asked, where the channel knows it (holds, releases, settings): "root" or "admin
+   * channel" on the admin socket, "socket group member" on the public one (it cannot tell
+   * members apart: Node has no SO_PEERCRED). Absent for the agent's own events.
+   */
+  by?: HistoryRequester;
   /** Extra facts (tags written, request id, config diff ...). Left out of HISTORY unless `details: true`. */
   details?: Record<string, unknown>;
 }
@@ -304,6 +313,8 @@ export const ERROR_CODES = [
   'BUSY',
   'TIMEOUT',
   'INTERNAL',
+  /** The channel lacks the authority: CONFIG_SET on the public socket, a member releasing root's hold. */
+  'FORBIDDEN',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -4,6 +4,7 @@
  * parameter so a test can run this with a fake.
  */
 import { spawn } from 'node:child_process';
+import { request as socketRequest } from '../lib/client.js';
 import path from 'node:path';
 import type * as Electron from 'electron';
 import type { HistoryEvent, Status } from '../contract/protocol.js';
@@ -24,6 +25,7 @@ import {
   type SessionLike,
   type WebContentsLike,
 } from './security.js';
+import { execNoShell, settingsAuthority, type ExecResult } from './settings-authority.js';
 import { AgentSupervisor } from './supervisor.js';
 import { panelVariant, TrayController, trayIconPath, traySize } from './tray.js';
 import type { TrayAction } from './tray-view.js';
@@ -42,6 +44,8 @@ export interface RunOptions {
   execPath?: string;
   resourcesPath?: string;
   log?: (msg: string) => void;
+  /** Runs pkexec for a settings unlock; tests inject a fake. */
+  exec?: (file: string, args: string[]) => Promise<ExecResult>;
 }
 
 export interface RunningApp {
@@ -248,6 +252,11 @@ export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningA
     connection: () => connection.connection,
     origin,
     log,
+    settings: settingsAuthority({
+      socketPath: () => connection.socketPath,
+      request: (sock, c, p) => socketRequest(sock, c, p),
+      exec: o.exec ?? execNoShell,
+    }),
   });
 
   const stopInputReporter = startInputReporter({

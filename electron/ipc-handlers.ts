@@ -10,6 +10,7 @@ import { commandParams, type Command, type CommandResults, type ParamsIn } from 
 import { describeZodError } from '../contract/config-schema.js';
 import { INVOKE_CHANNELS, type ConnectionState, type InvokeChannel, type InvokeChannels, type Result } from '../contract/ipc.js';
 import { isAllowedSender, type IpcSenderLike, type RendererOrigin } from './security.js';
+import type { SettingsAuthority } from './settings-authority.js';
 
 export interface IpcMainLike {
   handle(channel: string, listener: (event: IpcSenderLike, ...args: unknown[]) => unknown): void;
@@ -21,6 +22,8 @@ export interface IpcDeps {
   connection(): ConnectionState;
   origin: RendererOrigin;
   log?: (msg: string) => void;
+  /** Settings go through the admin socket (or pkexec); without it, CONFIG_SET goes to `request` as before. */
+  settings?: SettingsAuthority;
 }
 
 const none = z.undefined();
@@ -45,6 +48,9 @@ export const PAYLOAD_SCHEMAS: { [K in InvokeChannel]: z.ZodType } = {
   'agent:stay-awake': commandParams.STAY_AWAKE,
   'agent:release': none,
   'app:connection': none,
+  'app:settings-access': none,
+  // The same keys as a save: pkexec never receives a file-only key from the renderer.
+  'app:settings-unlock': desktopConfigPatchSchema,
 };
 
 type Handler<K extends InvokeChannel> = (payload: InvokeChannels[K]['payload'], deps: IpcDeps) => Promise<InvokeChannels[K]['result']>;
@@ -61,13 +67,17 @@ async function asResult<T>(p: Promise<T>): Promise<Result<T>> {
 const HANDLERS: { [K in InvokeChannel]: Handler<K> } = {
   'agent:status': (_p, d) => asResult(d.request('STATUS')),
   'agent:config-get': (_p, d) => asResult(d.request('CONFIG_GET')),
-  'agent:config-set': (p, d) => asResult(d.request('CONFIG_SET', { values: p })),
+  'agent:config-set': (p, d) => (d.settings ? d.settings.set(p) : asResult(d.request('CONFIG_SET', { values: p }))),
   'agent:history': (p, d) => asResult(d.request('HISTORY', p).then(({ events }) => ({ events }))),
   'agent:samples': (p, d) => asResult(d.request('SAMPLES', p)),
   'agent:postpone': (p, d) => asResult(d.request('POSTPONE', p)),
   'agent:stay-awake': (p, d) => asResult(d.request('STAY_AWAKE', p)),
   'agent:release': (_p, d) => asResult(d.request('RELEASE')),
   'app:connection': (_p, d) => Promise.resolve(d.connection()),
+  'app:settings-access': (_p, d) =>
+    d.settings ? d.settings.access() : Promise.resolve({ writable: false, message: 'Settings are read-only here.', unlock: false } as const),
+  'app:settings-unlock': (p, d) =>
+    d.settings ? d.settings.unlock(p) : Promise.resolve({ ok: false, error: 'Unlock is not available here.', code: 'NOT_ALLOWED' } as const),
 };
 
 export class ForbiddenSenderError extends Error {
@@ -95,8 +105,8 @@ export function makeHandler<K extends InvokeChannel>(channel: K, deps: IpcDeps) 
 
 function invalid<K extends InvokeChannel>(channel: K, message: string): Promise<InvokeChannels[K]['result']> {
   const error = `invalid ${channel} payload: ${message || 'unexpected value'}`;
-  // app:connection answers a ConnectionState, not a Result: a bad call to it is a programming error.
-  if (channel === 'app:connection') return Promise.reject(new Error(error));
+  // These answer a state, not a Result: a bad call to them is a programming error.
+  if (channel === 'app:connection' || channel === 'app:settings-access') return Promise.reject(new Error(error));
   const r: Result<never> = { ok: false, error, code: 'INVALID_PARAMS' };
   return Promise.resolve(r as InvokeChannels[K]['result']);
 }

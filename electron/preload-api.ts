@@ -34,6 +34,8 @@ const TO_PAYLOAD: {
   stayAwake: (minutes, reason) => ({ ...(minutes !== undefined ? { minutes } : {}), ...(reason !== undefined ? { reason } : {}) }),
   release: () => undefined,
   getConnection: () => undefined,
+  getSettingsAccess: () => undefined,
+  unlockSettings: (values) => values,
 };
 
 export function buildApi(ipc: IpcRendererLike): CloudSnoozeApi {

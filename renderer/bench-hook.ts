@@ -88,6 +88,8 @@ export function createBenchApi(): BenchApi {
     stayAwake: () => ok(statusAt(Date.now(), 0)),
     release: () => ok(statusAt(Date.now(), 0)),
     getConnection: () => Promise.resolve({ online: true }),
+    getSettingsAccess: () => Promise.resolve({ writable: true }),
+    unlockSettings: () => ok(CONFIG),
     onStatus(cb) {
       statusL.add(cb);
       return () => statusL.delete(cb);

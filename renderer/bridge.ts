@@ -4,7 +4,7 @@
  * nothing missed while offline lingers. Works with any CloudSnoozeApi: the preload's
  * in Electron, the HTTP transport in a browser.
  */
-import type { ConfigPatch } from '../contract/config-schema.js';
+import type { Config, ConfigPatch } from '../contract/config-schema.js';
 import type { HistoryEvent, Status } from '../contract/protocol.js';
 import type { CloudSnoozeApi, ConnectionState, Result } from '../contract/ipc.js';
 import { keyOfError, readableAgentError } from './format.js';
@@ -26,6 +26,8 @@ export interface Bridge {
   release(): Promise<void>;
   /** Send only the changed keys; on error the agent's message lands next to its field and nothing changes. */
   saveConfig(patch: ConfigPatch): Promise<boolean>;
+  /** The same save through the desktop's unlock (pkexec): the user authenticates as root for it. */
+  unlockAndSave(patch: ConfigPatch): Promise<boolean>;
   clearSettingsFeedback(): void;
   loadHistory(limit: number): Promise<void>;
 }
@@ -97,6 +99,11 @@ export function createBridge(api: CloudSnoozeApi, store: RendererStore): Bridge 
       settle(() => api.getHistory({ limit: SNAPSHOT_HISTORY_LIMIT })),
       settle(() => api.getConfig()),
     ]);
+    // Asked beside the snapshot: a read-only page must say so before the user edits anything.
+    void api.getSettingsAccess().then(
+      (access) => store.setState({ settings: { ...store.getState().settings, access } }),
+      () => undefined,
+    );
     if (seq !== snapshotSeq) return;
     if (!status.ok) {
       setOffline(status.error);
@@ -115,6 +122,23 @@ export function createBridge(api: CloudSnoozeApi, store: RendererStore): Bridge 
       history: history.ok ? { events: history.data.events, error: null } : { ...s.history, error: history.error },
       settings: config.ok ? { ...s.settings, config: config.data } : s.settings,
     });
+  }
+
+  async function save(patch: ConfigPatch, run: () => Promise<Result<Config>>): Promise<boolean> {
+    const s0 = store.getState();
+    store.setState({ settings: { ...s0.settings, saving: true, errors: {}, notice: null } });
+    const r = await settle(run);
+    const s = store.getState();
+    if (r.ok) {
+      const n = Object.keys(patch).length;
+      store.setState({
+        settings: { ...s.settings, config: r.data, errors: {}, saving: false, notice: `Saved (${n} setting${n === 1 ? '' : 's'} changed)` },
+      });
+      return true;
+    }
+    const key = keyOfError(r.error, Object.keys(patch)) ?? keyOfError(r.error, Object.keys(s.settings.config ?? {})) ?? '_';
+    store.setState({ settings: { ...s.settings, saving: false, errors: { [key]: readableAgentError(r.error) }, notice: null } });
+    return false;
   }
 
   const action = async (run: () => ReturnType<CloudSnoozeApi['release']>) => {
@@ -147,22 +171,8 @@ export function createBridge(api: CloudSnoozeApi, store: RendererStore): Bridge 
     postpone: (minutes = POSTPONE_MINUTES) => action(() => api.postpone(minutes)),
     stayAwake: (minutes) => action(() => api.stayAwake(minutes, 'Stay awake from the dashboard')),
     release: () => action(() => api.release()),
-    async saveConfig(patch) {
-      const s0 = store.getState();
-      store.setState({ settings: { ...s0.settings, saving: true, errors: {}, notice: null } });
-      const r = await settle(() => api.setConfig(patch));
-      const s = store.getState();
-      if (r.ok) {
-        const n = Object.keys(patch).length;
-        store.setState({
-          settings: { config: r.data, errors: {}, saving: false, notice: `Saved (${n} setting${n === 1 ? '' : 's'} changed)` },
-        });
-        return true;
-      }
-      const key = keyOfError(r.error, Object.keys(patch)) ?? keyOfError(r.error, Object.keys(s.settings.config ?? {})) ?? '_';
-      store.setState({ settings: { ...s.settings, saving: false, errors: { [key]: readableAgentError(r.error) }, notice: null } });
-      return false;
-    },
+    saveConfig: (patch) => save(patch, () => api.setConfig(patch)),
+    unlockAndSave: (patch) => save(patch, () => api.unlockSettings(patch)),
     clearSettingsFeedback() {
       const s = store.getState().settings;
       if (s.notice || Object.keys(s.errors).length) store.setState({ settings: { ...s, errors: {}, notice: null } });

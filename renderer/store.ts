@@ -5,6 +5,7 @@
  */
 import { createStore } from 'zustand/vanilla';
 import type { Config } from '../contract/config-schema.js';
+import type { SettingsAccess } from '../contract/ipc.js';
 import type { Blocker, HistoryEvent, InstanceInfo, Sample, Status } from '../contract/protocol.js';
 
 /** The graphs show this much history. */
@@ -53,6 +54,8 @@ export interface SettingsSlice {
   saving: boolean;
   /** Success feedback, e.g. "Saved (2 settings changed)". */
   notice: string | null;
+  /** Whether saving is allowed here (admin channel), and if not, why and whether Unlock… is offered. Null until asked. */
+  access?: SettingsAccess | null;
 }
 
 export interface HistorySlice {

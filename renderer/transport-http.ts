@@ -15,7 +15,7 @@ import {
   type DashboardEventName,
   type DashboardEvents,
 } from '../contract/dashboard-http.js';
-import type { CloudSnoozeApi, ConnectionState, HistoryQuery, PushChannels, Result } from '../contract/ipc.js';
+import type { CloudSnoozeApi, ConnectionState, HistoryQuery, PushChannels, Result, SettingsAccess } from '../contract/ipc.js';
 import { readEventStream } from './event-stream.js';
 
 const VIEWS = ['dashboard', 'settings', 'history'] as const;
@@ -166,6 +166,19 @@ export function createHttpApi(opts: HttpApiOptions = {}): CloudSnoozeApi {
         return { online: false, error: `the dashboard server is not answering (${(err as Error).message})` };
       }
     },
+    async getSettingsAccess() {
+      try {
+        const res = await doFetch(DASHBOARD_ROUTES.settingsAccess, { headers: headers(false), credentials: 'omit', cache: 'no-store' });
+        const r = (await res.json()) as SettingsAccess | { ok: false; error: string };
+        if ('writable' in r) return r;
+        return { writable: false, message: r.error, unlock: false };
+      } catch (err) {
+        return { writable: false, message: `the dashboard server is not answering (${(err as Error).message})`, unlock: false };
+      }
+    },
+    // A browser has no way to ask for root: the page offers no unlock, and this says why if called.
+    unlockSettings: () =>
+      Promise.resolve({ ok: false, error: 'Unlock is only in the desktop app; run `sudo snooze config set KEY VALUE`.', code: 'NOT_ALLOWED' }),
     onStatus: (cb) => listen(statusL, cb),
     onEvent: (cb) => listen(eventL, cb),
     onConnection: (cb) => listen(connL, cb),

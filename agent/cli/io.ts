@@ -24,6 +24,8 @@ export const EXIT = {
   NOT_RUNNING: 3,
   REFUSED: 4,
   PERMISSION: 5,
+  /** Settings need root: the admin socket refused this user (the public socket may well answer). */
+  NOT_ADMIN: 6,
 } as const;
 
 export class UsageError extends Error {}

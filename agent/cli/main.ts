@@ -1,7 +1,7 @@
 /**
  * snooze: the command-line client of the CloudSnooze agent. A table of commands,
  * each a small function over the socket client; distinct exit codes for
- * "agent not running" (3), "value refused" (4) and usage errors (2).
+ * "agent not running" (3), "value refused" (4), "settings need root" (6) and usage errors (2).
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { inert, inertJson } from '../../contract/text.js';
 import { AgentError, request, subscribe } from '../../lib/client.js';
 import { CONFIG_KEYS, type ConfigKey } from '../../contract/config-schema.js';
-import { DEFAULT_SOCKET_PATH, userSocketPath } from '../../contract/paths.js';
+import { adminSocketPath, DEFAULT_SOCKET_PATH, userSocketPath } from '../../contract/paths.js';
 import { HISTORY_TYPES, type HistoryType, type Status } from '../../contract/protocol.js';
 import { VERSION } from '../version.js';
 import { parseFlags } from './args.js';
@@ -18,6 +18,7 @@ import { isEc2Host } from '../aws/detect.js';
 import { DEFAULT_CONFIG, loadConfig } from '../config.js';
 import { awsDoctor } from './doctor-aws.js';
 import { doctorConfigPath, localChecks, printDoctor } from './doctor.js';
+import { authorityChecks } from './doctor-authority.js';
 import { parseDurationMs, parseSince } from './duration.js';
 import { runFleet } from './fleet.js';
 import { runCommand } from './run.js';
@@ -30,7 +31,7 @@ Commands:
   status [--json] [--watch]            current state, metrics and countdown
   config list [--json]                 every setting
   config get KEY                       one setting
-  config set KEY VALUE                 change a setting (validated by the agent)
+  config set KEY VALUE                 change a setting (root or admin_group: uses the admin socket)
   history [--limit N] [--since 24h|TIME] [--type TYPE] [--format text|json|csv]
   postpone DURATION                    push the stop out (e.g. 30, 90m, 2h; bare numbers are minutes)
   stay-awake [--for 2h] [--reason TEXT]  never stop until released (or for a while)
@@ -44,8 +45,10 @@ Commands:
   fleet list|watch|restart|savings     tools for instances CloudSnooze stopped (see snooze fleet --help)
   version                              print the version
 
-Exit codes: 0 ok, 1 error, 2 usage, 3 agent not running, 4 value refused, 5 permission denied.
+Exit codes: 0 ok, 1 error, 2 usage, 3 agent not running, 4 value refused, 5 permission denied,
+  6 settings need root (config set by a user who is not root or in admin_group).
 Socket: --socket, else $CLOUDSNOOZE_SOCKET, else ${DEFAULT_SOCKET_PATH} (or the desktop app's per-user socket).
+  config set uses the admin socket beside it (${adminSocketPath(DEFAULT_SOCKET_PATH)}).
 `;
 
 type Cmd = (args: string[], io: CliIO) => Promise<number>;
@@ -55,6 +58,7 @@ function agentErrorExit(err: unknown, io: CliIO): number {
     io.err(`snooze: ${inert(err.message)}`);
     if (err.code === 'NOT_RUNNING' || err.code === 'NO_REPLY') return EXIT.NOT_RUNNING;
     if (err.code === 'PERMISSION_DENIED') return EXIT.PERMISSION;
+    if (err.code === 'FORBIDDEN') return EXIT.NOT_ADMIN;
     if (err.code === 'INVALID_CONFIG' || err.code === 'INVALID_PARAMS') return EXIT.REFUSED;
     return EXIT.ERROR;
   }
@@ -92,7 +96,7 @@ const status: Cmd = async (args, io) => {
 
 function coerceValue(key: ConfigKey, raw: string): unknown {
   // Strings stay strings for string keys ("CloudSnooze", "us-east-1"); everything else is JSON.
-  const stringKeys: ConfigKey[] = ['aws_region', 'tagging_prefix', 'socket_path', 'socket_group', 'history_path', 'monitoring_mode', 'pre_stop_command', 'pre_stop_on_failure'];
+  const stringKeys: ConfigKey[] = ['aws_region', 'tagging_prefix', 'socket_path', 'socket_group', 'admin_group', 'history_path', 'monitoring_mode', 'pre_stop_command', 'pre_stop_on_failure'];
   if (stringKeys.includes(key)) return raw;
   try {
     return JSON.parse(raw);
@@ -125,7 +129,17 @@ const config: Cmd = async (args, io) => {
     const [key, value] = positionals;
     if (!key || value === undefined) throw new UsageError('config set needs KEY VALUE');
     if (!(CONFIG_KEYS as string[]).includes(key)) throw new UsageError(`unknown config key "${key}"; see snooze config list`);
-    const c = await io.request(io.socketPath, 'CONFIG_SET', { values: { [key]: coerceValue(key as ConfigKey, value) } });
+    // Settings change only on the admin channel, found beside the socket every other command uses.
+    let c;
+    try {
+      c = await io.request(adminSocketPath(io.socketPath), 'CONFIG_SET', { values: { [key]: coerceValue(key as ConfigKey, value) } });
+    } catch (err) {
+      if (err instanceof AgentError && (err.code === 'PERMISSION_DENIED' || err.code === 'FORBIDDEN')) {
+        io.err(`snooze: only root (or members of admin_group) can change settings; try: sudo snooze config set ${key} ${value}`);
+        return EXIT.NOT_ADMIN;
+      }
+      throw err;
+    }
     io.out(`${key} = ${inertJson(JSON.stringify(c[key as ConfigKey]) ?? '')}`);
     return EXIT.OK;
   }
@@ -203,6 +217,7 @@ const doctor: Cmd = async (args, io) => {
   const { values } = parseFlags(args, { config: { type: 'string' } });
   const configPath = doctorConfigPath(io, values.config);
   const lines = await localChecks(io, configPath);
+  lines.push(...(await authorityChecks(io)));
   if (!isEc2Host(io.env)) {
     lines.push({ ok: true, info: true, text: 'EC2: no EC2 DMI signature: local mode (instance metadata is never contacted)' });
     return printDoctor(io, lines);

@@ -9,8 +9,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
-import { AgentError, request } from '../../lib/client.js';
-import { MAX_RUN_COMMAND_CHARS } from '../../contract/protocol.js';
+import { AgentError } from '../../lib/client.js';
+import { MAX_RUN_COMMAND_CHARS, type ParamsIn } from '../../contract/protocol.js';
 import { readPidStat } from '../keep-awake/pid-stat.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 
@@ -108,18 +108,38 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     });
   });
 
-  if (child.pid !== undefined) {
-    const pid = child.pid;
-    request(io.socketPath, 'STAY_AWAKE', { while_pid: pid, command: displayCommand(argv), reason }, { timeoutMs: 5000 }).catch((err: unknown) => {
-      // A command that ended before the agent looked is not worth a warning (a zombie has ended too).
-      if (ended || readPidStat('/proc', pid).kind === 'ended') return;
-      const why = err instanceof AgentError ? err.message : (err as Error).message;
-      io.err(`snooze run: warning: ${why}; ${file} runs without keeping the instance awake`);
-    });
-  }
+  if (child.pid !== undefined) void registerHold(io, child.pid, { while_pid: child.pid, command: displayCommand(argv), reason }, file, () => ended);
   try {
     return await exit;
   } finally {
     for (const [sig, fn] of listeners) process.off(sig, fn);
+  }
+}
+
+/**
+ * Asks the agent to hold the instance awake for the life of `pid`. A BUSY agent (members'
+ * change budget spent) is asked again when it says, for as long as the command runs: the
+ * job was started already, and an unheld job is exactly what an idle-stopper must not kill.
+ */
+async function registerHold(io: CliIO, pid: number, params: ParamsIn<'STAY_AWAKE'>, file: string, ended: () => boolean): Promise<void> {
+  let noted = false;
+  for (;;) {
+    try {
+      await io.request(io.socketPath, 'STAY_AWAKE', params, { timeoutMs: 5000 });
+      if (noted) io.err(`snooze run: the agent now keeps the instance awake while ${file} runs`);
+      return;
+    } catch (err) {
+      // A command that ended before the agent looked is not worth a warning (a zombie has ended too).
+      if (ended() || readPidStat('/proc', pid).kind === 'ended') return;
+      if (err instanceof AgentError && err.code === 'BUSY') {
+        if (!noted) io.err(`snooze run: the agent is busy (${err.message}); asking again while ${file} runs`);
+        noted = true;
+        const secs = Number(/try again in (\d+) s/.exec(err.message)?.[1] ?? 10);
+        await new Promise((r) => setTimeout(r, Math.min(60, Math.max(1, secs)) * 1000).unref());
+        continue;
+      }
+      io.err(`snooze run: warning: ${err instanceof Error ? err.message : String(err)}; ${file} runs without keeping the instance awake`);
+      return;
+    }
   }
 }

@@ -3,9 +3,11 @@
  * agent itself, its answer (or its refusal) handed back as a DashboardReply.
  */
 import type http from 'node:http';
-import type { DashboardCommand } from '../../contract/dashboard-http.js';
+import type { DashboardCommand, DashboardReply } from '../../contract/dashboard-http.js';
 import { AgentError, request } from '../../lib/client.js';
-import type { ConnectionState } from '../../contract/protocol.js';
+import type { Command, CommandResults, ConnectionState, ParamsIn } from '../../contract/protocol.js';
+import type { SettingsAccess } from '../../contract/ipc.js';
+import { adminSocketPath } from '../../contract/paths.js';
 import { HttpError, json } from './respond.js';
 import type { StreamHub } from './stream-hub.js';
 
@@ -51,6 +53,41 @@ export async function readJsonObject(req: http.IncomingMessage): Promise<object>
   return params;
 }
 
+/** The socket client, injectable so the relay's choices are unit-tested without sockets. */
+export type RequestFn = <C extends Command>(socketPath: string, command: C, params?: ParamsIn<C>, opts?: { timeoutMs?: number }) => Promise<CommandResults[C]>;
+
+/** What the browser is told when this server cannot reach the admin socket. */
+export const DASHBOARD_READ_ONLY =
+  'Settings are read-only in this dashboard: changing them needs root. Run `sudo snooze config set KEY VALUE`, or start `sudo snooze dashboard`.';
+
+/**
+ * One command, answered as the HTTP status and body to send. Settings go to the admin
+ * socket beside the public one: this server reaches it only when it runs as root (or in
+ * admin_group, or for a per-user agent of the same user); otherwise the refusal is a
+ * FORBIDDEN value, never a fallback to the public socket.
+ */
+export async function relayCommand(
+  socketPath: string,
+  command: DashboardCommand,
+  params: object,
+  timeoutMs: number,
+  req: RequestFn = request,
+): Promise<{ status: number; body: DashboardReply<unknown> }> {
+  const target = command === 'CONFIG_SET' ? adminSocketPath(socketPath) : socketPath;
+  try {
+    // The agent validates params against the protocol's schemas; its error comes back as a value.
+    const data = await req(target, command, params as never, { timeoutMs });
+    return { status: 200, body: { ok: true, data } };
+  } catch (err) {
+    if (!(err instanceof AgentError)) throw err;
+    if (command === 'CONFIG_SET' && (err.code === 'PERMISSION_DENIED' || err.code === 'FORBIDDEN')) {
+      return { status: 200, body: { ok: false, error: DASHBOARD_READ_ONLY, code: 'FORBIDDEN' } };
+    }
+    const unreachable = err.code === 'NOT_RUNNING' || err.code === 'PERMISSION_DENIED' || err.code === 'NO_REPLY';
+    return { status: unreachable ? 502 : 200, body: { ok: false, error: err.message, code: err.code } };
+  }
+}
+
 export async function relay(
   socketPath: string,
   command: DashboardCommand,
@@ -59,15 +96,17 @@ export async function relay(
   timeoutMs: number,
 ): Promise<void> {
   const params = await readJsonObject(req);
+  const r = await relayCommand(socketPath, command, params, timeoutMs);
+  json(res, r.status, r.body);
+}
+
+/** Whether the settings page may save: asked of the admin socket itself, as a save would be. */
+export async function settingsAccess(socketPath: string, req: RequestFn = request): Promise<SettingsAccess> {
   try {
-    // The agent validates params against the protocol's schemas; its error comes back as a value.
-    const data = await request(socketPath, command, params as never, { timeoutMs });
-    json(res, 200, { ok: true, data });
-  } catch (err) {
-    if (err instanceof AgentError) {
-      const unreachable = err.code === 'NOT_RUNNING' || err.code === 'PERMISSION_DENIED' || err.code === 'NO_REPLY';
-      json(res, unreachable ? 502 : 200, { ok: false, error: err.message, code: err.code });
-    } else throw err;
+    await req(adminSocketPath(socketPath), 'STATUS', {}, { timeoutMs: 2000 });
+    return { writable: true };
+  } catch {
+    return { writable: false, message: DASHBOARD_READ_ONLY, unlock: false };
   }
 }
 

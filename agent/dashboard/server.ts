@@ -19,7 +19,7 @@ import {
   type DashboardCommand,
 } from '../../contract/dashboard-http.js';
 import { DashboardAuth, newToken } from './auth.js';
-import { connectionState, readJsonObject, relay } from './relay.js';
+import { connectionState, readJsonObject, relay, settingsAccess } from './relay.js';
 import { HttpError, json, refuse } from './respond.js';
 import { serveStatic } from './static.js';
 import { StreamHub } from './stream-hub.js';
@@ -168,6 +168,10 @@ export async function startDashboardServer(opts: DashboardServerOptions): Promis
     if (url.pathname === DASHBOARD_ROUTES.connection) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, true, 405, 'METHOD', 'the connection state is read with GET');
       return json(res, 200, await connectionState(opts.socketPath, hub));
+    }
+    if (url.pathname === DASHBOARD_ROUTES.settingsAccess) {
+      if (req.method !== 'GET') return refuse(res, true, 405, 'METHOD', 'the settings access is read with GET');
+      return json(res, 200, await settingsAccess(opts.socketPath));
     }
     const name = url.pathname.slice(DASHBOARD_API_BASE.length + 1);
     if (!(DASHBOARD_COMMANDS as readonly string[]).includes(name)) {

@@ -22,6 +22,7 @@ export function Settings() {
   const saving = useRenderer((s) => s.settings.saving);
   const notice = useRenderer((s) => s.settings.notice);
   const online = useRenderer((s) => s.connection.online);
+  const access = useRenderer((s) => s.settings.access ?? null);
   const [draft, setDraft] = useState<Draft>({});
   const [localErrors, setLocalErrors] = useState<Partial<Record<ConfigKey, string>>>({});
 
@@ -44,14 +45,20 @@ export function Settings() {
     bridge.clearSettingsFeedback();
   };
 
-  const onSubmit = (ev: FormEvent) => {
-    ev.preventDefault();
+  // Read-only until the agent's admin channel is known to answer this window.
+  const readOnly = access !== null && !access.writable;
+  const canUnlock = access !== null && !access.writable && access.unlock;
+  const submit = (unlock: boolean) => {
     const { patch: p, errors: local } = diffDraft(config, draft);
     setLocalErrors(local);
     if (Object.keys(local).length > 0 || Object.keys(p).length === 0) return;
-    void bridge.saveConfig(p).then((ok) => {
+    void (unlock ? bridge.unlockAndSave(p) : bridge.saveConfig(p)).then((ok) => {
       if (ok) setDraft({});
     });
+  };
+  const onSubmit = (ev: FormEvent) => {
+    ev.preventDefault();
+    submit(canUnlock);
   };
 
   const discard = () => {
@@ -65,9 +72,15 @@ export function Settings() {
       <div className="card settings-head">
         <h2 id="settings-title">Settings</h2>
         <p className="muted">Changes apply to the running agent and are saved to its configuration file.</p>
+        {readOnly && (
+          <p className="notice" role="note" data-testid="settings-read-only">
+            {access.message}
+            {canUnlock && ' Unlock… asks for an administrator password for this change.'}
+          </p>
+        )}
       </div>
       {SETTINGS_GROUPS.map((g) => (
-        <fieldset key={g.title} className="card group">
+        <fieldset key={g.title} className="card group" disabled={readOnly && !canUnlock}>
           <legend>{g.title}</legend>
           <p className="muted group-help">{g.help}</p>
           {g.fields.map((f) => (
@@ -86,8 +99,8 @@ export function Settings() {
         <button type="button" onClick={discard} disabled={saving || Object.keys(draft).length === 0}>
           Discard changes
         </button>
-        <button type="submit" className="primary" disabled={!online || saving || changed === 0}>
-          {saving ? 'Saving…' : 'Save'}
+        <button type="submit" className="primary" disabled={!online || saving || changed === 0 || (readOnly && !canUnlock)}>
+          {saving ? 'Saving…' : canUnlock ? 'Unlock…' : 'Save'}
         </button>
       </div>
     </form>

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { request } from '../../lib/client.js';
 import type { Command, CommandResults, ParamsIn } from '../../contract/protocol.js';
+import { adminSocketPath } from '../../contract/paths.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SNOOZED = path.join(ROOT, 'dist/agent/snoozed.js');
@@ -22,11 +23,16 @@ export const ALWAYS_IDLE = {
 export interface AgentHandle {
   dir: string;
   socket: string;
+  /** The admin channel beside `socket`: the test's user owns it, as root owns the system one. */
+  adminSocket: string;
   configPath: string;
   historyPath: string;
   proc: ChildProcess;
   output: () => string;
+  /** Settings go to the admin socket (the only place they change), everything else to the public one. */
   req<C extends Command>(command: C, params?: ParamsIn<C>): Promise<CommandResults[C]>;
+  /** Always the public socket, as a group member would send it. */
+  reqPublic<C extends Command>(command: C, params?: ParamsIn<C>): Promise<CommandResults[C]>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   exited: Promise<number | null>;
 }
@@ -79,11 +85,13 @@ export async function startAgent(opts: StartOptions = {}): Promise<AgentHandle> 
   const handle: AgentHandle = {
     dir,
     socket,
+    adminSocket: adminSocketPath(socket),
     configPath,
     historyPath,
     proc,
     output: () => out,
-    req: (command, params) => request(socket, command, params, { timeoutMs: 5000 }),
+    req: (command, params) => request(command === 'CONFIG_SET' ? adminSocketPath(socket) : socket, command, params, { timeoutMs: 5000 }),
+    reqPublic: (command, params) => request(socket, command, params, { timeoutMs: 5000 }),
     async stop(signal = 'SIGTERM') {
       if (proc.exitCode !== null) return proc.exitCode;
       proc.kill(signal);

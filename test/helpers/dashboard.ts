@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import net from 'node:net';
+import { adminSocketPath } from '../../contract/paths.js';
 import { DASHBOARD_ROUTES, DASHBOARD_TOKEN_HEADER } from '../../contract/dashboard-http.js';
 
 export interface Res {
@@ -89,15 +90,20 @@ export function fakeAgent(socketPath: string): Promise<FakeAgent> {
     });
     sock.on('error', () => {});
   });
+  // The dashboard sends settings to the admin socket beside the public one: the fake answers on both.
+  const admin = net.createServer((sock) => server.emit('connection', sock));
   return new Promise((resolve) =>
     server.listen(socketPath, () =>
-      resolve({
-        commands,
-        close: () =>
-          new Promise<void>((r) => {
-            server.close(() => r());
-          }),
-      }),
+      admin.listen(adminSocketPath(socketPath), () =>
+        resolve({
+          commands,
+          close: () =>
+            new Promise<void>((r) => {
+              admin.close();
+              server.close(() => r());
+            }),
+        }),
+      ),
     ),
   );
 }

@@ -14,6 +14,8 @@ import { VERSION } from '../../agent/version.js';
 import { counting, status } from '../helpers/status-fixtures.js';
 
 const SOCKET = '/run/cloudsnooze-test/snooze.sock';
+/** Where `config set` goes: the admin socket derived from --socket. */
+const ADMIN_SOCKET = '/run/cloudsnooze-test/snooze.admin.sock';
 
 type Reply<C extends Command> = CommandResults[C] | AgentError | ((params: Record<string, unknown>) => CommandResults[C]);
 type Replies = { [C in Command]?: Reply<C> };
@@ -231,7 +233,7 @@ describe('config', () => {
   ] as Array<[string, string, unknown]>)('config set %s %s sends %j', async (key, raw, value) => {
     const cli = fakeCli({ CONFIG_SET: echo });
     expect(await cli.run('--socket', SOCKET, 'config', 'set', key, raw)).toBe(EXIT.OK);
-    expect(cli.calls).toEqual([{ socketPath: SOCKET, command: 'CONFIG_SET', params: { values: { [key]: value } } }]);
+    expect(cli.calls).toEqual([{ socketPath: ADMIN_SOCKET, command: 'CONFIG_SET', params: { values: { [key]: value } } }]);
     expect(cli.stdout()).toBe(`${key} = ${JSON.stringify(value)}`);
   });
 
@@ -239,6 +241,28 @@ describe('config', () => {
     const cli = fakeCli({ CONFIG_SET: new AgentError('naptime_minutes must be a number from 1 to 1440', 'INVALID_CONFIG') });
     expect(await cli.run('--socket', SOCKET, 'config', 'set', 'naptime_minutes', 'forty')).toBe(EXIT.REFUSED);
     expect(cli.stderr()).toBe('snooze: naptime_minutes must be a number from 1 to 1440');
+  });
+
+  it('config set refused by the admin socket exits 6, says how, and sends nothing to the public socket', async () => {
+    const cli = fakeCli({ CONFIG_SET: new AgentError(`permission denied on ${ADMIN_SOCKET}`, 'PERMISSION_DENIED') });
+    expect(await cli.run('--socket', SOCKET, 'config', 'set', 'naptime_minutes', '0.05')).toBe(EXIT.NOT_ADMIN);
+    expect(EXIT.NOT_ADMIN).toBe(6);
+    expect(cli.stderr()).toBe('snooze: only root (or members of admin_group) can change settings; try: sudo snooze config set naptime_minutes 0.05');
+    expect(cli.calls.map((c) => c.socketPath)).toEqual([ADMIN_SOCKET]);
+  });
+
+  it('a FORBIDDEN answer (an agent reached on its public socket) also exits 6', async () => {
+    const cli = fakeCli({ CONFIG_SET: new AgentError('Changing settings needs root', 'FORBIDDEN') });
+    expect(await cli.run('--socket', SOCKET, 'config', 'set', 'dry_run', 'false')).toBe(EXIT.NOT_ADMIN);
+  });
+
+  it('config get and list stay on the public socket; the help documents exit code 6', async () => {
+    const cli = fakeCli({ CONFIG_GET: DEFAULT_CONFIG });
+    await cli.run('--socket', SOCKET, 'config', 'get', 'naptime_minutes');
+    expect(cli.calls[0]!.socketPath).toBe(SOCKET);
+    const help = fakeCli();
+    await help.run('--help');
+    expect(help.stdout()).toMatch(/6 settings need root/);
   });
 
   it('get prints strings bare and other values as JSON; list prints every key', async () => {

@@ -6,7 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG, type Config, type ConfigPatch } from '../../contract/config-schema.js';
 import type { HistoryEvent, Sample, Status } from '../../contract/protocol.js';
-import type { CloudSnoozeApi, ConnectionState, Result } from '../../contract/ipc.js';
+import type { CloudSnoozeApi, ConnectionState, Result, SettingsAccess } from '../../contract/ipc.js';
 import { CONNECT_GRACE_MS, createBridge } from '../../renderer/bridge.js';
 import { formatCountdown, formatValue, keyOfError, readableAgentError, stateWords } from '../../renderer/format.js';
 import { diffDraft } from '../../renderer/settings-fields.js';
@@ -66,6 +66,8 @@ function scriptedApi() {
   let config: Config = { ...DEFAULT_CONFIG };
   let current = status();
   let samples = [sample(T0 - 2000), sample(T0 - 1000)];
+  let access: SettingsAccess = { writable: true };
+  let unlockResult: Result<Config> | null = null;
   const ok = <T>(data: T): Promise<Result<T>> => Promise.resolve({ ok: true, data });
   const on = <T>(set: Set<(v: T) => void>, cb: (v: T) => void) => {
     set.add(cb);
@@ -88,6 +90,13 @@ function scriptedApi() {
     stayAwake: () => Promise.resolve({ ok: false, error: 'the agent is not running', code: 'NOT_RUNNING' }),
     release: () => ok(status()),
     getConnection: () => Promise.resolve({ online: true }),
+    getSettingsAccess: () => Promise.resolve(access),
+    unlockSettings: (values: ConfigPatch) => {
+      calls.push(`unlockSettings ${JSON.stringify(values)}`);
+      if (unlockResult) return Promise.resolve(unlockResult);
+      config = { ...config, ...values };
+      return ok(config);
+    },
     onStatus: (cb) => on(listeners.status, cb),
     onEvent: (cb) => on(listeners.event, cb),
     onConnection: (cb) => on(listeners.conn, cb),
@@ -97,6 +106,8 @@ function scriptedApi() {
     api,
     calls,
     setStatus: (s: Status) => (current = s),
+    setAccess: (a: SettingsAccess) => (access = a),
+    setUnlockResult: (r: Result<Config> | null) => (unlockResult = r),
     setSamples: (s: Sample[]) => (samples = s),
     push: {
       status: (s: Status) => listeners.status.forEach((l) => l(s)),
@@ -271,6 +282,25 @@ describe('bridge', () => {
     expect(store.getState().settings).toMatchObject({ errors: {}, notice: 'Saved (1 setting changed)' });
     expect(store.getState().settings.config?.memory_threshold_percent).toBe(50);
     expect(s.calls).toContain('setConfig {"memory_threshold_percent":50}');
+  });
+
+  it('learns with the snapshot whether settings are read-only, and saves through Unlock… when offered', async () => {
+    const s = scriptedApi();
+    s.setAccess({ writable: false, message: 'Settings are read-only: only root (or members of admin_group) can change them.', unlock: true });
+    const store = createRendererStore();
+    const bridge = createBridge(s.api, store);
+    bridge.start();
+    await flush();
+    await flush();
+    expect(store.getState().settings.access).toMatchObject({ writable: false, unlock: true });
+    s.setUnlockResult({ ok: false, error: 'Authentication was cancelled or refused; nothing was changed.', code: 'CANCELLED' });
+    expect(await bridge.unlockAndSave({ naptime_minutes: 45 })).toBe(false);
+    expect(Object.values(store.getState().settings.errors)).toEqual(['Authentication was cancelled or refused; nothing was changed.']);
+    expect(store.getState().settings.config?.naptime_minutes).toBe(DEFAULT_CONFIG.naptime_minutes);
+    s.setUnlockResult(null);
+    expect(await bridge.unlockAndSave({ naptime_minutes: 45 })).toBe(true);
+    expect(store.getState().settings).toMatchObject({ notice: 'Saved (1 setting changed)', access: { writable: false } });
+    expect(s.calls.filter((c) => c.startsWith('setConfig'))).toEqual([]);
   });
 
   it('applies the status a button returns, and shows a failed action', async () => {
