@@ -81,6 +81,7 @@ export class StopAction {
         if (hookFailed(hook) && cfg.pre_stop_on_failure === 'abort') {
           const failed = { kind: 'failed' as const, error: `pre-stop hook ${describeHook(hook, cfg.pre_stop_timeout_seconds * 1000)}`, code: 'PRE_STOP_FAILED' };
           const event = this.settle(failed, { reason, tags: {}, mode: host.mode(), instance: s.instance }, host.now());
+          s.stopping = false;
           await host.record(event).catch((err: Error) => host.log('error', `history: could not record ${event.type}: ${err.message}`));
           return;
         }
@@ -117,7 +118,9 @@ export class StopAction {
         return;
       }
       const event = this.settle(outcome, { reason, tags, mode: host.mode(), instance: s.instance }, now);
-      // State first (in settle): a failed history write must not make the agent act again at the next sample.
+      // State first (in settle, and the stop is over): a failed history write must not make the
+      // agent act again at the next sample, and a reader who sees the event sees the state after it.
+      s.stopping = false;
       await host.record(event).catch((err: Error) => host.log('error', `history: could not record ${event.type}: ${err.message}`));
     } finally {
       s.stopping = false;
