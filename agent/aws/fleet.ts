@@ -9,9 +9,13 @@ import { rfc3339Seconds } from '../../contract/protocol.js';
 import { TAG_NAMES, tagKey } from '../../contract/tags.js';
 import { Ec2 } from './ec2.js';
 import { BUILTIN_PRICES, type PriceTable } from './prices.js';
-import { AwsCallError, sleep, type RetryOptions } from './retry.js';
-
+import { AwsCallError, errorText } from './errors.js';
+import { sleep, type RetryOptions } from './retry.js';
 import { DEFAULT_TAG_PREFIX } from '../../contract/paths.js';
+
+// The CLI takes its error sentences from here.
+export { errorText };
+
 export const PAGE_SIZE = 1000;
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 
@@ -345,10 +349,4 @@ export function stoppedHours(inst: Pick<FleetInstance, 'stoppedAt' | 'state' | '
 function idsInMessage(message: string): string[] {
   const quoted = /'([^']+)'/.exec(message)?.[1] ?? '';
   return quoted.split(/,\s*/).filter((s) => INSTANCE_ID.test(s));
-}
-
-export function errorText(err: unknown): string {
-  if (err instanceof AwsCallError) return `${err.failure.code}: ${err.failure.message}`;
-  if (err instanceof Error) return err.message;
-  return String(err);
 }
