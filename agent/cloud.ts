@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { detectEc2 } from './aws/detect.js';
+import { ChildProcessTasks, type ChildTasksOptions } from './aws/child-tasks.js';
 import { AwsProvider } from './aws/provider.js';
 import type { Config } from '../contract/config-schema.js';
 import { LocalProvider, type CloudProvider } from './provider.js';
@@ -14,6 +15,12 @@ export interface ChooseProviderOptions {
   dryRun: boolean;
   env: NodeJS.ProcessEnv;
   log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
+  /**
+   * How to start a child that runs one EC2 task (`snoozed --cloud-task`): the agent
+   * passes its own command so the SDK is loaded there, never in the agent. Without it
+   * the tasks run in this process.
+   */
+  cloudTaskCommand?: Pick<ChildTasksOptions, 'command' | 'args'>;
 }
 
 export const STOP_MARKER_FILE = 'aws-stop-pending.json';
@@ -33,6 +40,7 @@ export async function chooseProvider(opts: ChooseProviderOptions): Promise<Cloud
     log: opts.log,
     // Beside the history (persistent, agent-owned): lets an agent that never stopped this host start without the SDK.
     stopMarkerPath: path.join(path.dirname(opts.config.history_path), STOP_MARKER_FILE),
+    ...(opts.cloudTaskCommand ? { tasks: new ChildProcessTasks({ ...opts.cloudTaskCommand, env: opts.env }) } : {}),
   });
   // Identity first so STATUS shows it (or monitor_only) from the first sample; identify() never throws.
   await provider.identify();
