@@ -17,10 +17,11 @@ describe('ProcFile', () => {
   });
 
   it('grows past its buffer for a long file', () => {
-    // /proc/self/maps of a Node process is far longer than 16 KiB.
-    const text = new ProcFile('/proc/self/maps').read();
+    // /proc/self/smaps of a Node process is far longer than 16 KiB.
+    const text = new ProcFile('/proc/self/smaps').read();
     expect(text!.length).toBeGreaterThan(16 * 1024);
     expect(text!.endsWith('\n')).toBe(true);
+    expect(text!.split('\n').filter((l) => /^Rss:/.test(l)).length).toBeGreaterThan(10);
   });
 
   it('opens other files afresh each time: a replaced file is read anew, a removed one is null', () => {
