@@ -4,8 +4,7 @@
  */
 import path from 'node:path';
 import { detectEc2 } from './aws/detect.js';
-import { ChildProcessTasks, type ChildTasksOptions } from './aws/child-tasks.js';
-import { AwsProvider } from './aws/provider.js';
+import type { CloudTaskCommand } from './aws/cloud-task-command.js';
 import type { Config } from '../contract/config-schema.js';
 import { LocalProvider, type CloudProvider } from './provider.js';
 
@@ -20,7 +19,7 @@ export interface ChooseProviderOptions {
    * passes its own command so the SDK is loaded there, never in the agent. Without it
    * the tasks run in this process.
    */
-  cloudTaskCommand?: Pick<ChildTasksOptions, 'command' | 'args'>;
+  cloudTaskCommand?: CloudTaskCommand;
 }
 
 export const STOP_MARKER_FILE = 'aws-stop-pending.json';
@@ -33,6 +32,8 @@ export async function chooseProvider(opts: ChooseProviderOptions): Promise<Cloud
   }
   const mode = opts.config.dry_run || opts.dryRun ? 'dry_run' : 'aws';
   opts.log('info', `EC2 host (${det.evidence}): ${mode === 'dry_run' ? 'dry run, permissions proven with DryRun' : 'tag then stop when idle'}`);
+  // Loaded only on EC2: off EC2 the agent never carries the metadata client (node:http) or the task runner.
+  const [{ AwsProvider }, { ChildProcessTasks }] = await Promise.all([import('./aws/provider.js'), import('./aws/child-tasks.js')]);
   const provider = new AwsProvider({
     mode,
     config: opts.config,

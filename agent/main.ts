@@ -4,11 +4,12 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CLOUD_TASK_FLAG, selfCommand } from './aws/child-tasks.js';
+import { CLOUD_TASK_FLAG, selfCommand } from './aws/cloud-task-command.js';
 import { chooseProvider } from './cloud.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, LOG_LEVELS, type Config } from './config.js';
 import { Daemon } from './daemon.js';
 import { History } from './history.js';
+import { monoNowMs } from './mono-clock.js';
 import { createLogger, type LogLevel } from './log.js';
 import { createSampler } from './metrics/sampler.js';
 import { SocketServer } from './server.js';
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
     dryRunFlag,
     reselectProvider: pick,
     broadcast: (frame) => server?.broadcast(frame),
+    monoNow: monoNowMs,
     warnTerminals: (msg) => (process.env.CLOUDSNOOZE_TTY_WARNINGS === '0' ? Promise.resolve(0) : warnTerminals(msg, devRoot)),
     onConfigApplied: (c, changed) => {
       liveConfig = c;

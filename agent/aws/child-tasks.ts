@@ -9,18 +9,16 @@
  */
 import { spawn } from 'node:child_process';
 import type { CloudTask, CloudTaskKind, CloudTaskResults, CloudTasks, TaskHooks } from './cloud-task.js';
+import type { CloudTaskCommand } from './cloud-task-command.js';
 import { AwsCallError, type AwsFailure } from './errors.js';
 
-/** The flag that makes `snoozed` run one task instead of the agent. */
-export const CLOUD_TASK_FLAG = '--cloud-task';
+export { CLOUD_TASK_FLAG } from './cloud-task-command.js';
+
 
 /** Longer than the worst case of a stop with every retry spent (tag, stop, hibernation fallback, unmark). */
 export const CLOUD_TASK_TIMEOUT_MS = 10 * 60_000;
 
-export interface ChildTasksOptions {
-  /** The program and arguments before the task: [node, ...flags, snoozed.js, --cloud-task]. */
-  command: string;
-  args: string[];
+export interface ChildTasksOptions extends CloudTaskCommand {
   env: NodeJS.ProcessEnv;
   timeoutMs?: number;
 }
@@ -30,12 +28,6 @@ type ChildMessage =
   | { ask: 'still_wanted' }
   | { result: unknown }
   | { error: AwsFailure };
-
-/** How this agent starts its own child: the same runtime, flags and script (debugger flags left out). */
-export function selfCommand(): Pick<ChildTasksOptions, 'command' | 'args'> {
-  const flags = process.execArgv.filter((a) => !/^--(inspect|debug)/.test(a));
-  return { command: process.execPath, args: [...flags, process.argv[1] ?? '', CLOUD_TASK_FLAG] };
-}
 
 export class ChildProcessTasks implements CloudTasks {
   private readonly running = new Set<import('node:child_process').ChildProcess>();

@@ -9,9 +9,9 @@
  * turns `gpu_monitoring_enabled` off, since we cannot tell such a GPU is idle.
  * No tool at all is not an error: the host simply has no GPU we can see.
  */
-import { execFile } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { runTool, type ToolResult } from './run-tool.js';
 
 export type GpuToolName = 'nvidia-smi' | 'rocm-smi';
 
@@ -168,21 +168,8 @@ export function summarizeGpus(lines: GpuLine[]): GpuReading {
  */
 const NO_GPU_MESSAGE = /No devices were found|couldn't communicate with the NVIDIA driver|No AMD GPUs specified|No GPUs? (were )?(found|detected)/i;
 
-interface RunResult {
-  stdout: string;
-  stderr: string;
-  error: (Error & { killed?: boolean; code?: unknown }) | null;
-}
-
-function run(path: string, args: readonly string[], timeoutMs: number): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(
-      path,
-      args,
-      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, encoding: 'utf8', windowsHide: true },
-      (error, stdout, stderr) => resolve({ error, stdout: String(stdout), stderr: String(stderr) }),
-    );
-  });
+function run(path: string, args: readonly string[], timeoutMs: number): Promise<ToolResult> {
+  return runTool(path, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024, windowsHide: true });
 }
 
 /** One reading from the tool. Never throws. */

@@ -19,10 +19,10 @@
  *
  * No source at all: idle is null and the policy treats input as unavailable, not blocking.
  */
-import { execFile } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { findOnPath } from './gpu.js';
+import { runTool } from './run-tool.js';
 
 export const REPORT_TTL_MS = 120_000;
 /** Distinct INPUT_ACTIVITY sources kept at once. */
@@ -102,18 +102,10 @@ function xprintidlePath(env: NodeJS.ProcessEnv): string | null {
 }
 
 /** Milliseconds since the last X11 input, or null when it cannot be had. */
-function readX11IdleMs(path: string, env: NodeJS.ProcessEnv): Promise<number | null> {
-  return new Promise((resolve) => {
-    execFile(
-      path,
-      [],
-      { timeout: XPRINTIDLE_TIMEOUT_MS, killSignal: 'SIGKILL', env, encoding: 'utf8', windowsHide: true },
-      (err, stdout) => {
-        const t = String(stdout).trim();
-        resolve(!err && /^\d+$/.test(t) ? Number(t) : null);
-      },
-    );
-  });
+async function readX11IdleMs(path: string, env: NodeJS.ProcessEnv): Promise<number | null> {
+  const { error, stdout } = await runTool(path, [], { timeout: XPRINTIDLE_TIMEOUT_MS, killSignal: 'SIGKILL', env, windowsHide: true });
+  const t = stdout.trim();
+  return !error && /^\d+$/.test(t) ? Number(t) : null;
 }
 
 export interface ListInputSourcesOptions {

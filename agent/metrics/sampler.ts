@@ -8,7 +8,6 @@
  * policy counts as activity. sample() never throws.
  */
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { METRIC_NAMES, nullSample, type MetricName, type Sample } from '../../contract/protocol.js';
 import { CounterSet } from './counters.js';
@@ -16,6 +15,7 @@ import { WholeDiskFilter } from './disks.js';
 import { DEFAULT_GPU_TIMEOUT_MS, detectGpuTool, readGpu, type GpuReading, type GpuTool } from './gpu.js';
 import { InputTracker } from './input.js';
 import { ProcFile } from './proc-file.js';
+import { monoNowMs } from '../mono-clock.js';
 import { parseDiskstats, parseMeminfo, parseNetDev, parseProcStat, parseSelfStat } from './procfs.js';
 
 export interface SamplerOptions {
@@ -88,7 +88,7 @@ class ProcSampler implements Sampler {
     this.disks = new WholeDiskFilter(opts.sysRoot ?? '/sys');
     this.input = new InputTracker(opts.devRoot ?? '/dev', this.env);
     this.prevAt = Date.now();
-    this.prevMono = performance.now();
+    this.prevMono = monoNowMs();
     // The baseline the first sample's rates are measured against.
     this.readCpu();
     this.readNet();
@@ -117,10 +117,10 @@ class ProcSampler implements Sampler {
   }
 
   private async sampleUnsafe(now: number): Promise<Sample> {
-    const since = performance.now() - this.prevMono;
+    const since = monoNowMs() - this.prevMono;
     if (since < MIN_INTERVAL_MS) await sleep(MIN_INTERVAL_MS - since);
 
-    const mono = performance.now();
+    const mono = monoNowMs();
     // The caller's clock decides the interval (so tests can fake it), unless it went
     // backwards or stood still; the monotonic clock is the floor.
     const seconds = Math.max(now - this.prevAt, mono - this.prevMono) / 1000;
