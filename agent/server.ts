@@ -3,7 +3,7 @@
  * command handlers. It never lets one client's bad input or slowness reach another.
  */
 import net from 'node:net';
-import type { ZodMiniType } from 'zod/mini';
+import { z } from 'zod';
 import { describeZodError, ConfigError } from '../contract/config-schema.js';
 import { JsonFramer, type Frame as RequestFrame } from './json-framer.js';
 import {
@@ -59,7 +59,7 @@ const knownCommands = new Set<string>(Object.keys(commandParams));
 /** What `{}` parses to for each command that takes no required params: the common case skips zod. */
 const EMPTY_PARAMS = new Map<string, unknown>(
   Object.entries(commandParams).flatMap(([cmd, schema]) => {
-    const r = (schema as ZodMiniType).safeParse({});
+    const r = (schema as z.ZodType).safeParse({});
     return r.success ? [[cmd, r.data] as const] : [];
   }),
 );
@@ -268,7 +268,7 @@ export class SocketServer {
     let parsed: unknown;
     if (isEmptyObject(env.data.params) && EMPTY_PARAMS.has(cmd)) parsed = EMPTY_PARAMS.get(cmd);
     else {
-      const params = (commandParams[cmd] as ZodMiniType).safeParse(env.data.params ?? {}, { reportInput: true });
+      const params = (commandParams[cmd] as z.ZodType).safeParse(env.data.params ?? {}, { reportInput: true });
       if (!params.success) {
         // CONFIG_SET errors name the config key itself ("naptime_minutes must be ..."), as in snooze.json.
         const described = cmd === 'CONFIG_SET' ? describeZodError(params.error, '', 1) : describeZodError(params.error, 'params');

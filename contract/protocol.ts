@@ -3,8 +3,7 @@
  * The CLI, the Electron main process, the dashboard bridge and the renderer all
  * import these types; the agent validates every request against the schemas here.
  */
-import * as z from 'zod/mini';
-import './zod-locale.js';
+import { z } from 'zod';
 import { configPatchSchema, type Config } from './config-schema.js';
 
 /** The guide's Go client reads once into a 4096-byte buffer. */
@@ -156,32 +155,39 @@ export interface HistoryEvent {
 // Requests
 
 const rfc3339 = z.iso.datetime({ offset: true });
-const num = (...checks: z.core.$ZodCheck<number>[]) => z.number().check(...checks);
-const none = () => z.strictObject({});
 
 /** Params of each command. Unknown keys are refused so typos are reported, not ignored. */
 export const commandParams = {
-  STATUS: none(),
-  CONFIG_GET: none(),
-  CONFIG_SET: z.strictObject({ values: configPatchSchema }),
-  HISTORY: z.strictObject({
-    limit: z._default(num(z.int(), z.gte(1), z.lte(1000)), 10),
-    since: z.optional(rfc3339),
-    type: z.optional(z.enum(HISTORY_TYPES)),
-    details: z._default(z.boolean(), false),
-  }),
-  POSTPONE: z.strictObject({ minutes: num(z.gt(0), z.lte(7 * 24 * 60)) }),
-  STAY_AWAKE: z.strictObject({
-    minutes: z.optional(num(z.gt(0), z.lte(365 * 24 * 60))),
-    reason: z._default(z.string().check(z.maxLength(200)), 'Stay awake requested'),
-  }),
-  RELEASE: none(),
-  SUBSCRIBE: none(),
-  SAMPLES: z.strictObject({ seconds: z._default(num(z.int(), z.gte(1), z.lte(SAMPLE_RING_SECONDS)), 600) }),
-  INPUT_ACTIVITY: z.strictObject({
-    idle_secs: num(z.gte(0), z.lte(10 * 365 * 86400)),
-    source: z._default(z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a short lowercase name such as "desktop"')), 'desktop'),
-  }),
+  STATUS: z.object({}).strict(),
+  CONFIG_GET: z.object({}).strict(),
+  CONFIG_SET: z.object({ values: configPatchSchema }).strict(),
+  HISTORY: z
+    .object({
+      limit: z.number().int().min(1).max(1000).default(10),
+      since: rfc3339.optional(),
+      type: z.enum(HISTORY_TYPES).optional(),
+      details: z.boolean().default(false),
+    })
+    .strict(),
+  POSTPONE: z.object({ minutes: z.number().positive().max(7 * 24 * 60) }).strict(),
+  STAY_AWAKE: z
+    .object({
+      minutes: z.number().positive().max(365 * 24 * 60).optional(),
+      reason: z.string().max(200).default('Stay awake requested'),
+    })
+    .strict(),
+  RELEASE: z.object({}).strict(),
+  SUBSCRIBE: z.object({}).strict(),
+  SAMPLES: z.object({ seconds: z.number().int().min(1).max(SAMPLE_RING_SECONDS).default(600) }).strict(),
+  INPUT_ACTIVITY: z
+    .object({
+      idle_secs: z.number().min(0).max(10 * 365 * 86400),
+      source: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a short lowercase name such as "desktop"')
+        .default('desktop'),
+    })
+    .strict(),
 } as const;
 
 export type Command = keyof typeof commandParams;
@@ -210,8 +216,8 @@ void _everyCommandHasAResult;
 
 /** The envelope: `{"command": "STATUS", "params": {}}`; params may be omitted. */
 export const requestEnvelope = z.object({
-  command: z.string().check(z.maxLength(64)),
-  params: z.optional(z.record(z.string(), z.unknown())),
+  command: z.string().max(64),
+  params: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const ERROR_CODES = [
