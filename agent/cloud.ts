@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { detectEc2 } from './aws/detect.js';
-import { AwsProvider } from './aws/provider.js';
+import type { CloudTaskCommand } from './aws/cloud-task-command.js';
 import type { Config } from '../contract/config-schema.js';
 import { LocalProvider, type CloudProvider } from './provider.js';
 
@@ -14,6 +14,12 @@ export interface ChooseProviderOptions {
   dryRun: boolean;
   env: NodeJS.ProcessEnv;
   log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
+  /**
+   * How to start a child that runs one EC2 task (`snoozed --cloud-task`): the agent
+   * passes its own command so the SDK is loaded there, never in the agent. Without it
+   * the tasks run in this process.
+   */
+  cloudTaskCommand?: CloudTaskCommand;
 }
 
 export const STOP_MARKER_FILE = 'aws-stop-pending.json';
@@ -26,6 +32,8 @@ export async function chooseProvider(opts: ChooseProviderOptions): Promise<Cloud
   }
   const mode = opts.config.dry_run || opts.dryRun ? 'dry_run' : 'aws';
   opts.log('info', `EC2 host (${det.evidence}): ${mode === 'dry_run' ? 'dry run, permissions proven with DryRun' : 'tag then stop when idle'}`);
+  // Loaded only on EC2: off EC2 the agent never carries the metadata client (node:http) or the task runner.
+  const [{ AwsProvider }, { ChildProcessTasks }] = await Promise.all([import('./aws/provider.js'), import('./aws/child-tasks.js')]);
   const provider = new AwsProvider({
     mode,
     config: opts.config,
@@ -33,6 +41,7 @@ export async function chooseProvider(opts: ChooseProviderOptions): Promise<Cloud
     log: opts.log,
     // Beside the history (persistent, agent-owned): lets an agent that never stopped this host start without the SDK.
     stopMarkerPath: path.join(path.dirname(opts.config.history_path), STOP_MARKER_FILE),
+    ...(opts.cloudTaskCommand ? { tasks: new ChildProcessTasks({ ...opts.cloudTaskCommand, env: opts.env }) } : {}),
   });
   // Identity first so STATUS shows it (or monitor_only) from the first sample; identify() never throws.
   await provider.identify();

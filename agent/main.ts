@@ -4,10 +4,12 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { CLOUD_TASK_FLAG, selfCommand } from './aws/cloud-task-command.js';
 import { chooseProvider } from './cloud.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, LOG_LEVELS, type Config } from './config.js';
 import { Daemon } from './daemon.js';
 import { History } from './history.js';
+import { monoNowMs } from './mono-clock.js';
 import { createLogger, type LogLevel } from './log.js';
 import { createSampler } from './metrics/sampler.js';
 import { PRIVILEGED_LISTENER, SocketServer } from './server.js';
@@ -91,7 +93,9 @@ async function main(): Promise<void> {
 
   const dryRunFlag = args['dry-run'] === true;
   const providerLog = logger.child('cloud');
-  const pick = (c: Config) => chooseProvider({ config: c, dryRun: dryRunFlag || c.dry_run, env: process.env, log: providerLog });
+  // EC2 work runs in a short-lived `snoozed --cloud-task` child: the SDK never stays in the agent's memory.
+  const cloudTaskCommand = selfCommand();
+  const pick = (c: Config) => chooseProvider({ config: c, dryRun: dryRunFlag || c.dry_run, env: process.env, log: providerLog, cloudTaskCommand });
   const provider = await pick(config);
   const devRoot = process.env.CLOUDSNOOZE_DEV_DIR ?? '/dev';
   let liveConfig = config;
@@ -115,6 +119,7 @@ async function main(): Promise<void> {
     reselectProvider: pick,
     procDir: process.env.CLOUDSNOOZE_PROC_DIR,
     broadcast: (frame) => server?.broadcast(frame),
+    monoNow: monoNowMs,
     warnTerminals: (msg) => (process.env.CLOUDSNOOZE_TTY_WARNINGS === '0' ? Promise.resolve(0) : warnTerminals(msg, devRoot)),
     onConfigApplied: (c, changed) => {
       liveConfig = c;
@@ -194,4 +199,9 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: Error) => fail(err.stack ?? err.message));
+if (process.argv[2] === CLOUD_TASK_FLAG) {
+  // `snoozed --cloud-task '<json>'`: one EC2 task for the agent (aws/cloud-task-main.ts), then exit.
+  import('./aws/cloud-task-main.js').then((m) => m.cloudTaskMain(process.argv.slice(3))).catch((err: Error) => fail(err.stack ?? err.message));
+} else {
+  main().catch((err: Error) => fail(err.stack ?? err.message));
+}

@@ -1,5 +1,5 @@
-// Builds every runtime: the agent + CLI (esbuild, one ESM bundle with the AWS SDK split
-// into a lazily loaded chunk), the Electron main + preload (CJS), and the renderer (Vite).
+// Builds every runtime: the agent and the CLI (esbuild, one CommonJS file each, the AWS SDK
+// in its own lazily loaded file), the Electron main + preload (CJS), and the renderer (Vite).
 // `node scripts/build.mjs agent` builds only the agent. Each build typechecks what it bundles
 // first (incrementally, see scripts/typecheck.mjs): a type error stops the build.
 import { build } from 'esbuild';
@@ -22,29 +22,59 @@ if (!typecheck(only.length === 0 ? RUNTIMES : only)) {
   console.error('build: typecheck failed, nothing built');
   process.exit(1);
 }
+/** contract/agent-launch.ts, read through esbuild (it is TypeScript): the flags every launcher gives the agent. */
+async function agentNodeFlags() {
+  const r = await build({ entryPoints: ['contract/agent-launch.ts'], bundle: true, write: false, format: 'esm', platform: 'neutral', logLevel: 'warning' });
+  const mod = await import(`data:text/javascript;base64,${Buffer.from(r.outputFiles[0].text).toString('base64')}`);
+  return mod.AGENT_NODE_FLAGS;
+}
+const AGENT_NODE_FLAGS = await agentNodeFlags();
 
 if (want('agent')) {
-  // Chunk names carry hashes: stale chunks from earlier builds would pile up.
   rmSync('dist/agent', { recursive: true, force: true });
-  await build({
-    entryPoints: { snoozed: 'agent/main.ts', snooze: 'agent/cli/main.ts' },
-    outdir: 'dist/agent',
+  // CommonJS, not ESM: an ESM entry makes Node load its ESM loader (and fs/promises with
+  // it) into the agent for good, about 1 MB of a process that should stay near a bare
+  // `node`. No splitting in CommonJS: each entry is one file, and the AWS SDK is its own
+  // file (chunks/aws-sdk.js) that only a cloud-task child or a CLI command loads.
+  const sdkChunk = {
+    name: 'aws-sdk-chunk',
+    setup(b) {
+      b.onResolve({ filter: /^@aws-sdk\/client-ec2$/ }, (a) => (a.kind === 'dynamic-import' ? { path: './chunks/aws-sdk.js', external: true } : undefined));
+    },
+  };
+  const common = {
     bundle: true,
-    splitting: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
     sourcemap: true,
-    define,
+    // import.meta does not exist in CommonJS: the one use (finding the dashboard files) gets the file's URL.
+    define: { ...define, 'import.meta.url': '__csImportMetaUrl' },
     logLevel: 'warning',
-    // CJS dependencies bundled into ESM still call require() for Node built-ins.
-    banner: {
-      js: "#!/usr/bin/env node\nimport { createRequire as __csCreateRequire } from 'node:module';\nconst require = __csCreateRequire(import.meta.url);",
-    },
-    chunkNames: 'chunks/[name]-[hash]',
+    plugins: [sdkChunk],
+  };
+  const metaUrl = "const __csImportMetaUrl = require('node:url').pathToFileURL(__filename).href;";
+  await build({
+    ...common,
+    entryPoints: { snoozed: 'agent/main.ts' },
+    outdir: 'dist/agent',
+    // `env -S` passes the flags to node: running the file (npm run agent, /usr/bin/snoozed) gives them.
+    banner: { js: `#!/usr/bin/env -S node ${AGENT_NODE_FLAGS.join(' ')}\n${metaUrl}` },
   });
+  await build({ ...common, entryPoints: { snooze: 'agent/cli/main.ts' }, outdir: 'dist/agent', banner: { js: `#!/usr/bin/env node\n${metaUrl}` } });
+  await build({
+    stdin: { contents: "module.exports = require('@aws-sdk/client-ec2');", resolveDir: '.', sourcefile: 'aws-sdk.js', loader: 'js' },
+    outfile: 'dist/agent/chunks/aws-sdk.js',
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+  // The root package.json says "type": "module"; these files are CommonJS.
+  writeFileSync('dist/agent/package.json', `${JSON.stringify({ type: 'commonjs' })}\n`);
   for (const f of ['dist/agent/snoozed.js', 'dist/agent/snooze.js']) if (existsSync(f)) chmodSync(f, 0o755);
-  console.log('built dist/agent (snoozed, snooze)');
+  console.log('built dist/agent (snoozed, snooze, chunks/aws-sdk.js)');
 }
 
 if (want('electron') && existsSync('electron/main.ts')) {
@@ -55,7 +85,7 @@ if (want('electron') && existsSync('electron/main.ts')) {
   // app's own Electron binary in Node mode: one source file, two ExecStart lines.
   const unit = readFileSync('packaging/systemd/snoozed.service', 'utf8');
   const desktopUnit = unit
-    .replace(/^ExecStart=\/usr\/bin\/snoozed /m, 'Environment=ELECTRON_RUN_AS_NODE=1\nExecStart=/opt/CloudSnooze/cloudsnooze /opt/CloudSnooze/resources/agent/snoozed.js ')
+    .replace(/^ExecStart=\/usr\/bin\/snoozed /m, `Environment=ELECTRON_RUN_AS_NODE=1\nExecStart=/opt/CloudSnooze/cloudsnooze ${AGENT_NODE_FLAGS.join(' ')} /opt/CloudSnooze/resources/agent/snoozed.js `)
     .replace(/^Documentation=.*$/m, 'Documentation=file:///opt/CloudSnooze/resources/agent/');
   if (desktopUnit === unit || !desktopUnit.includes('ELECTRON_RUN_AS_NODE')) throw new Error('packaging/systemd/snoozed.service: ExecStart line not found');
   mkdirSync('dist/linux', { recursive: true });

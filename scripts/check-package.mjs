@@ -58,7 +58,7 @@ expectFile('resources/app.asar', 'the app archive');
 expectFile('resources/agent/snoozed.js', 'the bundled agent');
 expectFile('resources/agent/snooze.js', 'the CLI');
 const agentPkg = JSON.parse(readFileSync(expectFile('resources/agent/package.json', 'marks the agent bundle as ESM'), 'utf8'));
-if (agentPkg.type !== 'module') fail('resources/agent/package.json must say "type": "module"');
+if (agentPkg.type !== 'commonjs') fail('resources/agent/package.json must say "type": "commonjs"');
 const unit = readFileSync(expectFile('resources/linux/snoozed.service', 'the systemd unit the deb installs'), 'utf8');
 if (!unit.includes('/opt/CloudSnooze/resources/agent/snoozed.js')) fail('snoozed.service does not run /opt/CloudSnooze/resources/agent/snoozed.js');
 if (!unit.includes('ExecStart=/opt/CloudSnooze/cloudsnooze ')) fail('snoozed.service does not run the packaged executable');

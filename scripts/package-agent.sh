@@ -49,8 +49,8 @@ while IFS= read -r f; do
   install -D -m 0644 "dist/agent/$f" "$lib/$f"
 done <<<"$bundle_files"
 chmod 0755 "$lib/snoozed.js" "$lib/snooze.js"
-# The bundle is ESM in .js files; nothing above /usr/lib/cloudsnooze says "type": "module".
-printf '{\n  "name": "cloudsnooze-agent",\n  "version": "%s",\n  "private": true,\n  "type": "module"\n}\n' "$version" >"$lib/package.json"
+# The bundle is CommonJS in .js files; say so, whatever a package.json above might say.
+printf '{\n  "name": "cloudsnooze-agent",\n  "version": "%s",\n  "private": true,\n  "type": "commonjs"\n}\n' "$version" >"$lib/package.json"
 chmod 0644 "$lib/package.json"
 
 # The browser dashboard (snooze dashboard); the snooze wrapper points the CLI at it.

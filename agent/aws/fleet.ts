@@ -13,11 +13,14 @@ import { Ec2 } from './ec2.js';
 import { savingsReport, withSavings } from './fleet-savings.js';
 import type { FleetInstance, PollResult, PollStats, RestartResult, SavingsReport, StoppedInstance } from './fleet-types.js';
 import { BUILTIN_PRICES, type PriceTable } from './prices.js';
-import { AwsCallError, sleep, type RetryOptions } from './retry.js';
+import { AwsCallError, errorText } from './errors.js';
+import { sleep, type RetryOptions } from './retry.js';
 
 // The fleet API in one import for external tools (README, "snooze fleet").
 export type * from './fleet-types.js';
 export { stoppedHours } from './fleet-savings.js';
+// The CLI takes its error sentences from here.
+export { errorText };
 
 export const PAGE_SIZE = 1000;
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
@@ -253,10 +256,4 @@ export class Fleet {
 function idsInMessage(message: string): string[] {
   const quoted = /'([^']+)'/.exec(message)?.[1] ?? '';
   return quoted.split(/,\s*/).filter((s) => INSTANCE_ID.test(s));
-}
-
-export function errorText(err: unknown): string {
-  if (err instanceof AwsCallError) return `${err.failure.code}: ${err.failure.message}`;
-  if (err instanceof Error) return err.message;
-  return String(err);
 }

@@ -1,75 +1,14 @@
 /**
- * Which EC2 failures are worth another try, and the bounded backoff between tries.
+ * The retry loop around each EC2 call: which failures are worth another try (errors.ts
+ * says), and the bounded backoff between tries.
  * The SDK's own retries are off (maxAttempts 1) so the policy is ours, visible and testable.
  */
 import { backoffDelay as sharedBackoffDelay } from '../../contract/backoff.js';
 
-export const THROTTLING_CODES = new Set([
-  'RequestLimitExceeded',
-  'Throttling',
-  'ThrottlingException',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'TooManyRequestsException',
-  'SlowDown',
-  'EC2ThrottledException',
-]);
+import { AwsCallError, failureOf, type AwsFailure } from './errors.js';
 
-const TRANSIENT_CODES = new Set(['InternalError', 'InternalFailure', 'ServiceUnavailable', 'Unavailable', 'RequestTimeout', 'RequestTimeoutException']);
-
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-]);
-
-export type ErrorClass = 'throttling' | 'server' | 'network' | 'client';
-
-export interface AwsFailure {
-  /** EC2 error code ("UnauthorizedOperation"), or the network error code ("ECONNRESET"). */
-  code: string;
-  message: string;
-  class: ErrorClass;
-  retryable: boolean;
-  status?: number;
-  requestId?: string;
-}
-
-interface SdkLikeError {
-  name?: unknown;
-  code?: unknown;
-  Code?: unknown;
-  message?: unknown;
-  $metadata?: { httpStatusCode?: number; requestId?: string };
-}
-
-export function classifyAwsError(err: unknown): AwsFailure {
-  const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as SdkLikeError;
-  const status = e.$metadata?.httpStatusCode;
-  const requestId = e.$metadata?.requestId;
-  const message = typeof e.message === 'string' && e.message ? e.message : String(err);
-  const netCode = typeof e.code === 'string' ? e.code : undefined;
-  const apiCode = typeof e.Code === 'string' ? e.Code : undefined;
-  const name = typeof e.name === 'string' ? e.name : 'Error';
-  const base = { message, ...(status !== undefined ? { status } : {}), ...(requestId ? { requestId } : {}) };
-
-  if (netCode && NETWORK_CODES.has(netCode)) return { ...base, code: netCode, class: 'network', retryable: true };
-  const code = apiCode ?? name;
-  if (THROTTLING_CODES.has(code)) return { ...base, code, class: 'throttling', retryable: true };
-  if (TRANSIENT_CODES.has(code) || (status !== undefined && status >= 500)) return { ...base, code, class: 'server', retryable: true };
-  // No HTTP status at all means the request never got a reply (timeout, abort, socket error).
-  if (status === undefined && (name === 'TimeoutError' || name === 'AbortError' || /socket hang up|timed? ?out/i.test(message))) {
-    return { ...base, code: netCode ?? name, class: 'network', retryable: true };
-  }
-  return { ...base, code, class: 'client', retryable: false };
-}
+// Classification lives in errors.ts; re-exported for the callers that import it from here.
+export { AwsCallError, classifyAwsError, THROTTLING_CODES, type AwsFailure, type ErrorClass } from './errors.js';
 
 export interface RetryOptions {
   /** Total tries, the first included. */
@@ -99,16 +38,6 @@ export function backoffDelay(attempt: number, opts: { baseDelayMs: number; maxDe
   return sharedBackoffDelay(attempt, { baseMs: opts.baseDelayMs, maxMs: opts.maxDelayMs, jitter: 'full' }, opts.random);
 }
 
-export class AwsCallError extends Error {
-  constructor(
-    readonly failure: AwsFailure,
-    readonly attempts: number,
-  ) {
-    super(failure.message);
-    this.name = failure.code;
-  }
-}
-
 /** Runs `fn` until it succeeds, fails with a non-retryable error, or runs out of attempts. Throws AwsCallError. */
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const o = { ...DEFAULT_RETRY, ...stripUndefined(options) };
@@ -116,7 +45,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
     try {
       return await fn(attempt);
     } catch (err) {
-      const failure = err instanceof AwsCallError ? err.failure : classifyAwsError(err);
+      const failure = failureOf(err);
       if (!failure.retryable || attempt + 1 >= o.maxAttempts || options.signal?.aborted) throw new AwsCallError(failure, attempt + 1);
       const delay = backoffDelay(attempt, o);
       options.onRetry?.(failure, attempt + 1, delay);

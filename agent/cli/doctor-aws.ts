@@ -11,7 +11,7 @@ import { detectEc2 } from '../aws/detect.js';
 import { Ec2 } from '../aws/ec2.js';
 import { agentIamPolicy, partitionOf, type IamPolicy } from '../aws/iam-policy.js';
 import { ImdsClient, imdsDisabled, type ImdsIdentity } from '../aws/imds.js';
-import { failureOf } from '../aws/provider.js';
+import { dryRunVerdict, failureOf } from '../aws/errors.js';
 import type { RetryOptions } from '../aws/retry.js';
 import { TAG_NAMES, tagKey } from '../../contract/tags.js';
 import type { DoctorLine } from './doctor.js';
@@ -130,8 +130,9 @@ export async function awsDoctor(opts: AwsDoctorOptions = {}): Promise<AwsDoctorR
         bad(`${action}: the endpoint ignored DryRun, permission not proven`);
       } catch (err) {
         const f = failureOf(err);
-        if (f.code === 'DryRunOperation') ok(`${action}: allowed (DryRun)`);
-        else if (f.code === 'UnauthorizedOperation') {
+        const verdict = dryRunVerdict(f);
+        if (verdict === 'allowed') ok(`${action}: allowed (DryRun)`);
+        else if (verdict === 'denied') {
           missing.push(action);
           bad(`${action}: DENIED — the agent ${action === 'ec2:StopInstances' ? 'cannot stop this instance' : action === 'ec2:CreateTags' ? 'cannot write its tags' : 'cannot read tags and state'}`);
         } else bad(`${action}: could not be checked (${f.code}: ${f.message})`);

@@ -8,7 +8,7 @@
  * changed: every probe is a DryRun, and the other instance is only found with a read.
  */
 import type { Ec2 } from '../aws/ec2.js';
-import { failureOf } from '../aws/provider.js';
+import { failureOf } from '../aws/errors.js';
 import { tagKey } from '../../contract/tags.js';
 import type { DoctorLine } from './doctor.js';
 

@@ -7,15 +7,15 @@
  * Fail safe: a metric that cannot be read is null and named in `unreadable`, which the
  * policy counts as activity. sample() never throws.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { METRIC_NAMES, nullSample, type MetricName, type Sample } from '../../contract/protocol.js';
 import { CounterSet } from './counters.js';
 import { WholeDiskFilter } from './disks.js';
 import { DEFAULT_GPU_TIMEOUT_MS, detectGpuTool, readGpu, type GpuReading, type GpuTool } from './gpu.js';
 import { InputTracker } from './input.js';
+import { ProcFile } from './proc-file.js';
+import { monoNowMs } from '../mono-clock.js';
 import { parseDiskstats, parseMeminfo, parseNetDev, parseProcStat, parseSelfStat } from './procfs.js';
 
 export interface SamplerOptions {
@@ -45,14 +45,6 @@ const MIN_INTERVAL_MS = 100;
 const GPU_REDETECT_MS = 60_000;
 const SECTOR_BYTES = 512;
 
-function readText(path: string): string | null {
-  try {
-    return readFileSync(path, 'latin1');
-  } catch {
-    return null;
-  }
-}
-
 function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
@@ -64,7 +56,7 @@ interface CpuReading {
 }
 
 class ProcSampler implements Sampler {
-  private readonly paths: { stat: string; self: string; meminfo: string; netDev: string; diskstats: string };
+  private readonly files: { stat: ProcFile; self: ProcFile; meminfo: ProcFile; netDev: ProcFile; diskstats: ProcFile };
   private readonly env: NodeJS.ProcessEnv;
   private readonly gpuTimeoutMs: number;
   private readonly disks: WholeDiskFilter;
@@ -82,12 +74,13 @@ class ProcSampler implements Sampler {
 
   constructor(private readonly opts: SamplerOptions) {
     const proc = opts.procRoot ?? '/proc';
-    this.paths = {
-      stat: join(proc, 'stat'),
-      self: join(proc, 'self', 'stat'),
-      meminfo: join(proc, 'meminfo'),
-      netDev: join(proc, 'net', 'dev'),
-      diskstats: join(proc, 'diskstats'),
+    this.files = {
+      stat: new ProcFile(join(proc, 'stat')),
+      // "self" is resolved when the file is opened: this process, for as long as it runs.
+      self: new ProcFile(join(proc, 'self', 'stat')),
+      meminfo: new ProcFile(join(proc, 'meminfo')),
+      netDev: new ProcFile(join(proc, 'net', 'dev')),
+      diskstats: new ProcFile(join(proc, 'diskstats')),
     };
     this.env = opts.env ?? process.env;
     const t = Number(this.env.CLOUDSNOOZE_GPU_TIMEOUT_MS);
@@ -95,7 +88,7 @@ class ProcSampler implements Sampler {
     this.disks = new WholeDiskFilter(opts.sysRoot ?? '/sys');
     this.input = new InputTracker(opts.devRoot ?? '/dev', this.env);
     this.prevAt = Date.now();
-    this.prevMono = performance.now();
+    this.prevMono = monoNowMs();
     // The baseline the first sample's rates are measured against.
     this.readCpu();
     this.readNet();
@@ -124,10 +117,10 @@ class ProcSampler implements Sampler {
   }
 
   private async sampleUnsafe(now: number): Promise<Sample> {
-    const since = performance.now() - this.prevMono;
+    const since = monoNowMs() - this.prevMono;
     if (since < MIN_INTERVAL_MS) await sleep(MIN_INTERVAL_MS - since);
 
-    const mono = performance.now();
+    const mono = monoNowMs();
     // The caller's clock decides the interval (so tests can fake it), unless it went
     // backwards or stood still; the monotonic clock is the floor.
     const seconds = Math.max(now - this.prevAt, mono - this.prevMono) / 1000;
@@ -138,7 +131,7 @@ class ProcSampler implements Sampler {
     const cpu = this.cpuPercent();
     if (cpu === null) unreadable.add('cpu');
 
-    const memText = readText(this.paths.meminfo);
+    const memText = this.files.meminfo.read();
     const mem = memText === null ? null : parseMeminfo(memText);
     if (mem === null) unreadable.add('memory');
 
@@ -171,8 +164,8 @@ class ProcSampler implements Sampler {
   }
 
   private readCpu(): CpuReading | null {
-    const statText = readText(this.paths.stat);
-    const selfText = readText(this.paths.self);
+    const statText = this.files.stat.read();
+    const selfText = this.files.self.read();
     const times = statText === null ? null : parseProcStat(statText);
     const self = selfText === null ? null : parseSelfStat(selfText);
     if (times === null || self === null) {
@@ -201,7 +194,7 @@ class ProcSampler implements Sampler {
 
   /** rx+tx bytes since the previous reading, or null when unreadable or no baseline. */
   private readNet(): number | null {
-    const text = readText(this.paths.netDev);
+    const text = this.files.netDev.read();
     const ifaces = text === null ? null : parseNetDev(text);
     if (ifaces === null) {
       this.netRx.reset();
@@ -221,7 +214,7 @@ class ProcSampler implements Sampler {
 
   /** Sectors read+written on whole disks since the previous reading, or null. */
   private readDisk(nowMs: number): number | null {
-    const text = readText(this.paths.diskstats);
+    const text = this.files.diskstats.read();
     const devs = text === null ? null : parseDiskstats(text);
     if (devs === null) {
       this.diskRead.reset();

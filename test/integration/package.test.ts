@@ -188,7 +188,7 @@ describe.skipIf(!HAVE_DPKG_DEB)(`headless package cloudsnooze-agent${HAVE_DPKG_D
 
   it('installs the repository config as the conffile', () => {
     expect(readFileSync(path.join(root, 'etc/cloudsnooze/snooze.json'), 'utf8')).toBe(readFileSync(path.join(ROOT, 'config/snooze.json'), 'utf8'));
-    expect(JSON.parse(readFileSync(path.join(root, 'usr/lib/cloudsnooze/package.json'), 'utf8'))).toMatchObject({ type: 'module', version: pkg.version });
+    expect(JSON.parse(readFileSync(path.join(root, 'usr/lib/cloudsnooze/package.json'), 'utf8'))).toMatchObject({ type: 'commonjs', version: pkg.version });
   });
 
   describe('run from the unpacked package', () => {

@@ -1,0 +1,99 @@
+/**
+ * The child side of `snoozed --cloud-task '<task json>'`: one EC2 task with the SDK,
+ * messages as JSON lines on stdout (see child-tasks.ts), then exit. Loaded only in
+ * that child, never by the agent itself.
+ */
+import type { CloudTask } from './cloud-task.js';
+import { runCloudTask } from './cloud-task.js';
+import { Ec2 } from './ec2.js';
+import { failureOf } from './errors.js';
+
+const KINDS = new Set(['stop', 'dry_run_stop', 'mark_restart']);
+
+function parseTask(json: string | undefined): CloudTask {
+  const t = JSON.parse(json ?? '') as Partial<CloudTask> | null;
+  if (!t || typeof t !== 'object' || !KINDS.has(String(t.kind)) || typeof t.region !== 'string' || typeof t.instanceId !== 'string') {
+    throw new Error('expected a task: {"kind":"stop"|"dry_run_stop"|"mark_restart","region":...,"instanceId":...}');
+  }
+  return t as CloudTask;
+}
+
+/** Answers from the parent on stdin, one JSON line each; null once stdin ends. */
+function stdinLines(): () => Promise<unknown> {
+  let buf = '';
+  let ended = false;
+  const lines: string[] = [];
+  let waiting: (() => void) | null = null;
+  const wake = () => {
+    const w = waiting;
+    waiting = null;
+    w?.();
+  };
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (d: string) => {
+    buf += d;
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      lines.push(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+    wake();
+  });
+  process.stdin.on('end', () => {
+    ended = true;
+    wake();
+  });
+  process.stdin.on('error', () => {
+    ended = true;
+    wake();
+  });
+  return async () => {
+    for (;;) {
+      const line = lines.shift();
+      if (line !== undefined) {
+        try {
+          return JSON.parse(line) as unknown;
+        } catch {
+          continue;
+        }
+      }
+      if (ended) return null;
+      await new Promise<void>((r) => (waiting = r));
+    }
+  };
+}
+
+function send(o: unknown): Promise<void> {
+  return new Promise((resolve) => process.stdout.write(`${JSON.stringify(o)}\n`, () => resolve()));
+}
+
+export async function cloudTaskMain(argv: string[]): Promise<void> {
+  let task: CloudTask;
+  try {
+    task = parseTask(argv[0]);
+  } catch (err) {
+    process.stderr.write(`snoozed --cloud-task: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const next = stdinLines();
+  const ec2 = new Ec2({ region: task.region });
+  let code = 0;
+  try {
+    const result = await runCloudTask(task, ec2, {
+      log: (level, msg) => void send({ log: { level, msg } }),
+      stillWanted: async () => {
+        await send({ ask: 'still_wanted' });
+        // The agent is gone (stdin closed): nobody can confirm that the stop is still wanted.
+        const a = (await next()) as { still_wanted?: unknown } | null;
+        return a?.still_wanted === true;
+      },
+    });
+    await send({ result });
+  } catch (err) {
+    code = 1;
+    await send({ error: failureOf(err) });
+  } finally {
+    ec2.destroy();
+  }
+  process.exit(code);
+}
