@@ -11,6 +11,7 @@ import { rfc3339Seconds, SAMPLE_RING_SECONDS, type AgentMode, type HistoryEvent,
 import { formatDuration } from '../contract/time-format.js';
 import { initialDaemonState, modeOf, type DaemonState } from './daemon-state.js';
 import type { History, NewEvent } from './history.js';
+import { DaemonSources } from './keep-awake/daemon-sources.js';
 import { loadHolds, saveHolds } from './holds-store.js';
 import type { LogFn } from './log.js';
 import type { Sampler } from './metrics/sampler.js';
@@ -51,6 +52,7 @@ export class Daemon {
   private readonly s: DaemonState;
   private readonly view: StatusView;
   private readonly stopper: StopAction;
+  private readonly sources: DaemonSources;
   /** Recent samples for graphs (SAMPLES); at least SAMPLE_RING_SECONDS of them. */
   private ring: Sample[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -70,6 +72,8 @@ export class Daemon {
     this.monoNow = deps.monoNow ?? (() => performance.now());
     this.holdsFile = path.join(path.dirname(deps.config.history_path), 'holds.json');
     this.view = new StatusView(this.s);
+    this.sources = new DaemonSources(this.s);
+    this.sources.refresh(this.now());
     this.stopper = new StopAction({
       state: this.s,
       now: () => this.now(),
@@ -78,6 +82,8 @@ export class Daemon {
       broadcastStatus: () => void this.broadcastStatus(),
       warn: (d, now) => this.warn(d, now),
       record: (ev) => this.record(ev),
+      // The final re-check reads the keep-awake sources again and joins the daemon's, like every decision.
+      recheckSample: (sample, now) => this.sources.join({ ...sample, keep_awake: this.deps.sampler.keepAwake(now) }, now),
     });
   }
 
@@ -141,7 +147,7 @@ export class Daemon {
     const now = this.now();
     // Both clocks read together, before sampling: a slow sample must not look like a clock jump.
     const mono = this.monoNow();
-    const sample = await this.deps.sampler.sample(now);
+    const sample = this.sources.join(await this.deps.sampler.sample(now), now);
     s.lastSample = sample;
     this.refreshInputSources();
     this.ring.push(sample);
@@ -232,7 +238,8 @@ export class Daemon {
   private async applyConfig(next: Config, changed: ConfigKey[]): Promise<void> {
     const s = this.s;
     s.config = next;
-    s.pcfg = policy.policyConfigFrom(next);
+    // The schedule and naptime may have changed: pcfg is re-derived from the new config.
+    this.sources.refresh(this.now());
     if (changed.includes('history_max_events')) this.deps.history.setMaxEvents(next.history_max_events);
     if (changed.includes('dry_run')) {
       await s.provider.close?.();

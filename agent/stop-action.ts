@@ -27,6 +27,12 @@ export interface StopHost {
   /** Gives the warning for a countdown (the re-check may find one owed). */
   warn(d: Decision, now: number): Promise<void>;
   record(ev: NewEvent): Promise<HistoryEvent>;
+  /**
+   * The sample the final re-check decides on: the decision's metrics with every keep-awake
+   * source read again (a process started or a lock taken since the sample), and the
+   * schedule (and `s.pcfg`) brought up to `now`.
+   */
+  recheckSample(sample: Sample, now: number): Sample;
 }
 
 /**
@@ -62,9 +68,10 @@ export class StopAction {
     host.broadcastStatus();
     try {
       s.instance = await s.provider.identify();
-      // Re-check right before acting: a hold may have arrived while we were busy.
+      // Re-check right before acting: a hold, a keep-awake source or a schedule window may have arrived while we were busy.
       const now = host.now();
-      const recheck = policy.decide(s.policy, sample, now, s.pcfg);
+      const fresh = host.recheckSample(sample, now);
+      const recheck = policy.decide(s.policy, fresh, now, s.pcfg);
       if (recheck.action !== 'stop') {
         s.policy = recheck.state;
         host.log('info', 'stop cancelled at the final re-check (a hold or activity arrived)');
@@ -73,15 +80,17 @@ export class StopAction {
         return;
       }
       const cfg = s.config;
-      const reason = stopReason(now - (s.policy.idleSince ?? decidedAt), cfg.naptime_minutes);
+      // The naptime in force: an open schedule window's when it set one.
+      const naptimeMinutes = Math.round((s.pcfg.naptimeMs / 60_000) * 1e6) / 1e6;
+      const reason = stopReason(now - (s.policy.idleSince ?? decidedAt), naptimeMinutes);
       const tags = cfg.enable_instance_tags
         ? buildStopTags({
             prefix: cfg.tagging_prefix,
             detailed: cfg.detailed_instance_tags,
             now,
             reason,
-            sample,
-            naptimeMinutes: cfg.naptime_minutes,
+            sample: fresh,
+            naptimeMinutes,
             instance: s.instance,
           })
         : {};
@@ -91,7 +100,7 @@ export class StopAction {
           reason,
           tags,
           hibernate: cfg.hibernate,
-          stillWanted: () => policy.decide(s.policy, sample, host.now(), s.pcfg).action === 'stop',
+          stillWanted: () => policy.decide(s.policy, fresh, host.now(), s.pcfg).action === 'stop',
         })
         .catch((err: unknown) => ({ kind: 'failed' as const, error: err instanceof Error ? err.message : String(err) }));
       if (outcome.kind === 'cancelled') {

@@ -43,27 +43,29 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
-const clock = (what: string) =>
-  z.string().refine((s) => parseClock(s) !== null, `${what} must be a time of day such as 09:00 (00:00 to 24:00)`);
+// Messages follow the field's path (describeZodError prints "schedule.windows.0.from must be …"), so they do not repeat its name.
+const clock = () => z.string().refine((s) => parseClock(s) !== null, 'must be a time of day such as 09:00 (00:00 to 24:00)');
 
 export const scheduleWindowSchema = z
   .object({
-    days: z.string().refine((s) => parseDays(s) !== null, 'days must be mon…sun, ranges such as mon-fri, or lists such as sat,sun'),
-    from: clock('from'),
-    to: clock('to'),
+    days: z.string().refine((s) => parseDays(s) !== null, 'must be mon…sun, ranges such as mon-fri, or lists such as sat,sun'),
+    from: clock(),
+    to: clock(),
     keep_awake: z.literal(true).optional(),
     naptime_minutes: z.number().min(0.05).max(10080).optional(),
   })
   .strict()
   .superRefine((w, ctx) => {
-    if ((w.keep_awake === true) === (w.naptime_minutes !== undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'a window needs either "keep_awake": true or "naptime_minutes", not both', path: ['keep_awake'] });
+    if (w.keep_awake === true && w.naptime_minutes !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be left out when naptime_minutes is set: a window either keeps awake or sets the naptime', path: ['keep_awake'] });
+    } else if (w.keep_awake === undefined && w.naptime_minutes === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'is missing: a window needs "keep_awake": true or "naptime_minutes"', path: ['keep_awake'] });
     }
     const from = parseClock(w.from);
     const to = parseClock(w.to);
-    if (from === 1440) ctx.addIssue({ code: 'custom', message: 'from must be before 24:00', path: ['from'] });
+    if (from === 1440) ctx.addIssue({ code: 'custom', message: 'must be before 24:00', path: ['from'] });
     if (from !== null && to !== null && from === to) {
-      ctx.addIssue({ code: 'custom', message: 'from and to are the same time: use 00:00 to 24:00 for a whole day', path: ['to'] });
+      ctx.addIssue({ code: 'custom', message: 'must differ from "from": use 00:00 to 24:00 for a whole day', path: ['to'] });
     }
   });
 
@@ -73,7 +75,7 @@ export const scheduleSchema = z
     timezone: z
       .string()
       .max(64)
-      .refine((tz) => tz === '' || isTimeZone(tz), 'timezone must be an IANA zone name such as Europe/Berlin')
+      .refine((tz) => tz === '' || isTimeZone(tz), 'must be an IANA zone name such as Europe/Berlin')
       .default(''),
     windows: z.array(scheduleWindowSchema).max(32).default([]),
   })

@@ -11,6 +11,12 @@
  * Reading every /proc/<pid>/cmdline costs ~10 ms with 400 processes, twice the sampling
  * budget, so a scan reads only processes it has not seen and re-reads all of them every
  * `fullEveryMs` (a process that exec()s into a matching program is seen within that time).
+ *
+ * A pid whose entry cannot be read is not the same as a pid that ended. Gone (ENOENT, ESRCH:
+ * the /proc/<pid> folder vanished between the listing and the read) means it no longer
+ * runs, and it is skipped. Any other failure (EACCES, EIO, …) on an entry that is still
+ * listed means it runs but we cannot tell what it is: it is reported in `unreadable`, which
+ * counts as activity while patterns are set, and read again at the next scan (never cached).
  */
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 
@@ -27,8 +33,16 @@ export interface ProcessMatch {
   command: string;
 }
 
+export interface UnreadableProcess {
+  pid: number;
+  /** errno code, e.g. "EACCES". */
+  code: string;
+}
+
 export interface ProcessScan {
   matches: ProcessMatch[];
+  /** Processes that still run but whose entry could not be read (see the header). */
+  unreadable: UnreadableProcess[];
   /** Set when /proc itself could not be listed: the source exists and failed. */
   error: string | null;
 }
@@ -44,6 +58,16 @@ export function matchesPattern(p: ProcessPattern, exeName: string, commandLine: 
 interface Seen {
   exe: string;
   command: string;
+}
+
+/** A read's outcome: the text, "gone" (the process ended), or the errno of a failure on a running process. */
+type ReadResult = string | { gone: true } | { code: string };
+
+const GONE_CODES = new Set(['ENOENT', 'ESRCH']);
+
+function failure(err: unknown): { gone: true } | { code: string } {
+  const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+  return GONE_CODES.has(code) ? { gone: true } : { code };
 }
 
 const MAX_CMDLINE = 4096;
@@ -64,18 +88,19 @@ export class ProcessWatcher {
   scan(patterns: readonly ProcessPattern[], now: number): ProcessScan {
     if (!patterns.length) {
       this.seen.clear();
-      return { matches: [], error: null };
+      return { matches: [], unreadable: [], error: null };
     }
     let entries: string[];
     try {
       entries = readdirSync(this.procDir);
     } catch (err) {
-      return { matches: [], error: `cannot list ${this.procDir}: ${(err as Error).message}` };
+      return { matches: [], unreadable: [], error: `cannot list ${this.procDir}: ${(err as Error).message}` };
     }
     const full = now - this.lastFull >= this.fullEveryMs || now < this.lastFull;
     if (full) this.lastFull = now;
     const next = new Map<number, Seen>();
     const matches: ProcessMatch[] = [];
+    const unreadable: UnreadableProcess[] = [];
     for (const e of entries) {
       const c = e.charCodeAt(0);
       if (c < 48 || c > 57) continue;
@@ -83,19 +108,23 @@ export class ProcessWatcher {
       if (pid === this.selfPid) continue;
       const info = (!full && this.seen.get(pid)) || this.read(pid);
       // Gone between the listing and the read: it no longer runs.
-      if (!info) continue;
+      if ('gone' in info) continue;
+      if ('code' in info) {
+        unreadable.push({ pid, code: info.code });
+        continue;
+      }
       next.set(pid, info);
       for (const p of patterns) {
         if (matchesPattern(p, info.exe, info.command)) matches.push({ pattern: p.raw, pid, command: info.command.slice(0, SHOWN_COMMAND) });
       }
     }
     this.seen = next;
-    return { matches, error: null };
+    return { matches, unreadable, error: null };
   }
 
-  private read(pid: number): Seen | null {
+  private read(pid: number): Seen | { gone: true } | { code: string } {
     const raw = this.readSmall(`${this.procDir}/${pid}/cmdline`);
-    if (raw === null) return null;
+    if (typeof raw !== 'string') return raw;
     if (raw.length) {
       const args = raw.replace(/\0+$/, '').split('\0');
       const argv0 = args[0] ?? '';
@@ -103,21 +132,21 @@ export class ProcessWatcher {
     }
     // Kernel threads and zombies have no command line: their kernel name is all there is.
     const comm = this.readSmall(`${this.procDir}/${pid}/comm`);
-    return comm === null ? null : { exe: comm.trim(), command: `[${comm.trim()}]` };
+    return typeof comm !== 'string' ? comm : { exe: comm.trim(), command: `[${comm.trim()}]` };
   }
 
-  private readSmall(file: string): string | null {
+  private readSmall(file: string): ReadResult {
     let fd: number;
     try {
       fd = openSync(file, 'r');
-    } catch {
-      return null;
+    } catch (err) {
+      return failure(err);
     }
     try {
       const n = readSync(fd, this.buf, 0, MAX_CMDLINE, 0);
       return this.buf.toString('utf8', 0, n);
-    } catch {
-      return null;
+    } catch (err) {
+      return failure(err);
     } finally {
       closeSync(fd);
     }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -58,7 +58,24 @@ describe('keep_awake_processes matching', () => {
   it('an unlistable /proc is an error (counts as activity); no patterns costs nothing', () => {
     const w = new ProcessWatcher(path.join(dir, 'missing'));
     expect(w.scan([parsePattern('x')], 0).error).toMatch(/cannot list/);
-    expect(w.scan([], 0)).toEqual({ matches: [], error: null });
+    expect(w.scan([], 0)).toEqual({ matches: [], unreadable: [], error: null });
+  });
+
+  it('a pid that ended is skipped; a pid still listed whose entry fails to read is reported, and read again next time', () => {
+    proc(30, ['rsync', '-a']);
+    // Listed but its cmdline gone (ENOENT): it ended between the listing and the read.
+    mkdirSync(path.join(dir, '31'));
+    // Listed and its cmdline unreadable for another reason (a folder: EISDIR, also as root).
+    mkdirSync(path.join(dir, '32', 'cmdline'), { recursive: true });
+    const w = new ProcessWatcher(dir, 10_000, 1);
+    const pats = [parsePattern('rsync')];
+    const r = w.scan(pats, 0);
+    expect(r.matches.map((m) => m.pid)).toEqual([30]);
+    expect(r.unreadable).toEqual([{ pid: 32, code: 'EISDIR' }]);
+    // Not cached as "seen": the next (incremental) scan tries again, and sees it readable now.
+    rmSync(path.join(dir, '32'), { recursive: true });
+    proc(32, ['rsync', 'b']);
+    expect(w.scan(pats, 1000)).toMatchObject({ unreadable: [], matches: [{ pid: 30 }, { pid: 32 }] });
   });
 });
 
@@ -104,6 +121,13 @@ describe('logind inhibitors', () => {
     rmSync(path.join(dir, '9'));
     utimesSync(dir, new Date(), new Date(Date.now() + 10_000));
     expect(w.scan().blocking).toEqual([]);
+  });
+
+  it('reads regular files only (a read of a FIFO would block the agent; logind writes plain files)', () => {
+    writeFileSync(path.join(dir, '1'), record({ pid: process.pid }));
+    symlinkSync(path.join(dir, '1'), path.join(dir, '2'));
+    mkdirSync(path.join(dir, '3'));
+    expect(new InhibitorWatcher(dir).scan().blocking.map((i) => i.id)).toEqual(['1']);
   });
 
   it('no folder means no logind (not a failure)', () => {
