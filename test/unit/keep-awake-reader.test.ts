@@ -84,6 +84,7 @@ describe('keep-awake entries from processes and inhibitors', () => {
     const r = reader().read(['evil'], 0);
     for (const k of r) {
       expect(k.reason.length).toBeLessThanOrEqual(160);
+      // eslint-disable-next-line no-control-regex
       expect(k.reason).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
     }
     expect(r[0]!.reason).toMatch(/^Process evil \(pid 30\): evil +\]0;owned +x+…$/);
