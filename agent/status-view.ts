@@ -3,7 +3,7 @@
  * tools polling the guide's contract). A projection only: it reads the shared state and
  * changes nothing.
  */
-import { KEEP_AWAKE_KINDS, nullSample, rfc3339Seconds, type AgentState, type Blocker, type Status } from '../contract/protocol.js';
+import { isKeepAwake, nullSample, rfc3339Seconds, type AgentState, type Blocker, type Status } from '../contract/protocol.js';
 import type { ScheduleStatus } from '../contract/schedule.js';
 import { modeOf, type DaemonState } from './daemon-state.js';
 import * as policy from './policy.js';
@@ -88,15 +88,13 @@ function buildStatus(s: DaemonState, now: number, health: ProviderHealth): Statu
   };
 }
 
-const KEEP_AWAKE = new Set<string>(KEEP_AWAKE_KINDS);
-
 /** Every metric blocker, then at most MAX_STATUS_KEEP_AWAKE keep-awake sources and "and N more". */
 export function capBlockers(blockers: Blocker[]): Blocker[] {
   const out: Blocker[] = [];
   let shown = 0;
   const hidden: Blocker[] = [];
   for (const b of blockers) {
-    if (!KEEP_AWAKE.has(b.metric)) out.push(b);
+    if (!isKeepAwake(b)) out.push(b);
     else if (shown < MAX_STATUS_KEEP_AWAKE) {
       out.push(b);
       shown++;

@@ -127,6 +127,11 @@ export interface KeepAwake {
   reason: string;
 }
 
+/** Whether a blocker is a keep-awake source rather than a metric. */
+export function isKeepAwake(b: Blocker): boolean {
+  return (KEEP_AWAKE_KINDS as readonly string[]).includes(b.metric);
+}
+
 export interface Blocker {
   /** A metric above its threshold (or unreadable), or a keep-awake source. */
   metric: MetricName | KeepAwakeKind;

@@ -4,6 +4,7 @@
  * lives in agent/schedule.ts.
  */
 import { z } from 'zod';
+import { clockTime, dateTime } from './time-format.js';
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -100,4 +101,19 @@ export interface ScheduleStatus {
 export function windowLabel(w: ScheduleWindow, tz: string): string {
   const what = w.keep_awake ? 'keep awake' : `naptime ${w.naptime_minutes} min`;
   return `${what} ${w.days} ${w.from}–${w.to} ${tz}`;
+}
+
+/**
+ * One line for people (CLI, tray, dashboard): "keep awake mon-fri 09:00–18:00 Europe/Berlin
+ * until 18:00", or "no window open; next change 2026-11-30 09:00". The next change is in
+ * the reader's local time: within a day as a clock time, further off with its date.
+ */
+export function scheduleSummary(st: ScheduleStatus, now: number): string {
+  let next = '';
+  if (st.next_change) {
+    const t = Date.parse(st.next_change);
+    next = t - now < 86_400_000 ? clockTime(t) : dateTime(t).slice(0, 16);
+  }
+  if (st.open.length) return `${st.open.join('; ')}${next ? ` until ${next}` : ''}`;
+  return `no window open${next ? `; next change ${next}` : ''}`;
 }

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, parseConfig, type Config } from '../../contract/config-schema.js';
+import type { ScheduleWindow } from '../../contract/schedule.js';
 import { GO_CLIENT_READ_BYTES, nullSample, type KeepAwake, type Sample } from '../../contract/protocol.js';
 import { Daemon } from '../../agent/daemon.js';
 import { initialDaemonState } from '../../agent/daemon-state.js';
@@ -70,7 +71,7 @@ async function setup(config: Partial<Config>, sources: { sample?: KeepAwake[]; r
   return { daemon, clock, advance, events, logs, sources };
 }
 
-const utc = (windows: unknown[]) => ({ schedule: { timezone: 'UTC', windows } });
+const utc = (windows: ScheduleWindow[]) => ({ schedule: { timezone: 'UTC', windows } });
 
 describe('schedule windows in the daemon', () => {
   it('an open keep-awake window blocks and is named; the countdown starts when it closes', async () => {
