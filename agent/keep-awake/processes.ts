@@ -9,8 +9,11 @@
  *   sensitive: no regular expressions run as root on every sample.
  *
  * Reading every /proc/<pid>/cmdline costs ~10 ms with 400 processes, twice the sampling
- * budget, so a scan reads only processes it has not seen and re-reads all of them every
- * `fullEveryMs` (a process that exec()s into a matching program is seen within that time).
+ * budget, so a scan reads every process it has not seen (a new job is seen at once) and
+ * re-reads known ones whose last read is `fullEveryMs` old, at most a tenth of them per
+ * scan. A known process that exec()s into a matching program is therefore seen within
+ * 10 s at one sample a second, within ten samples at longer intervals; the final re-check
+ * before a stop scans with `full`, re-reading every process, so it never acts on a stale read.
  *
  * A pid whose entry cannot be read is not the same as a pid that ended. Gone (ENOENT, ESRCH:
  * the /proc/<pid> folder vanished between the listing and the read) means it no longer
@@ -58,6 +61,8 @@ export function matchesPattern(p: ProcessPattern, exeName: string, commandLine: 
 interface Seen {
   exe: string;
   command: string;
+  /** When it was read (the scan's `now`). */
+  readAt: number;
 }
 
 /** A read's outcome: the text, "gone" (the process ended), or the errno of a failure on a running process. */
@@ -72,10 +77,12 @@ function failure(err: unknown): { gone: true } | { code: string } {
 
 const MAX_CMDLINE = 4096;
 const SHOWN_COMMAND = 160;
+/** Known processes re-read per scan: a tenth of them (every one within ten scans), at least this many. */
+const MIN_REREADS = 8;
+const REREAD_SPREAD = 10;
 
 export class ProcessWatcher {
   private seen = new Map<number, Seen>();
-  private lastFull = -Infinity;
   private readonly buf = Buffer.alloc(MAX_CMDLINE);
 
   constructor(
@@ -85,7 +92,8 @@ export class ProcessWatcher {
     private readonly selfPid = process.pid,
   ) {}
 
-  scan(patterns: readonly ProcessPattern[], now: number): ProcessScan {
+  /** `full`: re-read every process, for the final re-check before a stop (cost is no matter there). */
+  scan(patterns: readonly ProcessPattern[], now: number, opts: { full?: boolean } = {}): ProcessScan {
     if (!patterns.length) {
       this.seen.clear();
       return { matches: [], unreadable: [], error: null };
@@ -96,8 +104,8 @@ export class ProcessWatcher {
     } catch (err) {
       return { matches: [], unreadable: [], error: `cannot list ${this.procDir}: ${(err as Error).message}` };
     }
-    const full = now - this.lastFull >= this.fullEveryMs || now < this.lastFull;
-    if (full) this.lastFull = now;
+    // Stale reads are re-read in listing order up to the budget; the ones re-read are fresh next time, so the rest get their turn.
+    let budget = opts.full ? Infinity : Math.max(MIN_REREADS, Math.ceil(this.seen.size / REREAD_SPREAD));
     const next = new Map<number, Seen>();
     const matches: ProcessMatch[] = [];
     const unreadable: UnreadableProcess[] = [];
@@ -106,7 +114,15 @@ export class ProcessWatcher {
       if (c < 48 || c > 57) continue;
       const pid = Number(e);
       if (pid === this.selfPid) continue;
-      const info = (!full && this.seen.get(pid)) || this.read(pid);
+      const known = this.seen.get(pid);
+      // A clock that went back makes every read stale.
+      const fresh = !opts.full && known !== undefined && now >= known.readAt && now - known.readAt < this.fullEveryMs;
+      let info: Seen | { gone: true } | { code: string };
+      if (known && (fresh || budget <= 0)) info = known;
+      else {
+        if (known) budget--;
+        info = this.read(pid, now);
+      }
       // Gone between the listing and the read: it no longer runs.
       if ('gone' in info) continue;
       if ('code' in info) {
@@ -122,17 +138,17 @@ export class ProcessWatcher {
     return { matches, unreadable, error: null };
   }
 
-  private read(pid: number): Seen | { gone: true } | { code: string } {
+  private read(pid: number, now: number): Seen | { gone: true } | { code: string } {
     const raw = this.readSmall(`${this.procDir}/${pid}/cmdline`);
     if (typeof raw !== 'string') return raw;
     if (raw.length) {
       const args = raw.replace(/\0+$/, '').split('\0');
       const argv0 = args[0] ?? '';
-      return { exe: argv0.slice(argv0.lastIndexOf('/') + 1), command: args.join(' ') };
+      return { exe: argv0.slice(argv0.lastIndexOf('/') + 1), command: args.join(' '), readAt: now };
     }
     // Kernel threads and zombies have no command line: their kernel name is all there is.
     const comm = this.readSmall(`${this.procDir}/${pid}/comm`);
-    return typeof comm !== 'string' ? comm : { exe: comm.trim(), command: `[${comm.trim()}]` };
+    return typeof comm !== 'string' ? comm : { exe: comm.trim(), command: `[${comm.trim()}]`, readAt: now };
   }
 
   private readSmall(file: string): ReadResult {

@@ -53,11 +53,14 @@ export class KeepAwakeReader {
     private readonly inhibitors = new InhibitorWatcher(),
   ) {}
 
-  /** The active sources now; the same array as last time while nothing changed. Never throws. */
-  read(patterns: readonly string[], now: number): KeepAwake[] {
+  /**
+   * The active sources now; the same array as last time while nothing changed. Never throws.
+   * `full`: re-read every process rather than the new and a share of the known (the final re-check).
+   */
+  read(patterns: readonly string[], now: number, full = false): KeepAwake[] {
     let next: KeepAwake[];
     try {
-      next = [...this.readProcesses(patterns, now), ...this.readInhibitors()];
+      next = [...this.readProcesses(patterns, now, full), ...this.readInhibitors()];
     } catch (err) {
       // Neither watcher should throw; if one does, the sources exist and failed.
       next = [{ kind: 'process', reason: bounded(`Keep-awake sources could not be read (counts as activity): ${(err as Error).message}`) }];
@@ -67,13 +70,13 @@ export class KeepAwakeReader {
     return next;
   }
 
-  private readProcesses(patterns: readonly string[], now: number): KeepAwake[] {
+  private readProcesses(patterns: readonly string[], now: number, full: boolean): KeepAwake[] {
     // Parsed again only when the config changed (the config array is replaced, never mutated).
     if (patterns !== this.patternsOf) {
       this.patternsOf = patterns;
       this.patterns = patterns.map(parsePattern);
     }
-    const scan = this.processes.scan(this.patterns, now);
+    const scan = this.processes.scan(this.patterns, now, { full });
     if (scan.error !== null) return [{ kind: 'process', reason: bounded(`Processes could not be listed (counts as activity): ${scan.error}`) }];
     const out = listed('process', scan.matches, (m) => `Process ${bounded(m.pattern, 40)} (pid ${m.pid}): ${bounded(m.command, 100)}`, 'matching processes');
     // Running, but we cannot tell what it runs: it might be the job the user named.

@@ -44,9 +44,9 @@ export interface Sampler {
   /** Input sources present on this host now, e.g. ['pts'], ['pts','x11','desktop']. */
   inputSources(): string[];
   /**
-   * The keep-awake sources alone, read again: the final re-check before a stop needs a
-   * process started or a lock taken since the sample, while metrics re-read over a
-   * sub-second interval would be noise. Never throws.
+   * The keep-awake sources alone, read again in full (every process re-read): the final
+   * re-check before a stop needs a process started or a lock taken since the sample, while
+   * metrics re-read over a sub-second interval would be noise. Never throws.
    */
   keepAwake(now: number): KeepAwake[];
 }
@@ -136,13 +136,17 @@ class ProcSampler implements Sampler {
   }
 
   keepAwake(now: number): KeepAwake[] {
+    return this.readKeepAwake(now, true);
+  }
+
+  private readKeepAwake(now: number, full: boolean): KeepAwake[] {
     let patterns: readonly string[];
     try {
       patterns = this.opts.keepAwakeProcesses?.() ?? [];
     } catch {
       patterns = [];
     }
-    return this.keepAwakeReader.read(patterns, now);
+    return this.keepAwakeReader.read(patterns, now, full);
   }
 
   async sample(now: number): Promise<Sample> {
@@ -197,7 +201,7 @@ class ProcSampler implements Sampler {
       })),
       input_idle_secs: input.idleSecs,
       unreadable: (['cpu', 'memory', 'network', 'disk_io', 'gpu', 'input'] as const).filter((m) => unreadable.has(m)),
-      keep_awake: this.keepAwake(now),
+      keep_awake: this.readKeepAwake(now, false),
     };
   }
 

@@ -61,6 +61,23 @@ describe('keep_awake_processes matching', () => {
     expect(w.scan([], 0)).toEqual({ matches: [], unreadable: [], error: null });
   });
 
+  it('re-reads at most a tenth of the stale known processes per scan (at least 8); a full scan re-reads all', () => {
+    for (let pid = 100; pid < 130; pid++) proc(pid, ['bash', 'wrapper.sh']);
+    const w = new ProcessWatcher(dir, 10_000, 1);
+    const pats = [parsePattern('rsync')];
+    expect(w.scan(pats, 0).matches).toEqual([]);
+    // Every one exec()s rsync under the same pid.
+    for (let pid = 100; pid < 130; pid++) proc(pid, ['rsync', '-a']);
+    expect(w.scan(pats, 5000).matches).toEqual([]); // not stale yet
+    const seen = [10_000, 10_001, 10_002, 10_003].map((t) => w.scan(pats, t).matches.length);
+    expect(seen).toEqual([8, 16, 24, 30]);
+    const other = new ProcessWatcher(dir, 10_000, 1);
+    for (let pid = 100; pid < 130; pid++) proc(pid, ['bash']);
+    other.scan(pats, 0);
+    for (let pid = 100; pid < 130; pid++) proc(pid, ['rsync']);
+    expect(other.scan(pats, 1, { full: true }).matches).toHaveLength(30);
+  });
+
   it('a pid that ended is skipped; a pid still listed whose entry fails to read is reported, and read again next time', () => {
     proc(30, ['rsync', '-a']);
     // Listed but its cmdline gone (ENOENT): it ended between the listing and the read.
