@@ -3,24 +3,15 @@
  * tools polling the guide's contract). A projection only: it reads the shared state and
  * changes nothing.
  */
-import { isKeepAwake, nullSample, rfc3339Seconds, type AgentState, type Blocker, type Status } from '../contract/protocol.js';
-import type { ScheduleStatus } from '../contract/schedule.js';
+import { nullSample, rfc3339Seconds, type AgentState, type Status } from '../contract/protocol.js';
 import { modeOf, type DaemonState } from './daemon-state.js';
 import * as policy from './policy.js';
+import { capBlockers, capSchedule } from './status-caps.js';
 import type { ProviderHealth } from './provider.js';
 import { VERSION } from './version.js';
 
 /** STATUS must fit the Go client's one 4 KiB read; cloud error messages can be long. */
 const MAX_ERROR_CHARS = 300;
-/**
- * Keep-awake sources listed in STATUS (also for the 4 KiB read: 300 matching processes are
- * possible); the rest are counted in one more blocker. SAMPLES has every one.
- */
-export const MAX_STATUS_KEEP_AWAKE = 5;
-/** Schedule windows listed as open in STATUS (up to 32 may overlap). */
-export const MAX_STATUS_OPEN_WINDOWS = 3;
-/** Any one blocker's words; sources already bound theirs, this is the last guard. */
-const MAX_REASON_CHARS = 200;
 
 export class StatusView {
   private cache: { key: unknown[]; value: Status } | null = null;
@@ -86,28 +77,6 @@ function buildStatus(s: DaemonState, now: number, health: ProviderHealth): Statu
     sampled_at: s.lastSample ? rfc3339Seconds(s.lastSample.t) : null,
     version: VERSION,
   };
-}
-
-/** Every metric blocker, then at most MAX_STATUS_KEEP_AWAKE keep-awake sources and "and N more". */
-export function capBlockers(blockers: Blocker[]): Blocker[] {
-  const out: Blocker[] = [];
-  let shown = 0;
-  const hidden: Blocker[] = [];
-  for (const b of blockers) {
-    if (!isKeepAwake(b)) out.push(b);
-    else if (shown < MAX_STATUS_KEEP_AWAKE) {
-      out.push(b);
-      shown++;
-    } else hidden.push(b);
-  }
-  if (hidden.length) out.push({ metric: hidden[0]!.metric, value: null, threshold: null, reason: `and ${hidden.length} more keep-awake reason${hidden.length === 1 ? '' : 's'}` });
-  return out.map((b) => (b.reason.length > MAX_REASON_CHARS ? { ...b, reason: clip(b.reason, MAX_REASON_CHARS)! } : b));
-}
-
-function capSchedule(st: ScheduleStatus | null): ScheduleStatus | null {
-  if (!st || st.open.length <= MAX_STATUS_OPEN_WINDOWS) return st;
-  const open = st.open.slice(0, MAX_STATUS_OPEN_WINDOWS - 1);
-  return { ...st, open: [...open, `and ${st.open.length - open.length} more windows`] };
 }
 
 function clip(s: string | null, max = MAX_ERROR_CHARS): string | null {

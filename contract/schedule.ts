@@ -49,7 +49,8 @@ const clock = () => z.string().refine((s) => parseClock(s) !== null, 'must be a 
 
 export const scheduleWindowSchema = z
   .object({
-    days: z.string().refine((s) => parseDays(s) !== null, 'must be mon…sun, ranges such as mon-fri, or lists such as sat,sun'),
+    // "mon,tue,wed,thu,fri,sat,sun" is 27 characters: more is a mistake, and labels go into STATUS.
+    days: z.string().max(40).refine((s) => parseDays(s) !== null, 'must be mon…sun, ranges such as mon-fri, or lists such as sat,sun'),
     from: clock(),
     to: clock(),
     keep_awake: z.literal(true).optional(),

@@ -16,9 +16,12 @@ import { History } from '../../agent/history.js';
 import { DaemonSources } from '../../agent/keep-awake/daemon-sources.js';
 import type { Sampler } from '../../agent/metrics/sampler.js';
 import { LocalProvider } from '../../agent/provider.js';
-import { MAX_STATUS_KEEP_AWAKE, StatusView } from '../../agent/status-view.js';
+import { MAX_STATUS_KEEP_AWAKE } from '../../agent/status-caps.js';
+import { StatusView } from '../../agent/status-view.js';
 
 const quiet = () => undefined;
+/** What STATUS's `snooze run` list may take: 3 holds with a 96-byte command and a 64-byte reason each. */
+const RESERVED_FOR_RUNS = 900;
 const MIN = 60_000;
 /** A Monday. */
 const T0 = Date.parse('2026-06-01T12:00:00Z');
@@ -133,9 +136,10 @@ describe('the final re-check before a stop', () => {
 
 describe('STATUS with many keep-awake sources', () => {
   it('lists a few, counts the rest, and fits one 4096-byte read in the worst case', () => {
-    const long = (i: number) => `Process cmd:${'p'.repeat(30)} (pid ${4_000_000 + i}): ${'x'.repeat(120)}`.slice(0, 160);
+    // Three UTF-8 bytes a character: the byte bounds, not character counts, must hold.
+    const long = (i: number) => `Process cmd:${'p'.repeat(30)} (pid ${4_000_000 + i}): ${'訓練'.repeat(60)}`.slice(0, 160);
     const keepAwake: KeepAwake[] = Array.from({ length: 40 }, (_, i) => ({ kind: i % 2 ? 'process' : 'inhibitor', reason: long(i) }));
-    const windows = Array.from({ length: 32 }, (_, i) => ({ days: 'mon,tue,wed,thu,fri,sat,sun', from: '00:00', to: '24:00', naptime_minutes: 10000 + i }));
+    const windows = Array.from({ length: 32 }, (_, i) => ({ days: 'mon,tue,wed,thu,fri,sat,sun,mon,tue,wed', from: '00:00', to: '24:00', naptime_minutes: 10000 + i / 1000 }));
     const config = parseConfig({ ...DEFAULT_CONFIG, schedule: { timezone: 'America/Argentina/ComodRivadavia', windows }, gpu_memory_threshold_percent: 1 });
     const s = initialDaemonState(config, new LocalProvider(), false);
     new DaemonSources(s).refresh(T0);
@@ -155,7 +159,9 @@ describe('STATUS with many keep-awake sources', () => {
     expect(ka.at(-1)!.reason).toBe(`and ${40 - MAX_STATUS_KEEP_AWAKE} more keep-awake reasons`);
     expect(st.schedule!.open).toHaveLength(3);
     expect(st.schedule!.open.at(-1)).toBe('and 30 more windows');
+    for (const b of st.blockers) expect(Buffer.byteLength(b.reason)).toBeLessThanOrEqual(200);
     const bytes = Buffer.byteLength(JSON.stringify({ success: true, data: st })) + 1;
-    expect(bytes).toBeLessThanOrEqual(GO_CLIENT_READ_BYTES);
+    // The `snooze run` list (a few holds with their commands) needs room in the same read.
+    expect(bytes).toBeLessThanOrEqual(GO_CLIENT_READ_BYTES - RESERVED_FOR_RUNS);
   });
 });
