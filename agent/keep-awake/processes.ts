@@ -9,11 +9,16 @@
  *   sensitive: no regular expressions run as root on every sample.
  *
  * Reading every /proc/<pid>/cmdline costs ~10 ms with 400 processes, twice the sampling
- * budget, so a scan reads every process it has not seen (a new job is seen at once) and
- * re-reads known ones whose last read is `fullEveryMs` old, at most a tenth of them per
- * scan. A known process that exec()s into a matching program is therefore seen within
- * 10 s at one sample a second, within ten samples at longer intervals; the final re-check
- * before a stop scans with `full`, re-reading every process, so it never acts on a stale read.
+ * budget, so a scan reads:
+ * - every process it has not seen: a new job is seen at once;
+ * - every young process (first seen under a minute and three scans ago) again: processes
+ *   exec() early in life (a shell that forks and execs, a wrapper script ending in
+ *   `exec rsync`), and a read between fork and exec saw the parent's program;
+ * - older ones whose last read is `fullEveryMs` (30 s) old, at most a thirtieth of them
+ *   per scan: a long-running process that turns into a matching program is seen within
+ *   30 s at one sample a second, within 30 samples at longer intervals.
+ * The final re-check before a stop scans with `full`, re-reading every process, so a stop
+ * never acts on a stale read.
  *
  * A pid whose entry cannot be read is not the same as a pid that ended. Gone (ENOENT, ESRCH:
  * the /proc/<pid> folder vanished between the listing and the read) means it no longer
@@ -63,6 +68,12 @@ interface Seen {
   command: string;
   /** When it was read (the scan's `now`). */
   readAt: number;
+  /** When it was first seen, and in how many scans since: young processes are re-read every scan. */
+  firstSeen: number;
+  scans: number;
+  /** The patterns it matched, worked out once per read (or per change of patterns), not per scan. */
+  hits?: readonly ProcessPattern[];
+  hitsFor?: readonly ProcessPattern[];
 }
 
 /** A read's outcome: the text, "gone" (the process ended), or the errno of a failure on a running process. */
@@ -77,9 +88,11 @@ function failure(err: unknown): { gone: true } | { code: string } {
 
 const MAX_CMDLINE = 4096;
 const SHOWN_COMMAND = 160;
-/** Known processes re-read per scan: a tenth of them (every one within ten scans), at least this many. */
+/** Old processes re-read per scan: a thirtieth of them (every one within 30 scans), at least this many. */
 const MIN_REREADS = 8;
-const REREAD_SPREAD = 10;
+const REREAD_SPREAD = 30;
+/** Young: seen in fewer scans than this, or first seen less than `youngMs` ago. */
+const YOUNG_SCANS = 3;
 
 export class ProcessWatcher {
   private seen = new Map<number, Seen>();
@@ -87,9 +100,10 @@ export class ProcessWatcher {
 
   constructor(
     private readonly procDir = '/proc',
-    private readonly fullEveryMs = 10_000,
+    private readonly fullEveryMs = 30_000,
     /** The agent itself (a `node` pattern must not match the agent). */
     private readonly selfPid = process.pid,
+    private readonly youngMs = 60_000,
   ) {}
 
   /** `full`: re-read every process, for the final re-check before a stop (cost is no matter there). */
@@ -115,13 +129,20 @@ export class ProcessWatcher {
       const pid = Number(e);
       if (pid === this.selfPid) continue;
       const known = this.seen.get(pid);
-      // A clock that went back makes every read stale.
-      const fresh = !opts.full && known !== undefined && now >= known.readAt && now - known.readAt < this.fullEveryMs;
       let info: Seen | { gone: true } | { code: string };
-      if (known && (fresh || budget <= 0)) info = known;
+      if (!known) info = this.read(pid, now, now, 0);
       else {
-        if (known) budget--;
-        info = this.read(pid, now);
+        // A clock that went back makes a process young and its read stale.
+        const young = known.scans < YOUNG_SCANS || now < known.firstSeen || now - known.firstSeen < this.youngMs;
+        const stale = now < known.readAt || now - known.readAt >= this.fullEveryMs;
+        if (opts.full || young) info = this.read(pid, now, known.firstSeen, known.scans + 1);
+        else if (stale && budget > 0) {
+          budget--;
+          info = this.read(pid, now, known.firstSeen, known.scans + 1);
+        } else {
+          known.scans++;
+          info = known;
+        }
       }
       // Gone between the listing and the read: it no longer runs.
       if ('gone' in info) continue;
@@ -130,25 +151,27 @@ export class ProcessWatcher {
         continue;
       }
       next.set(pid, info);
-      for (const p of patterns) {
-        if (matchesPattern(p, info.exe, info.command)) matches.push({ pattern: p.raw, pid, command: info.command.slice(0, SHOWN_COMMAND) });
+      if (info.hitsFor !== patterns) {
+        info.hits = patterns.filter((p) => matchesPattern(p, info.exe, info.command));
+        info.hitsFor = patterns;
       }
+      for (const p of info.hits!) matches.push({ pattern: p.raw, pid, command: info.command.slice(0, SHOWN_COMMAND) });
     }
     this.seen = next;
     return { matches, unreadable, error: null };
   }
 
-  private read(pid: number, now: number): Seen | { gone: true } | { code: string } {
+  private read(pid: number, now: number, firstSeen: number, scans: number): Seen | { gone: true } | { code: string } {
     const raw = this.readSmall(`${this.procDir}/${pid}/cmdline`);
     if (typeof raw !== 'string') return raw;
     if (raw.length) {
       const args = raw.replace(/\0+$/, '').split('\0');
       const argv0 = args[0] ?? '';
-      return { exe: argv0.slice(argv0.lastIndexOf('/') + 1), command: args.join(' '), readAt: now };
+      return { exe: argv0.slice(argv0.lastIndexOf('/') + 1), command: args.join(' '), readAt: now, firstSeen, scans };
     }
     // Kernel threads and zombies have no command line: their kernel name is all there is.
     const comm = this.readSmall(`${this.procDir}/${pid}/comm`);
-    return typeof comm !== 'string' ? comm : { exe: comm.trim(), command: `[${comm.trim()}]`, readAt: now };
+    return typeof comm !== 'string' ? comm : { exe: comm.trim(), command: `[${comm.trim()}]`, readAt: now, firstSeen, scans };
   }
 
   private readSmall(file: string): ReadResult {

@@ -40,8 +40,8 @@ describe('keep_awake_processes matching', () => {
     expect(new ProcessWatcher(dir, 10_000, 500).scan([parsePattern('node')], 0).matches).toEqual([]);
   });
 
-  it('sees new processes at once, forgets ended ones, and re-reads known ones on the full-scan period', () => {
-    const w = new ProcessWatcher(dir, 10_000, 1);
+  it('sees new processes at once, forgets ended ones; a young process that exec()s is seen at the next scan', () => {
+    const w = new ProcessWatcher(dir, 30_000, 1);
     const pats = [parsePattern('make')];
     proc(20, ['bash', 'build.sh']);
     expect(w.scan(pats, 0).matches).toEqual([]);
@@ -49,10 +49,19 @@ describe('keep_awake_processes matching', () => {
     expect(w.scan(pats, 1000).matches.map((m) => m.pid)).toEqual([21]);
     rmSync(path.join(dir, '21'), { recursive: true });
     expect(w.scan(pats, 2000).matches).toEqual([]);
-    // pid 20 exec()s make: the cached entry hides it until the next full scan.
+    // pid 20 (first seen 3 s ago) exec()s make: young processes are read again every scan.
     proc(20, ['make', 'all']);
-    expect(w.scan(pats, 3000).matches).toEqual([]);
-    expect(w.scan(pats, 10_000).matches.map((m) => m.pid)).toEqual([20]);
+    expect(w.scan(pats, 3000).matches.map((m) => m.pid)).toEqual([20]);
+  });
+
+  it('an old process that exec()s is seen once its read is stale (30 s)', () => {
+    const w = new ProcessWatcher(dir, 30_000, 1);
+    const pats = [parsePattern('make')];
+    proc(20, ['bash', 'build.sh']);
+    for (const t of [0, 1000, 2000, 61_000]) w.scan(pats, t); // young for three scans and a minute
+    proc(20, ['make', 'all']);
+    expect(w.scan(pats, 62_000).matches).toEqual([]); // read at 61 s: fresh
+    expect(w.scan(pats, 91_000).matches.map((m) => m.pid)).toEqual([20]);
   });
 
   it('an unlistable /proc is an error (counts as activity); no patterns costs nothing', () => {
@@ -61,21 +70,22 @@ describe('keep_awake_processes matching', () => {
     expect(w.scan([], 0)).toEqual({ matches: [], unreadable: [], error: null });
   });
 
-  it('re-reads at most a tenth of the stale known processes per scan (at least 8); a full scan re-reads all', () => {
+  it('re-reads at most a thirtieth of the stale old processes per scan (at least 8); a full scan re-reads all', () => {
     for (let pid = 100; pid < 130; pid++) proc(pid, ['bash', 'wrapper.sh']);
-    const w = new ProcessWatcher(dir, 10_000, 1);
+    const w = new ProcessWatcher(dir, 30_000, 1);
     const pats = [parsePattern('rsync')];
-    expect(w.scan(pats, 0).matches).toEqual([]);
-    // Every one exec()s rsync under the same pid.
+    for (const t of [0, 1, 2, 60_000]) expect(w.scan(pats, t).matches).toEqual([]);
+    // Every one exec()s rsync under the same pid, long after it started.
     for (let pid = 100; pid < 130; pid++) proc(pid, ['rsync', '-a']);
-    expect(w.scan(pats, 5000).matches).toEqual([]); // not stale yet
-    const seen = [10_000, 10_001, 10_002, 10_003].map((t) => w.scan(pats, t).matches.length);
+    expect(w.scan(pats, 70_000).matches).toEqual([]); // read at 60 s: not stale yet
+    const seen = [90_000, 90_001, 90_002, 90_003].map((t) => w.scan(pats, t).matches.length);
     expect(seen).toEqual([8, 16, 24, 30]);
-    const other = new ProcessWatcher(dir, 10_000, 1);
+    const other = new ProcessWatcher(dir, 30_000, 1);
     for (let pid = 100; pid < 130; pid++) proc(pid, ['bash']);
-    other.scan(pats, 0);
+    for (const t of [0, 1, 2, 60_000]) other.scan(pats, t);
     for (let pid = 100; pid < 130; pid++) proc(pid, ['rsync']);
-    expect(other.scan(pats, 1, { full: true }).matches).toHaveLength(30);
+    expect(other.scan(pats, 60_001).matches).toEqual([]);
+    expect(other.scan(pats, 60_002, { full: true }).matches).toHaveLength(30);
   });
 
   it('a pid that ended is skipped; a pid still listed whose entry fails to read is reported, and read again next time', () => {
