@@ -136,17 +136,7 @@ class ProcSampler implements Sampler {
   }
 
   keepAwake(now: number): KeepAwake[] {
-    return this.readKeepAwake(now, true);
-  }
-
-  private readKeepAwake(now: number, full: boolean): KeepAwake[] {
-    let patterns: readonly string[];
-    try {
-      patterns = this.opts.keepAwakeProcesses?.() ?? [];
-    } catch {
-      patterns = [];
-    }
-    return this.keepAwakeReader.read(patterns, now, full);
+    return this.keepAwakeReader.read(this.opts.keepAwakeProcesses?.() ?? [], now, true);
   }
 
   async sample(now: number): Promise<Sample> {
@@ -201,7 +191,7 @@ class ProcSampler implements Sampler {
       })),
       input_idle_secs: input.idleSecs,
       unreadable: (['cpu', 'memory', 'network', 'disk_io', 'gpu', 'input'] as const).filter((m) => unreadable.has(m)),
-      keep_awake: this.readKeepAwake(now, false),
+      keep_awake: this.keepAwakeReader.read(this.opts.keepAwakeProcesses?.() ?? [], now, false),
     };
   }
 
