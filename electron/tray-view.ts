@@ -121,15 +121,17 @@ const MENU_KEEP_AWAKE = 3;
 const MENU_LABEL_MAX = 70;
 
 const clipLabel = (s: string) => (s.length > MENU_LABEL_MAX ? `${s.slice(0, MENU_LABEL_MAX - 1)}…` : s);
+/** An elapsed time inside a reason's parentheses, "(pid 4711, 2 h 13 min)": formatDuration's words. */
+const ELAPSED = /, \d+ (?:h|min|s)(?: \d+ (?:min|s))?\)/g;
 
 /**
  * One disabled line per keep-awake source under the state line, in every state (a stay-awake
- * may hold while a job runs too). Their words name a process, lock or window, not a time, so
- * the labels stay the same while the source lasts: no menu rebuild per sample.
+ * may hold while a job runs too). Elapsed times are left out (the tooltip has them), so the
+ * labels stay the same while the source lasts: no menu rebuild per minute on Linux panels.
  */
 function keepAwakeLines(status: Status | null, canAct: boolean): MenuSpec[] {
   if (!canAct || !status) return [];
-  const reasons = status.blockers.filter(isKeepAwake).map((b) => b.reason);
+  const reasons = status.blockers.filter(isKeepAwake).map((b) => b.reason.replace(ELAPSED, ')'));
   if (!reasons.length) return [];
   const lines = reasons.slice(0, MENU_KEEP_AWAKE).map((r): MenuSpec => ({ kind: 'label', label: clipLabel(`Kept awake: ${r}`) }));
   if (reasons.length > MENU_KEEP_AWAKE) lines.push({ kind: 'label', label: `Kept awake: and ${reasons.length - MENU_KEEP_AWAKE} more` });

@@ -69,6 +69,14 @@ describe('tray', () => {
     expect(trayView(kept(), online, { now: NOW + 5000 }).menu).toEqual(v.menu);
   });
 
+  it('menu labels leave out elapsed times, so they do not change every minute', () => {
+    const run = (elapsed: string): Blocker => ({ metric: 'snooze_run', value: null, threshold: null, reason: `snooze run — rsync -a data/ (pid 4711, ${elapsed}) — sync` });
+    const at = (elapsed: string) => labels(trayView(status({ blockers: [run(elapsed)] }), online, { now: NOW }).menu);
+    expect(at('2 h 13 min')).toEqual(['Active — kept awake', 'Kept awake: snooze run — rsync -a data/ (pid 4711) — sync']);
+    expect(at('2 h 14 min')).toEqual(at('2 h 13 min'));
+    expect(at('42 s')).toEqual(at('2 h'));
+  });
+
   it('lists at most three sources, each clipped', () => {
     const many = Array.from({ length: 5 }, (_, i): Blocker => ({ ...rsync, reason: `Process job${i} (pid ${i}): ${'x'.repeat(100)}` }));
     const l = labels(trayView(status({ blockers: many }), online, { now: NOW }).menu);
