@@ -10,14 +10,20 @@
 import type { Config } from '../contract/config-schema.js';
 import type { AgentMode, InstanceInfo, Sample } from '../contract/protocol.js';
 import { RunHolds } from './keep-awake/run-holds.js';
+import type { ScheduleStatus } from '../contract/schedule.js';
 import * as policy from './policy.js';
 import type { PolicyConfig, PolicyState } from './policy-types.js';
 import { LOCAL_INSTANCE, type CloudProvider } from './provider.js';
 
 export interface DaemonState {
   config: Config;
-  /** The policy's reading of `config`; set together with it. */
+  /**
+   * The policy's reading of `config` in force now: an open schedule window may replace the
+   * naptime (keep-awake/daemon-sources.ts keeps it up to date with `schedule`).
+   */
   pcfg: PolicyConfig;
+  /** The schedule at the last decision; null without windows. */
+  schedule: ScheduleStatus | null;
   /** Idle timer, warning and holds: what the pure policy decides on. */
   policy: PolicyState;
   lastSample: Sample | null;
@@ -39,6 +45,7 @@ export function initialDaemonState(config: Config, provider: CloudProvider, dryR
   return {
     config,
     pcfg: policy.policyConfigFrom(config),
+    schedule: null,
     policy: policy.initialPolicyState(),
     lastSample: null,
     provider,

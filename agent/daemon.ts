@@ -11,6 +11,7 @@ import { rfc3339Seconds, SAMPLE_RING_SECONDS, type AgentMode, type HistoryEvent,
 import { formatDuration } from '../contract/time-format.js';
 import { initialDaemonState, modeOf, type DaemonState } from './daemon-state.js';
 import type { History, NewEvent } from './history.js';
+import { DaemonSources } from './keep-awake/daemon-sources.js';
 import { loadHolds, saveHolds } from './holds-store.js';
 import { endedEvent, runsKeepAwake, withRuns } from './keep-awake/run-holds.js';
 import type { LogFn } from './log.js';
@@ -54,6 +55,7 @@ export class Daemon {
   private readonly s: DaemonState;
   private readonly view: StatusView;
   private readonly stopper: StopAction;
+  private readonly sources: DaemonSources;
   /** Recent samples for graphs (SAMPLES); at least SAMPLE_RING_SECONDS of them. */
   private ring: Sample[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -75,6 +77,8 @@ export class Daemon {
     this.monoNow = deps.monoNow ?? (() => performance.now());
     this.holdsFile = path.join(path.dirname(deps.config.history_path), 'holds.json');
     this.view = new StatusView(this.s);
+    this.sources = new DaemonSources(this.s);
+    this.sources.refresh(this.now());
     this.stopper = new StopAction({
       state: this.s,
       now: () => this.now(),
@@ -83,7 +87,9 @@ export class Daemon {
       broadcastStatus: () => void this.broadcastStatus(),
       warn: (d, now) => this.warn(d, now),
       record: (ev) => this.record(ev),
-      withCurrentRuns: (sample, now) => withRuns(sample, runsKeepAwake(this.s.runHolds.check().alive, now)),
+      // Every re-check reads the keep-awake sources and the process holds again, like every decision.
+      recheckSample: (sample, now) =>
+        withRuns(this.sources.join({ ...sample, keep_awake: this.deps.sampler.keepAwake(now) }, now), runsKeepAwake(this.s.runHolds.check().alive, now)),
       closing: this.closing.signal,
     });
   }
@@ -150,7 +156,7 @@ export class Daemon {
     const now = this.now();
     // Both clocks read together, before sampling: a slow sample must not look like a clock jump.
     const mono = this.monoNow();
-    const sample = withRuns(await this.deps.sampler.sample(now), await this.runsNow(now));
+    const sample = withRuns(this.sources.join(await this.deps.sampler.sample(now), now), await this.runsNow(now));
     s.lastSample = sample;
     this.refreshInputSources();
     this.ring.push(sample);
@@ -258,7 +264,8 @@ export class Daemon {
   private async applyConfig(next: Config, changed: ConfigKey[]): Promise<void> {
     const s = this.s;
     s.config = next;
-    s.pcfg = policy.policyConfigFrom(next);
+    // The schedule and naptime may have changed: pcfg is re-derived from the new config.
+    this.sources.refresh(this.now());
     if (changed.includes('history_max_events')) this.deps.history.setMaxEvents(next.history_max_events);
     if (changed.includes('dry_run')) {
       await s.provider.close?.();

@@ -104,6 +104,7 @@ async function main(): Promise<void> {
     sysRoot: process.env.CLOUDSNOOZE_SYS_DIR,
     devRoot,
     gpuEnabled: () => liveConfig.gpu_monitoring_enabled,
+    keepAwakeProcesses: () => liveConfig.keep_awake_processes,
     env: process.env,
   });
 

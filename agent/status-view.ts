@@ -7,6 +7,7 @@ import { nullSample, rfc3339Seconds, STATUS_MAX_RUNS, type AgentState, type Stat
 import { modeOf, type DaemonState } from './daemon-state.js';
 import { runInfo } from './keep-awake/run-holds.js';
 import * as policy from './policy.js';
+import { capBlockers, capSchedule } from './status-caps.js';
 import type { ProviderHealth } from './provider.js';
 import { VERSION } from './version.js';
 
@@ -26,7 +27,7 @@ export class StatusView {
   get(now: number): Status {
     const s = this.s;
     const health = s.provider.health();
-    const key = [Math.floor(now / 1000), s.policy, s.config, s.lastSample, s.stopping, s.lastError, s.instance, s.inputSources, health.monitorOnly, health.lastError, s.provider, s.runHolds.list];
+    const key = [Math.floor(now / 1000), s.policy, s.config, s.pcfg, s.schedule, s.lastSample, s.stopping, s.lastError, s.instance, s.inputSources, health.monitorOnly, health.lastError, s.provider, s.runHolds.list];
     const c = this.cache;
     if (c && c.key.length === key.length && c.key.every((v, i) => v === key[i])) return c.value;
     const value = buildStatus(s, now, health);
@@ -60,9 +61,11 @@ function buildStatus(s: DaemonState, now: number, health: ProviderHealth): Statu
       gpu_cards: sample.gpu_cards,
     },
     thresholds: s.pcfg.thresholds,
-    blockers: s.lastSample ? policy.blockersOf(s.lastSample, s.pcfg) : [],
+    blockers: s.lastSample ? capBlockers(policy.blockersOf(s.lastSample, s.pcfg)) : [],
     idle_since: s.policy.idleSince === null ? null : rfc3339Seconds(s.policy.idleSince),
     naptime_minutes: cfg.naptime_minutes,
+    effective_naptime_minutes: Math.round((s.pcfg.naptimeMs / 60_000) * 1e6) / 1e6,
+    schedule: capSchedule(s.schedule),
     warning_minutes: cfg.warning_minutes,
     check_interval_seconds: cfg.check_interval_seconds,
     seconds_until_stop: stopAt === null ? null : Math.max(0, Math.ceil((stopAt - now) / 1000)),

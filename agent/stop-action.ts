@@ -29,8 +29,12 @@ export interface StopHost {
   /** Gives the warning for a countdown (the re-check may find one owed). */
   warn(d: Decision, now: number): Promise<void>;
   record(ev: NewEvent): Promise<HistoryEvent>;
-  /** `sample` with the process holds alive now (a `snooze run` may have started since it was taken). Synchronous: no waiting at the last check. */
-  withCurrentRuns(sample: Sample, now: number): Sample;
+  /**
+   * The sample a re-check decides on: the decision's metrics with every keep-awake source
+   * read again (a process started, a lock taken or a `snooze run` begun since the sample),
+   * and the schedule (and `s.pcfg`) brought up to `now`. Synchronous: no waiting at the last check.
+   */
+  recheckSample(sample: Sample, now: number): Sample;
   /** Aborted when the agent shuts down: a running hook is killed and the stop does not happen. */
   readonly closing: AbortSignal;
   /** Runs the hook; injectable for tests. */
@@ -70,11 +74,13 @@ export class StopAction {
     host.broadcastStatus();
     try {
       s.instance = await s.provider.identify();
-      // Re-check right before acting: a hold or a `snooze run` may have arrived while we were busy.
+      // Re-check right before acting: a hold, a keep-awake source, a `snooze run` or a schedule window may have arrived while we were busy.
       let now = host.now();
       if (!(await this.stillWanted(sample, now, 'at the final re-check'))) return;
       const cfg = s.config;
-      const reason = stopReason(now - (s.policy.idleSince ?? decidedAt), cfg.naptime_minutes);
+      // The naptime in force: an open schedule window's when it set one.
+      const naptimeMinutes = Math.round((s.pcfg.naptimeMs / 60_000) * 1e6) / 1e6;
+      const reason = stopReason(now - (s.policy.idleSince ?? decidedAt), naptimeMinutes);
       if (cfg.pre_stop_command) {
         const hook = await this.preStop(reason, now);
         if (hook.aborted) return;
@@ -96,7 +102,7 @@ export class StopAction {
             now,
             reason,
             sample,
-            naptimeMinutes: cfg.naptime_minutes,
+            naptimeMinutes,
             instance: s.instance,
           })
         : {};
@@ -108,7 +114,7 @@ export class StopAction {
           hibernate: cfg.hibernate,
           stillWanted: () => {
             const t = host.now();
-            return policy.decide(s.policy, host.withCurrentRuns(sample, t), t, s.pcfg).action === 'stop';
+            return policy.decide(s.policy, host.recheckSample(sample, t), t, s.pcfg).action === 'stop';
           },
         })
         .catch((err: unknown) => ({ kind: 'failed' as const, error: err instanceof Error ? err.message : String(err) }));
@@ -131,7 +137,7 @@ export class StopAction {
   private async stillWanted(sample: Sample, now: number, when: string): Promise<boolean> {
     const { host } = this;
     const s = host.state;
-    const recheck = policy.decide(s.policy, host.withCurrentRuns(sample, now), now, s.pcfg);
+    const recheck = policy.decide(s.policy, host.recheckSample(sample, now), now, s.pcfg);
     if (recheck.action === 'stop') return true;
     s.policy = recheck.state;
     host.log('info', `stop cancelled ${when} (a hold or activity arrived)`);

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_SOCKET_PATH, DEFAULT_TAG_PREFIX, MAX_SOCKET_PATH } from './paths.js';
+import { scheduleSchema } from './schedule.js';
 
 const percent = (def: number) => z.number().min(0).max(100).default(def);
 
@@ -103,6 +104,14 @@ export const configSchema = z
     pre_stop_timeout_seconds: z.number().int().min(1).max(3600).default(300),
     /** "abort": a failed or timed-out hook aborts this stop (stop_failed, retried with backoff); "stop": stop anyway. */
     pre_stop_on_failure: z.enum(['abort', 'stop']).default('abort'),
+    /**
+     * Keep awake while a matching process runs (docs/keep-awake.md): a bare name matches the
+     * executable name exactly, `cmd:TEXT` a substring of the command line. Bounded because
+     * every pattern is tried against every process on every sample.
+     */
+    keep_awake_processes: z.array(z.string().min(1).max(200)).max(32).default([]),
+    /** Windows of the week that keep the instance awake or replace the naptime (contract/schedule.ts). */
+    schedule: scheduleSchema.default({ timezone: '', windows: [] }),
   })
   .strict();
 
@@ -148,12 +157,20 @@ export function describeZodError(err: z.ZodError, prefix = '', dropSegments = 0)
       if (issue.code === 'unrecognized_keys') {
         return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${[key, k].filter(Boolean).join('.')}"`).join(', ')}`;
       }
-      if (issue.code === 'too_small') return `${key} must be at least ${String(issue.minimum)} (got ${describeInput(issue.input)})`;
-      if (issue.code === 'too_big') return `${key} must be at most ${String(issue.maximum)} (got ${describeInput(issue.input)})`;
+      if (issue.code === 'too_small') return `${key} must ${bound('at least', issue.minimum, issue.origin)} (got ${describeInput(issue.input)})`;
+      if (issue.code === 'too_big') return `${key} must ${bound('at most', issue.maximum, issue.origin)} (got ${describeInput(issue.input)})`;
       if (issue.code === 'invalid_type') return `${key} must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected} (got ${describeInput(issue.input)})`;
       return key ? `${key} ${issue.message}` : issue.message;
     })
     .join('; ');
+}
+
+/** "be at least 1", "have at most 32 entries", "be at least 1 character long": a bare number misleads for strings and lists. */
+function bound(which: string, n: number | bigint, origin: string): string {
+  const count = Number(n);
+  if (origin === 'string') return `be ${which} ${count} character${count === 1 ? '' : 's'} long`;
+  if (origin === 'array' || origin === 'set') return `have ${which} ${count} entr${count === 1 ? 'y' : 'ies'}`;
+  return `be ${which} ${String(n)}`;
 }
 
 function describeInput(v: unknown): string {

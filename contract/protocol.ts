@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { configPatchSchema, type Config } from './config-schema.js';
+import type { ScheduleStatus } from './schedule.js';
 
 /** The guide's Go client reads once into a 4096-byte buffer. */
 export const GO_CLIENT_READ_BYTES = 4096;
@@ -136,6 +137,11 @@ export interface KeepAwake {
   reason: string;
 }
 
+/** Whether a blocker is a keep-awake source rather than a metric. */
+export function isKeepAwake(b: Blocker): boolean {
+  return (KEEP_AWAKE_KINDS as readonly string[]).includes(b.metric);
+}
+
 export interface Blocker {
   /** A metric above its threshold (or unreadable), or a keep-awake source. */
   metric: MetricName | KeepAwakeKind;
@@ -179,7 +185,12 @@ export interface Status {
   blockers: Blocker[];
   /** RFC 3339 or null. */
   idle_since: string | null;
+  /** As configured. */
   naptime_minutes: number;
+  /** The naptime in force now: an open schedule window's, else naptime_minutes. */
+  effective_naptime_minutes: number;
+  /** Which schedule windows are open (at most a few listed) and when that next changes; null without windows. */
+  schedule: ScheduleStatus | null;
   warning_minutes: number;
   check_interval_seconds: number;
   /** Null when not counting down (active, holds, monitor_only). */

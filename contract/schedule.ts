@@ -4,6 +4,7 @@
  * lives in agent/schedule.ts.
  */
 import { z } from 'zod';
+import { clockTime, dateTime } from './time-format.js';
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -43,27 +44,30 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
-const clock = (what: string) =>
-  z.string().refine((s) => parseClock(s) !== null, `${what} must be a time of day such as 09:00 (00:00 to 24:00)`);
+// Messages follow the field's path (describeZodError prints "schedule.windows.0.from must be …"), so they do not repeat its name.
+const clock = () => z.string().refine((s) => parseClock(s) !== null, 'must be a time of day such as 09:00 (00:00 to 24:00)');
 
 export const scheduleWindowSchema = z
   .object({
-    days: z.string().refine((s) => parseDays(s) !== null, 'days must be mon…sun, ranges such as mon-fri, or lists such as sat,sun'),
-    from: clock('from'),
-    to: clock('to'),
+    // "mon,tue,wed,thu,fri,sat,sun" is 27 characters: more is a mistake, and labels go into STATUS.
+    days: z.string().max(40).refine((s) => parseDays(s) !== null, 'must be mon…sun, ranges such as mon-fri, or lists such as sat,sun'),
+    from: clock(),
+    to: clock(),
     keep_awake: z.literal(true).optional(),
     naptime_minutes: z.number().min(0.05).max(10080).optional(),
   })
   .strict()
   .superRefine((w, ctx) => {
-    if ((w.keep_awake === true) === (w.naptime_minutes !== undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'a window needs either "keep_awake": true or "naptime_minutes", not both', path: ['keep_awake'] });
+    if (w.keep_awake === true && w.naptime_minutes !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be left out when naptime_minutes is set: a window either keeps awake or sets the naptime', path: ['keep_awake'] });
+    } else if (w.keep_awake === undefined && w.naptime_minutes === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'is missing: a window needs "keep_awake": true or "naptime_minutes"', path: ['keep_awake'] });
     }
     const from = parseClock(w.from);
     const to = parseClock(w.to);
-    if (from === 1440) ctx.addIssue({ code: 'custom', message: 'from must be before 24:00', path: ['from'] });
+    if (from === 1440) ctx.addIssue({ code: 'custom', message: 'must be before 24:00', path: ['from'] });
     if (from !== null && to !== null && from === to) {
-      ctx.addIssue({ code: 'custom', message: 'from and to are the same time: use 00:00 to 24:00 for a whole day', path: ['to'] });
+      ctx.addIssue({ code: 'custom', message: 'must differ from "from": use 00:00 to 24:00 for a whole day', path: ['to'] });
     }
   });
 
@@ -73,7 +77,7 @@ export const scheduleSchema = z
     timezone: z
       .string()
       .max(64)
-      .refine((tz) => tz === '' || isTimeZone(tz), 'timezone must be an IANA zone name such as Europe/Berlin')
+      .refine((tz) => tz === '' || isTimeZone(tz), 'must be an IANA zone name such as Europe/Berlin')
       .default(''),
     windows: z.array(scheduleWindowSchema).max(32).default([]),
   })
@@ -98,4 +102,19 @@ export interface ScheduleStatus {
 export function windowLabel(w: ScheduleWindow, tz: string): string {
   const what = w.keep_awake ? 'keep awake' : `naptime ${w.naptime_minutes} min`;
   return `${what} ${w.days} ${w.from}–${w.to} ${tz}`;
+}
+
+/**
+ * One line for people (CLI, tray, dashboard): "keep awake mon-fri 09:00–18:00 Europe/Berlin
+ * until 18:00", or "no window open; next change 2026-11-30 09:00". The next change is in
+ * the reader's local time: within a day as a clock time, further off with its date.
+ */
+export function scheduleSummary(st: ScheduleStatus, now: number): string {
+  let next = '';
+  if (st.next_change) {
+    const t = Date.parse(st.next_change);
+    next = t - now < 86_400_000 ? clockTime(t) : dateTime(t).slice(0, 16);
+  }
+  if (st.open.length) return `${st.open.join('; ')}${next ? ` until ${next}` : ''}`;
+  return `no window open${next ? `; next change ${next}` : ''}`;
 }

@@ -3,7 +3,7 @@
  * Pure so every state is unit-tested without Electron; tray.ts turns the menu spec
  * into an Electron Menu.
  */
-import type { Status } from '../contract/protocol.js';
+import { isKeepAwake, type Status } from '../contract/protocol.js';
 import { clockTime as formatClock, formatCountdown } from '../contract/time-format.js';
 import type { ConnectionState } from '../contract/ipc.js';
 
@@ -79,7 +79,9 @@ export function iconFor(status: Status | null, connection: ConnectionState, agen
 
 function blockersText(status: Status): string {
   if (status.blockers.length === 0) return 'waiting for the next sample';
-  const shown = status.blockers.slice(0, 2).map((b) => b.reason);
+  // Keep-awake sources first: a `snooze run` job or an inhibitor lock says more than "CPU 12%".
+  const ordered = [...status.blockers.filter(isKeepAwake), ...status.blockers.filter((b) => !isKeepAwake(b))];
+  const shown = ordered.slice(0, 2).map((b) => b.reason);
   const more = status.blockers.length - shown.length;
   return more > 0 ? `${shown.join(', ')} +${more} more` : shown.join(', ');
 }
@@ -94,7 +96,7 @@ export function stateLine(status: Status | null, connection: ConnectionState, op
   const stops = left === null ? '' : `stops in ${formatCountdown(left)}`;
   switch (status.state) {
     case 'active':
-      return `Active — ${blockersText(status)}`;
+      return `${status.blockers.some(isKeepAwake) ? 'Kept awake' : 'Active'} — ${blockersText(status)}`;
     case 'idle':
       return left === null ? 'Idle — counting down' : `Idle — ${stops}`;
     case 'warning':
@@ -114,6 +116,27 @@ export function stateLine(status: Status | null, connection: ConnectionState, op
 
 /** Tray tooltips are clipped by some panels; keep them short. */
 const TOOLTIP_MAX = 120;
+/** Keep-awake reasons listed in the menu, each clipped: a menu as wide as a command line is unusable. */
+const MENU_KEEP_AWAKE = 3;
+const MENU_LABEL_MAX = 70;
+
+const clipLabel = (s: string) => (s.length > MENU_LABEL_MAX ? `${s.slice(0, MENU_LABEL_MAX - 1)}…` : s);
+/** An elapsed time inside a reason's parentheses, "(pid 4711, 2 h 13 min)": formatDuration's words. */
+const ELAPSED = /, \d+ (?:h|min|s)(?: \d+ (?:min|s))?\)/g;
+
+/**
+ * One disabled line per keep-awake source under the state line, in every state (a stay-awake
+ * may hold while a job runs too). Elapsed times are left out (the tooltip has them), so the
+ * labels stay the same while the source lasts: no menu rebuild per minute on Linux panels.
+ */
+function keepAwakeLines(status: Status | null, canAct: boolean): MenuSpec[] {
+  if (!canAct || !status) return [];
+  const reasons = status.blockers.filter(isKeepAwake).map((b) => b.reason.replace(ELAPSED, ')'));
+  if (!reasons.length) return [];
+  const lines = reasons.slice(0, MENU_KEEP_AWAKE).map((r): MenuSpec => ({ kind: 'label', label: clipLabel(`Kept awake: ${r}`) }));
+  if (reasons.length > MENU_KEEP_AWAKE) lines.push({ kind: 'label', label: `Kept awake: and ${reasons.length - MENU_KEEP_AWAKE} more` });
+  return lines;
+}
 
 export function trayView(status: Status | null, connection: ConnectionState, opts: TrayViewOptions = {}): TrayView {
   const icon = iconFor(status, connection, opts.agentFailure);
@@ -125,14 +148,16 @@ export function trayView(status: Status | null, connection: ConnectionState, opt
   const holding = status?.state === 'postponed' || status?.state === 'stay_awake';
   // The menu's state line changes at most once a minute (menu rebuilds are visible on some panels),
   // so it shows the countdown in whole minutes while the tooltip ticks by the second.
-  const menuLine =
-    canAct && status && COUNTING.has(status.state) && status.state !== 'stopping'
-      ? menuCountdownLine(status, opts.now ?? Date.now())
-      : line;
+  const kept = keepAwakeLines(status, canAct);
+  let menuLine = line;
+  if (canAct && status && COUNTING.has(status.state) && status.state !== 'stopping') menuLine = menuCountdownLine(status, opts.now ?? Date.now());
+  // The lines below name the sources; the state line then need not (and stays the same while they last).
+  else if (status?.state === 'active' && kept.length) menuLine = 'Active — kept awake';
 
   const item = (label: string, action: TrayAction, enabled = true): MenuSpec => ({ kind: 'item', label, action, enabled });
   const menu: MenuSpec[] = [
     { kind: 'label', label: menuLine },
+    ...kept,
     { kind: 'separator' },
     item('Postpone 30 min', 'postpone:30', canAct),
     item('Postpone 1 h', 'postpone:60', canAct),

@@ -73,7 +73,7 @@ export class WarningNotifier {
 
     const left = status ? secondsUntilStop(status, (this.deps.now ?? Date.now)()) : null;
     const title = left === null ? 'CloudSnooze will stop this instance soon' : `CloudSnooze will stop this instance in ${formatCountdown(left)}`;
-    const why = reason ?? (status ? `idle for ${status.naptime_minutes} min (all metrics below their thresholds)` : 'the instance is idle');
+    const why = reason ?? (status ? `idle for ${status.effective_naptime_minutes} min (all metrics below their thresholds)` : 'the instance is idle');
     const at = status?.stop_at ? ` at ${formatClock(status.stop_at)}` : '';
     const mac = this.deps.platform === 'darwin';
     const body = `Stopping${at}: ${why}.${mac ? '' : ' Click to postpone or stay awake.'}`;

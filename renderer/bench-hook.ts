@@ -53,6 +53,8 @@ function statusAt(t: number, i: number): Status {
     blockers: [{ metric: 'cpu', value: s.cpu_percent, threshold: 10, reason: `CPU ${(s.cpu_percent ?? 0).toFixed(1)}% (threshold 10%)` }],
     idle_since: null,
     naptime_minutes: 30,
+    effective_naptime_minutes: 30,
+    schedule: null,
     warning_minutes: 5,
     check_interval_seconds: 1,
     seconds_until_stop: 1200 - (i % 1200),

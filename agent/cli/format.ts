@@ -1,6 +1,7 @@
 /** Human renderings of STATUS and HISTORY for the terminal. */
 import { csvField, csvNumber, inert, inertDeep } from '../../contract/text.js';
-import type { HistoryEvent, Status } from '../../contract/protocol.js';
+import { isKeepAwake, type HistoryEvent, type Status } from '../../contract/protocol.js';
+import { scheduleSummary } from '../../contract/schedule.js';
 import { clockTimeSeconds, dateTime, formatCountdown as clock } from '../../contract/time-format.js';
 
 const STATE_WORDS: Record<Status['state'], string> = {
@@ -45,7 +46,10 @@ export function renderStatus(reply: Status): string {
   if (s.state === 'postponed' && s.postponed_until) state = `Postponed until ${localTime(s.postponed_until)}${s.seconds_until_stop !== null ? `, stop in ${clock(s.seconds_until_stop)}` : ''}`;
   if (s.stay_awake) state = `Staying awake ${s.stay_awake.until ? `until ${localTime(s.stay_awake.until)}` : 'until released'} — ${s.stay_awake.reason}`;
   lines.push(`State:    ${state}`);
-  lines.push(`Naptime:  ${s.naptime_minutes} min, warning ${s.warning_minutes} min before, sampling every ${s.check_interval_seconds} s${s.idle_since ? `; idle since ${localTime(s.idle_since)}` : ''}`);
+  // A schedule window may set the naptime: say which one is in force, and that it is not the configured one.
+  const naptime = s.effective_naptime_minutes === s.naptime_minutes ? `${s.naptime_minutes} min` : `${s.effective_naptime_minutes} min (schedule; configured ${s.naptime_minutes} min)`;
+  lines.push(`Naptime:  ${naptime}, warning ${s.warning_minutes} min before, sampling every ${s.check_interval_seconds} s${s.idle_since ? `; idle since ${localTime(s.idle_since)}` : ''}`);
+  if (s.schedule) lines.push(`Schedule: ${scheduleSummary(s.schedule, Date.now())}`);
   lines.push('');
   lines.push('Metric        Now            Threshold');
   const m = s.metrics;
@@ -58,10 +62,13 @@ export function renderStatus(reply: Status): string {
   row('GPU', m.gpu_count > 0 ? `${num(m.gpu_percent, '%')} ×${m.gpu_count}` : 'none', `${t.gpu_percent} %`);
   row('Input idle', m.input_idle_secs === null ? 'no source' : `${m.input_idle_secs} s`, `${t.input_idle_secs} s`);
   lines.push('');
-  if (s.blockers.length) {
+  // Keep-awake sources first: they are the user's own intent, and hold whatever the metrics say.
+  for (const b of s.blockers.filter(isKeepAwake)) lines.push(`Kept awake: ${b.reason}`);
+  const metrics = s.blockers.filter((b) => !isKeepAwake(b));
+  if (metrics.length) {
     lines.push('Keeping it awake:');
-    for (const b of s.blockers) lines.push(`  - ${b.reason}`);
-  } else lines.push('Nothing keeps it awake: every metric is under its threshold.');
+    for (const b of metrics) lines.push(`  - ${b.reason}`);
+  } else if (!s.blockers.length) lines.push('Nothing keeps it awake: every metric is under its threshold.');
   if (s.error) lines.push(`Error:    ${s.error}`);
   return lines.join('\n');
 }

@@ -108,13 +108,18 @@ export class InhibitorWatcher {
 
   private readAll(): Inhibitor[] {
     const out: Inhibitor[] = [];
-    for (const name of readdirSync(this.dir)) {
-      if (name.startsWith('.') || name.endsWith('.ref')) continue;
+    for (const entry of readdirSync(this.dir, { withFileTypes: true })) {
+      const name = entry.name;
+      // Regular files only: the `.ref` pipes (and any other FIFO) would block a read forever.
+      if (name.startsWith('.') || name.endsWith('.ref') || !entry.isFile()) continue;
       let text: string;
       try {
         text = readFileSync(`${this.dir}/${name}`, 'utf8');
-      } catch {
-        continue; // released between the listing and the read
+      } catch (err) {
+        // Released between the listing and the read: gone, not a failure. Any other error is
+        // a lock we cannot see, so the whole scan fails (and counts as activity).
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw new Error(`${name}: ${(err as Error).message}`, { cause: err });
       }
       const i = parseInhibitor(name, text.slice(0, 64 * 1024));
       if (i) out.push(i);

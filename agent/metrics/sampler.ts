@@ -6,10 +6,16 @@
  *
  * Fail safe: a metric that cannot be read is null and named in `unreadable`, which the
  * policy counts as activity. sample() never throws.
+ *
+ * Keep-awake sources (keep_awake_processes matches, logind inhibitor locks) are read with
+ * every sample too, and alone by keepAwake() for the final re-check before a stop.
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { METRIC_NAMES, nullSample, type MetricName, type Sample } from '../../contract/protocol.js';
+import { METRIC_NAMES, nullSample, type KeepAwake, type MetricName, type Sample } from '../../contract/protocol.js';
+import { InhibitorWatcher } from '../keep-awake/inhibitors.js';
+import { ProcessWatcher } from '../keep-awake/processes.js';
+import { KeepAwakeReader } from '../keep-awake/sources.js';
 import { CounterSet } from './counters.js';
 import { WholeDiskFilter } from './disks.js';
 import { DEFAULT_GPU_TIMEOUT_MS, detectGpuTool, readGpu, type GpuReading, type GpuTool } from './gpu.js';
@@ -23,6 +29,10 @@ export interface SamplerOptions {
   sysRoot?: string; // default '/sys'
   devRoot?: string; // default '/dev'
   gpuEnabled: () => boolean; // read each sample (config can change at run time)
+  /** keep_awake_processes, read each sample; default none. */
+  keepAwakeProcesses?: () => readonly string[];
+  /** logind's inhibitor folder; default CLOUDSNOOZE_INHIBIT_DIR from env, else /run/systemd/inhibit. */
+  inhibitDir?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -33,6 +43,12 @@ export interface Sampler {
   reportInput(source: string, idleSecs: number, now: number): void;
   /** Input sources present on this host now, e.g. ['pts'], ['pts','x11','desktop']. */
   inputSources(): string[];
+  /**
+   * The keep-awake sources alone, read again in full (every process re-read): the final
+   * re-check before a stop needs a process started or a lock taken since the sample, while
+   * metrics re-read over a sub-second interval would be noise. Never throws.
+   */
+  keepAwake(now: number): KeepAwake[];
 }
 
 /**
@@ -71,6 +87,7 @@ class ProcSampler implements Sampler {
   private prevMono: number;
   private gpuTool: GpuTool = { tool: null, path: null };
   private gpuDetectedAt = -Infinity;
+  private readonly keepAwakeReader: KeepAwakeReader;
 
   constructor(private readonly opts: SamplerOptions) {
     const proc = opts.procRoot ?? '/proc';
@@ -87,6 +104,10 @@ class ProcSampler implements Sampler {
     this.gpuTimeoutMs = Number.isFinite(t) && t > 0 ? t : DEFAULT_GPU_TIMEOUT_MS;
     this.disks = new WholeDiskFilter(opts.sysRoot ?? '/sys');
     this.input = new InputTracker(opts.devRoot ?? '/dev', this.env);
+    this.keepAwakeReader = new KeepAwakeReader(
+      new ProcessWatcher(proc),
+      new InhibitorWatcher(opts.inhibitDir ?? (this.env.CLOUDSNOOZE_INHIBIT_DIR || undefined)),
+    );
     this.prevAt = Date.now();
     this.prevMono = monoNowMs();
     // The baseline the first sample's rates are measured against.
@@ -105,6 +126,10 @@ class ProcSampler implements Sampler {
     } catch {
       return [];
     }
+  }
+
+  keepAwake(now: number): KeepAwake[] {
+    return this.keepAwakeReader.read(this.opts.keepAwakeProcesses?.() ?? [], now, true);
   }
 
   async sample(now: number): Promise<Sample> {
@@ -159,7 +184,7 @@ class ProcSampler implements Sampler {
       })),
       input_idle_secs: input.idleSecs,
       unreadable: (['cpu', 'memory', 'network', 'disk_io', 'gpu', 'input'] as const).filter((m) => unreadable.has(m)),
-      keep_awake: [],
+      keep_awake: this.keepAwakeReader.read(this.opts.keepAwakeProcesses?.() ?? [], now, false),
     };
   }
 

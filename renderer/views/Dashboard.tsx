@@ -1,6 +1,7 @@
 /** The dashboard: countdown and state, what keeps the instance awake, holds, the instance, live graphs, recent events. */
 import { useEffect, useRef, useState } from 'react';
-import type { Status } from '../../contract/protocol.js';
+import { isKeepAwake, type Status } from '../../contract/protocol.js';
+import { scheduleSummary } from '../../contract/schedule.js';
 import { useBridge, useRenderer } from '../context.js';
 import { METRIC_SPECS, clockTime, clockTimeSeconds, formatCountdown, modeWords, stateWords, type MetricSpec } from '../format.js';
 import { MetricChart } from './MetricChart.js';
@@ -68,7 +69,7 @@ function StatusHero() {
     if (status.state === 'postponed') detail = status.stop_at ? `Earliest stop at ${clockTimeSeconds(status.stop_at)} if it stays idle` : null;
     else if (words.counting && status.stop_at) detail = `Stops at ${clockTimeSeconds(status.stop_at)} unless something becomes active`;
     else if (status.state === 'stay_awake') detail = status.stay_awake?.until ? `Until ${clockTime(status.stay_awake.until)}` : 'Until you release it';
-    else if (status.state === 'active') detail = `Stops after ${formatMinutes(status.naptime_minutes)} with every metric below its threshold`;
+    else if (status.state === 'active') detail = `Stops after ${formatMinutes(status.effective_naptime_minutes)} with every metric below its threshold`;
   }
 
   return (
@@ -85,6 +86,7 @@ function StatusHero() {
         )}
       </div>
       {detail && <p className="hero-detail">{detail}</p>}
+      {online && status && <ScheduleLine status={status} now={Date.now()} />}
 
       {online && status && <Blockers status={status} />}
 
@@ -136,16 +138,32 @@ function formatMinutes(m: number): string {
   return `${Number.isInteger(m) ? m : m.toFixed(1)} minute${m === 1 ? '' : 's'}`;
 }
 
-function Blockers({ status }: { status: Status }) {
+/** Which schedule window is open and until when; the naptime it sets when that differs from the configured one. */
+export function ScheduleLine({ status, now }: { status: Status; now: number }) {
+  if (!status.schedule) return null;
+  const naptime = status.effective_naptime_minutes !== status.naptime_minutes ? ` (naptime ${formatMinutes(status.effective_naptime_minutes)} now)` : '';
+  return (
+    <p className="hero-detail" data-testid="schedule">
+      {`Schedule: ${scheduleSummary(status.schedule, now)}${naptime}`}
+    </p>
+  );
+}
+
+export function Blockers({ status }: { status: Status }) {
   if (status.blockers.length === 0) {
     return <p className="blockers-none">Nothing keeps it awake: every metric is below its threshold.</p>;
   }
+  // Keep-awake sources (a `snooze run` job, a watched process, an inhibitor lock, a schedule
+  // window) first: they hold whatever the metrics say. Several share a kind, so the key is the place.
+  const ordered = [...status.blockers.filter(isKeepAwake), ...status.blockers.filter((b) => !isKeepAwake(b))];
   return (
     <div className="blockers">
       <h3 id="blockers-title">Keeping it awake</h3>
       <ul aria-labelledby="blockers-title" data-testid="blockers">
-        {status.blockers.map((b) => (
-          <li key={b.metric}>{b.reason}</li>
+        {ordered.map((b, i) => (
+          <li key={`${i}:${b.metric}`} className={isKeepAwake(b) ? 'keep-awake' : undefined} data-kind={b.metric}>
+            {b.reason}
+          </li>
         ))}
       </ul>
     </div>

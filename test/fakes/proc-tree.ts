@@ -81,7 +81,8 @@ export class Tree {
   }
 
   opts(extra: Partial<SamplerOptions> = {}): SamplerOptions {
-    return { procRoot: this.proc, sysRoot: this.sys, devRoot: this.dev, gpuEnabled: () => false, env: { PATH: '' }, ...extra };
+    // inhibitDir: the host's own logind locks must not reach these tests.
+    return { procRoot: this.proc, sysRoot: this.sys, devRoot: this.dev, inhibitDir: join(this.root, 'inhibit'), gpuEnabled: () => false, env: { PATH: '' }, ...extra };
   }
 }
 

@@ -71,6 +71,8 @@ export async function startAgent(opts: StartOptions = {}): Promise<AgentHandle> 
       CLOUDSNOOZE_TTY_WARNINGS: '0',
       CLOUDSNOOZE_DEV_DIR: devDir,
       CLOUDSNOOZE_DMI_DIR: path.join(dir, 'no-dmi'),
+      // The host's own logind locks (a desktop session's) must not keep a test agent awake.
+      CLOUDSNOOZE_INHIBIT_DIR: path.join(dir, 'no-inhibit'),
       CLOUDSNOOZE_NVIDIA_SMI: '',
       CLOUDSNOOZE_ROCM_SMI: '',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

@@ -12,6 +12,8 @@ export function status(over: Partial<Status> = {}): Status {
     blockers: [{ metric: 'cpu', value: 43, threshold: 10, reason: 'CPU 43% (threshold 10%)' }],
     idle_since: null,
     naptime_minutes: 30,
+    effective_naptime_minutes: 30,
+    schedule: null,
     warning_minutes: 5,
     check_interval_seconds: 60,
     seconds_until_stop: null,

@@ -227,7 +227,7 @@ describe('snooze stay-awake --while, RELEASE and the bounds', () => {
     const st = (JSON.parse(text) as { data: Status }).data;
     expect(st.runs_total).toBe(MAX_RUN_HOLDS);
     expect(st.runs).toHaveLength(3);
-    expect(st.blockers.at(-1)!.reason).toBe(`snooze run — and ${MAX_RUN_HOLDS - 3} more commands`);
+    expect(st.blockers.at(-1)!.reason).toBe(`and ${MAX_RUN_HOLDS - 3} more keep-awake reasons`);
   });
 });
 

@@ -20,7 +20,7 @@ async function setup(opts: { config?: Partial<Config>; provider?: CloudProvider 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cs-daemon-'));
   const config: Config = { ...DEFAULT_CONFIG, naptime_minutes: 10, warning_minutes: 2, check_interval_seconds: 60, gpu_monitoring_enabled: false, history_path: path.join(dir, 'h.jsonl'), ...opts.config };
   const clock = { wall: Date.parse('2026-06-01T12:00:00Z'), mono: 1000 };
-  const sampler: Sampler = { sample: async (now) => idleSample(now), reportInput: () => undefined, inputSources: () => [] };
+  const sampler: Sampler = { sample: async (now) => idleSample(now), reportInput: () => undefined, inputSources: () => [], keepAwake: () => [] };
   const history = await History.open(config.history_path, 1000, quiet, () => clock.wall);
   const daemon = new Daemon({
     config,

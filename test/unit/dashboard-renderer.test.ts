@@ -23,6 +23,8 @@ function status(over: Partial<Status> = {}): Status {
     blockers: [],
     idle_since: '2025-03-01T11:59:00Z',
     naptime_minutes: 30,
+    effective_naptime_minutes: 30,
+    schedule: null,
     warning_minutes: 5,
     check_interval_seconds: 1,
     seconds_until_stop: 600,

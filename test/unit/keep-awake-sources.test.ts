@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -40,8 +40,8 @@ describe('keep_awake_processes matching', () => {
     expect(new ProcessWatcher(dir, 10_000, 500).scan([parsePattern('node')], 0).matches).toEqual([]);
   });
 
-  it('sees new processes at once, forgets ended ones, and re-reads known ones on the full-scan period', () => {
-    const w = new ProcessWatcher(dir, 10_000, 1);
+  it('sees new processes at once, forgets ended ones; a young process that exec()s is seen at the next scan', () => {
+    const w = new ProcessWatcher(dir, 30_000, 1);
     const pats = [parsePattern('make')];
     proc(20, ['bash', 'build.sh']);
     expect(w.scan(pats, 0).matches).toEqual([]);
@@ -49,16 +49,60 @@ describe('keep_awake_processes matching', () => {
     expect(w.scan(pats, 1000).matches.map((m) => m.pid)).toEqual([21]);
     rmSync(path.join(dir, '21'), { recursive: true });
     expect(w.scan(pats, 2000).matches).toEqual([]);
-    // pid 20 exec()s make: the cached entry hides it until the next full scan.
+    // pid 20 (first seen 3 s ago) exec()s make: young processes are read again every scan.
     proc(20, ['make', 'all']);
-    expect(w.scan(pats, 3000).matches).toEqual([]);
-    expect(w.scan(pats, 10_000).matches.map((m) => m.pid)).toEqual([20]);
+    expect(w.scan(pats, 3000).matches.map((m) => m.pid)).toEqual([20]);
+  });
+
+  it('an old process that exec()s is seen once its read is stale (30 s)', () => {
+    const w = new ProcessWatcher(dir, 30_000, 1);
+    const pats = [parsePattern('make')];
+    proc(20, ['bash', 'build.sh']);
+    for (const t of [0, 1000, 2000, 61_000]) w.scan(pats, t); // young for three scans and a minute
+    proc(20, ['make', 'all']);
+    expect(w.scan(pats, 62_000).matches).toEqual([]); // read at 61 s: fresh
+    expect(w.scan(pats, 91_000).matches.map((m) => m.pid)).toEqual([20]);
   });
 
   it('an unlistable /proc is an error (counts as activity); no patterns costs nothing', () => {
     const w = new ProcessWatcher(path.join(dir, 'missing'));
     expect(w.scan([parsePattern('x')], 0).error).toMatch(/cannot list/);
-    expect(w.scan([], 0)).toEqual({ matches: [], error: null });
+    expect(w.scan([], 0)).toEqual({ matches: [], unreadable: [], error: null });
+  });
+
+  it('re-reads at most a thirtieth of the stale old processes per scan (at least 8); a full scan re-reads all', () => {
+    for (let pid = 100; pid < 130; pid++) proc(pid, ['bash', 'wrapper.sh']);
+    const w = new ProcessWatcher(dir, 30_000, 1);
+    const pats = [parsePattern('rsync')];
+    for (const t of [0, 1, 2, 60_000]) expect(w.scan(pats, t).matches).toEqual([]);
+    // Every one exec()s rsync under the same pid, long after it started.
+    for (let pid = 100; pid < 130; pid++) proc(pid, ['rsync', '-a']);
+    expect(w.scan(pats, 70_000).matches).toEqual([]); // read at 60 s: not stale yet
+    const seen = [90_000, 90_001, 90_002, 90_003].map((t) => w.scan(pats, t).matches.length);
+    expect(seen).toEqual([8, 16, 24, 30]);
+    const other = new ProcessWatcher(dir, 30_000, 1);
+    for (let pid = 100; pid < 130; pid++) proc(pid, ['bash']);
+    for (const t of [0, 1, 2, 60_000]) other.scan(pats, t);
+    for (let pid = 100; pid < 130; pid++) proc(pid, ['rsync']);
+    expect(other.scan(pats, 60_001).matches).toEqual([]);
+    expect(other.scan(pats, 60_002, { full: true }).matches).toHaveLength(30);
+  });
+
+  it('a pid that ended is skipped; a pid still listed whose entry fails to read is reported, and read again next time', () => {
+    proc(30, ['rsync', '-a']);
+    // Listed but its cmdline gone (ENOENT): it ended between the listing and the read.
+    mkdirSync(path.join(dir, '31'));
+    // Listed and its cmdline unreadable for another reason (a folder: EISDIR, also as root).
+    mkdirSync(path.join(dir, '32', 'cmdline'), { recursive: true });
+    const w = new ProcessWatcher(dir, 10_000, 1);
+    const pats = [parsePattern('rsync')];
+    const r = w.scan(pats, 0);
+    expect(r.matches.map((m) => m.pid)).toEqual([30]);
+    expect(r.unreadable).toEqual([{ pid: 32, code: 'EISDIR' }]);
+    // Not cached as "seen": the next (incremental) scan tries again, and sees it readable now.
+    rmSync(path.join(dir, '32'), { recursive: true });
+    proc(32, ['rsync', 'b']);
+    expect(w.scan(pats, 1000)).toMatchObject({ unreadable: [], matches: [{ pid: 30 }, { pid: 32 }] });
   });
 });
 
@@ -104,6 +148,13 @@ describe('logind inhibitors', () => {
     rmSync(path.join(dir, '9'));
     utimesSync(dir, new Date(), new Date(Date.now() + 10_000));
     expect(w.scan().blocking).toEqual([]);
+  });
+
+  it('reads regular files only (a read of a FIFO would block the agent; logind writes plain files)', () => {
+    writeFileSync(path.join(dir, '1'), record({ pid: process.pid }));
+    symlinkSync(path.join(dir, '1'), path.join(dir, '2'));
+    mkdirSync(path.join(dir, '3'));
+    expect(new InhibitorWatcher(dir).scan().blocking.map((i) => i.id)).toEqual(['1']);
   });
 
   it('no folder means no logind (not a failure)', () => {

@@ -1,4 +1,4 @@
-import { rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fakeRoot, removeTrees, start, step, Tree } from '../fakes/proc-tree.js';
@@ -44,6 +44,23 @@ describe('createSampler on a fake /proc', () => {
       keep_awake: [],
     });
     expect(sampler.inputSources()).toEqual([]);
+  });
+
+  it('reads the keep-awake sources with every sample, and alone for the re-check; the patterns are read each time', async () => {
+    const tree = new Tree(start);
+    mkdirSync(join(tree.proc, '4711'));
+    writeFileSync(join(tree.proc, '4711', 'cmdline'), 'rsync\0-a\0data/\0');
+    mkdirSync(join(tree.root, 'inhibit'));
+    writeFileSync(join(tree.root, 'inhibit', '3'), `WHAT=shutdown\nMODE=block\nPID=${process.pid}\nWHO=backup\nWHY=nightly\n`);
+    let patterns: string[] = [];
+    const sampler = createSampler(tree.opts({ keepAwakeProcesses: () => patterns }));
+    tree.advance();
+    expect((await sampler.sample(Date.now())).keep_awake).toEqual([{ kind: 'inhibitor', reason: `systemd-inhibit: backup — nightly (pid ${process.pid})` }]);
+    patterns = ['rsync'];
+    tree.advance();
+    const s = await sampler.sample(Date.now() + 1000);
+    expect(s.keep_awake.map((k) => k.reason)).toEqual(['Process rsync (pid 4711): rsync -a data/', `systemd-inhibit: backup — nightly (pid ${process.pid})`]);
+    expect(sampler.keepAwake(Date.now() + 2000)).toEqual(s.keep_awake);
   });
 
   it('has values on the first sample, measured from a baseline taken at creation', async () => {

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { afterAction, decide, initialPolicyState, postpone, release, statusOf, stayAwake } from '../../agent/policy.js';
 import type { Decision, PolicyConfig, PolicyState } from '../../agent/policy-types.js';
-import { METRIC_NAMES, type MetricName, type Sample } from '../../contract/protocol.js';
+import { KEEP_AWAKE_KINDS, METRIC_NAMES, type KeepAwakeKind, type MetricName, type Sample } from '../../contract/protocol.js';
 
 const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
 const MIN = 60_000;
@@ -26,6 +26,8 @@ interface Spec {
   /** null = no input source; else multiples of the input threshold (>= 1 is idle). */
   input: number | null;
   unreadable: MetricName[];
+  /** Active keep-awake sources (`snooze run`, a process, an inhibitor lock, a schedule window). */
+  keepAwake: KeepAwakeKind[];
 }
 
 type Op =
@@ -50,7 +52,10 @@ const idleSpec: fc.Arbitrary<Spec> = fc.record({
   gpuCount: fc.integer({ min: 0, max: 2 }),
   input: fc.option(fc.double({ min: 1, max: 3, noNaN: true }), { nil: null }),
   unreadable: fc.constant([] as MetricName[]),
+  keepAwake: fc.constant([] as KeepAwakeKind[]),
 });
+
+const someKeepAwake = fc.subarray([...KEEP_AWAKE_KINDS], { minLength: 1 });
 
 const randomSpec: fc.Arbitrary<Spec> = fc.record({
   cpu: around,
@@ -64,6 +69,7 @@ const randomSpec: fc.Arbitrary<Spec> = fc.record({
     { weight: 4, arbitrary: fc.constant([] as MetricName[]) },
     { weight: 1, arbitrary: fc.subarray([...METRIC_NAMES], { minLength: 1 }) },
   ),
+  keepAwake: fc.oneof({ weight: 4, arbitrary: fc.constant([] as KeepAwakeKind[]) }, { weight: 1, arbitrary: someKeepAwake }),
 });
 
 /** Idle but for one metric near its threshold or unreadable: a rule that ignores one metric is caught. */
@@ -83,7 +89,10 @@ const oneOffSpec: fc.Arbitrary<Spec> = fc
     return { ...base, [key]: f, gpuCount: key === 'gpu' ? gpuCount : base.gpuCount };
   });
 
-const anySpec: fc.Arbitrary<Spec> = fc.oneof(randomSpec, oneOffSpec);
+/** Every metric idle, one keep-awake source active: a rule that ignores a source is caught. */
+const keptSpec: fc.Arbitrary<Spec> = fc.record({ base: idleSpec, kinds: someKeepAwake }).map(({ base, kinds }) => ({ ...base, keepAwake: kinds }));
+
+const anySpec: fc.Arbitrary<Spec> = fc.oneof(randomSpec, oneOffSpec, keptSpec);
 
 /** Sample intervals 1..120 s, with millisecond jitter. */
 const interval = fc.integer({ min: 1000, max: 120_000 });
@@ -163,7 +172,7 @@ function toSample(spec: Spec, t: number, cfg: PolicyConfig): Sample {
     gpu_cards: [],
     input_idle_secs: spec.input === null ? null : spec.input * th.input_idle_secs,
     unreadable: spec.unreadable,
-    keep_awake: [],
+    keep_awake: spec.keepAwake.map((kind) => ({ kind, reason: `kept awake by a ${kind}` })),
   };
 }
 
@@ -173,6 +182,7 @@ function isBusy(s: Sample, cfg: PolicyConfig): boolean {
   const bad = (m: MetricName) => s.unreadable.includes(m);
   const over = (v: number | null, limit: number) => v === null || v > limit;
   return (
+    s.keep_awake.length > 0 ||
     bad('cpu') ||
     bad('memory') ||
     bad('network') ||
@@ -271,6 +281,7 @@ class Driver {
 
     const d = decide(this.state, sample, t, cfg);
     this.check(d, t, busy);
+    if (d.action === 'stop') this.recheck(sample, t);
 
     if (d.action === 'warn') {
       m.warnAt = t;
@@ -285,6 +296,19 @@ class Driver {
       this.state = d.state;
     }
     return d;
+  }
+
+  /**
+   * The final re-check before acting decides again on the same state with the keep-awake
+   * sources read again: any one of them appearing in between must cancel the stop.
+   */
+  private recheck(sample: Sample, t: number): void {
+    for (const kind of KEEP_AWAKE_KINDS) {
+      const again = decide(this.state, { ...sample, keep_awake: [{ kind, reason: `a ${kind} since the sample` }] }, t, this.cfg);
+      if (again.action !== 'none' || again.stopAt !== null || !again.blockers.some((b) => b.metric === kind)) {
+        throw new Error(`the re-check stopped (or did not name the source) with a ${kind} active: ${JSON.stringify(again)}`);
+      }
+    }
   }
 
   /** Checked on every sample, so plain throws instead of expect(): thousands of samples per run. */
@@ -358,7 +382,7 @@ class Driver {
  */
 const runs = (numRuns: number) => ({ numRuns, plugins: [fc.interruptAfterTimeLimit(30_000)] });
 
-const IDLE: Spec = { cpu: 0, mem: 0, net: 0, disk: 0, gpu: 0, gpuCount: 0, input: null, unreadable: [] };
+const IDLE: Spec = { cpu: 0, mem: 0, net: 0, disk: 0, gpu: 0, gpuCount: 0, input: null, unreadable: [], keepAwake: [] };
 
 describe('idle decision, property-based', () => {
   it('safety: never stops while busy within the naptime or under a hold, always warns first', () => {
@@ -367,6 +391,33 @@ describe('idle decision, property-based', () => {
         new Driver(cfg).run(ops);
       }),
       runs(1000),
+    );
+  });
+
+  it('keep-awake: never warns or stops while any keep-awake source is active, whatever the metrics and holds', () => {
+    const keptAny: fc.Arbitrary<Spec> = fc.record({ base: anySpec, kinds: someKeepAwake }).map(({ base, kinds }) => ({ ...base, keepAwake: kinds }));
+    const opKept: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 5, arbitrary: fc.array(fc.record({ dt: intervalOrRepeat, spec: keptAny }), { minLength: 1, maxLength: 60 }).map((items) => ({ kind: 'samples' as const, items })) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('postpone' as const), dt: holdDelay, minutes }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('release' as const), dt: holdDelay }) },
+    );
+    fc.assert(
+      fc.property(cfgArb, fc.array(opKept, { minLength: 1, maxLength: 30 }), (cfg, ops) => {
+        const drv = new Driver(cfg);
+        for (const op of ops) {
+          if (op.kind !== 'samples') drv.hold(op);
+          else
+            for (const it of op.items) {
+              const d = drv.sample(it.dt, it.spec);
+              const named = it.spec.keepAwake.every((k) => d.blockers.some((b) => b.metric === k && b.threshold === null));
+              if (d.action !== 'none' || d.stopAt !== null || d.state.idleSince !== null || !named) {
+                throw new Error(`kept awake by ${it.spec.keepAwake.join(', ')} yet ${JSON.stringify({ action: d.action, stopAt: d.stopAt, named })}`);
+              }
+            }
+        }
+        expect(drv.m.stops).toEqual([]);
+      }),
+      runs(500),
     );
   });
 

@@ -46,7 +46,7 @@ function setup(opts: { config?: Partial<Config>; hook?: (req: HookRequest) => Pr
       return { id: events.length, time: '', type: ev.type, message: ev.message };
     },
     // Stands in for the agent's /proc check: a `snooze run` job that may start at any moment.
-    withCurrentRuns: (sample) => (job.running ? { ...sample, keep_awake: [{ kind: 'snooze_run', reason: 'snooze run — job (pid 1, 0 s)' }] } : sample),
+    recheckSample: (sample) => (job.running ? { ...sample, keep_awake: [{ kind: 'snooze_run', reason: 'snooze run — job (pid 1, 0 s)' }] } : sample),
     closing: new AbortController().signal,
     runHook: async (req) => {
       hookCalls.push(req);
