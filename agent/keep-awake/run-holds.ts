@@ -11,7 +11,7 @@
  * - no /proc/<pid> (ENOENT/ESRCH) or a zombie → ended;
  * - readable with another start time → ended (the pid was reused);
  * - exists but unreadable (EACCES under a hidepid mount, an odd format) → kept: a watched
- *   process we cannot see is not a process that has ended (fail safe; docs/snooze-run.md).
+ *   process we cannot see is not a process that has ended (fail safe; docs/keep-awake.md).
  */
 import { MAX_RUN_COMMAND_CHARS, MAX_RUN_HOLDS, rfc3339Seconds, type KeepAwake, type RunHoldInfo, type Sample } from '../../contract/protocol.js';
 import { formatDuration } from '../../contract/time-format.js';
