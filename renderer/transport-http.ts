@@ -4,6 +4,7 @@
  * stream, the session token in a header on every request. Same shapes as the Electron
  * preload, so the renderer cannot tell.
  */
+import { Backoff } from '../contract/backoff.js';
 import type { ConfigPatch } from '../contract/config-schema.js';
 import type { CommandResults } from '../contract/protocol.js';
 import {
@@ -29,8 +30,8 @@ export interface HttpApiOptions {
   fetch?: typeof fetch;
 }
 
-const RETRY_MIN_MS = 1000;
-const RETRY_MAX_MS = 30_000;
+/** The stream's reconnect: 1 s doubling to 30 s, the product's one backoff rule. */
+const STREAM_RETRY = { baseMs: 1000, maxMs: 30_000 };
 
 export function createHttpApi(opts: HttpApiOptions = {}): CloudSnoozeApi {
   const token = opts.token ?? null;
@@ -98,7 +99,7 @@ export function createHttpApi(opts: HttpApiOptions = {}): CloudSnoozeApi {
     (onEvent[event as DashboardEventName] as (value: unknown) => void)(v);
   };
 
-  let retryMs = RETRY_MIN_MS;
+  const retry = new Backoff(STREAM_RETRY);
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
   const listening = () => statusL.size + eventL.size + connL.size > 0;
 
@@ -108,7 +109,7 @@ export function createHttpApi(opts: HttpApiOptions = {}): CloudSnoozeApi {
     if (stream || retryTimer) return;
     const ac = new AbortController();
     stream = ac;
-    const handlers = { onOpen: () => (retryMs = RETRY_MIN_MS), onFrame: dispatch };
+    const handlers = { onOpen: () => retry.reset(), onFrame: dispatch };
     void readEventStream(DASHBOARD_ROUTES.stream, headers(false), handlers, ac.signal, doFetch).then((end) => {
       if (stream !== ac || end.kind === 'aborted') return;
       stream = null;
@@ -120,8 +121,7 @@ export function createHttpApi(opts: HttpApiOptions = {}): CloudSnoozeApi {
           else emitConnection({ online: false, error: 'the dashboard server refused the live stream; retrying' });
         });
       }
-      const wait = retryMs;
-      retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
+      const wait = retry.next();
       retryTimer = setTimeout(() => {
         retryTimer = null;
         if (listening()) ensureStream();
