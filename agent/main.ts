@@ -135,10 +135,8 @@ async function main(): Promise<void> {
   try {
     const { replacedStale } = await claimSocketPath(config.socket_path);
     if (replacedStale) log('info', `socket: replaced a stale socket at ${config.socket_path}`);
-    await server.listen(config.socket_path);
-    const gid = await secureSocket(config.socket_path, config.socket_group);
-    log('info', `socket: listening on ${config.socket_path} (mode 0660${gid !== null ? `, group ${config.socket_group}` : ''})`);
-    // The admin channel: the only place settings change (docs/security.md, "Socket authority").
+    // The admin channel first: the only place settings change (docs/security.md, "Socket
+    // authority"). Once the public socket answers, `snooze config set` works too.
     listening = adminPath;
     const admin = await claimSocketPath(adminPath);
     if (admin.replacedStale) log('info', `socket: replaced a stale socket at ${adminPath}`);
@@ -147,6 +145,10 @@ async function main(): Promise<void> {
     const sec = await secureAdminSocket(adminPath, config.admin_group);
     log('info', `socket: admin channel on ${adminPath} (mode 0${sec.mode.toString(8)}${sec.gid !== null ? `, group ${config.admin_group}` : ', owner only'})`);
     if (config.admin_group && sec.gid === null) log('warn', `socket: admin_group "${config.admin_group}" does not exist; the admin channel is owner-only`);
+    listening = config.socket_path;
+    await server.listen(config.socket_path);
+    const gid = await secureSocket(config.socket_path, config.socket_group);
+    log('info', `socket: listening on ${config.socket_path} (mode 0660${gid !== null ? `, group ${config.socket_group}` : ''})`);
   } catch (err) {
     await server.close();
     await history.close();
