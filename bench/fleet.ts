@@ -3,8 +3,9 @@
  * - one fleet poll over 10,000 tagged instances on the fake EC2 (real SDK over HTTP):
  *   ours (paginated DescribeTags + DescribeInstances) against the integration guide's
  *   per-instance Python approach (two DescribeTags per stopped instance);
- * - the agent's resident memory before and after its first cloud call (the SDK is
- *   loaded lazily), in a child process running our code bundled like the agent.
+ * - what the AWS SDK costs a process that makes a cloud call (resident memory before and
+ *   after a first call, and its time): the cost the agent's cloud-task child carries so
+ *   that the agent itself never does (bench/agent.ts measures the agent around a call).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -92,7 +93,7 @@ export async function benchFleet(instances = 10_000): Promise<FleetBench> {
 export interface SdkFootprint {
   /** A bare `node` process (the floor). */
   node_rss_mb: number;
-  /** Agent code loaded and instance identity read (IMDS), no cloud call yet. */
+  /** Provider code loaded and instance identity read (IMDS), tasks in process, no cloud call yet. */
   rss_before_mb: number;
   /** After the first cloud call (SDK imported, one DescribeTags). */
   rss_after_mb: number;

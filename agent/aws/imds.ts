@@ -1,8 +1,11 @@
 /**
  * A small IMDSv2-only client (token PUT, then GETs with the token). No SDK: the
- * agent needs three strings and must not load 70 MB to get them.
+ * agent needs three strings and must not load 70 MB to get them. Not even node:http:
+ * each request is one HTTP/1.1 exchange on its own connection (`Connection: close`)
+ * with a reply of a few bytes, read by the few lines below, which keeps about 1 MB of
+ * Node's HTTP machinery out of the long-lived agent.
  */
-import { request } from 'node:http';
+import { connect } from 'node:net';
 
 /** AWS's fixed link-local address; used only when the standard env override is unset. */
 export const DEFAULT_IMDS_ENDPOINT = 'http://169.254.169.254';
@@ -127,41 +130,89 @@ export class ImdsClient {
       let url: URL;
       try {
         url = new URL(path, `${this.endpoint}/`);
+        if (url.protocol !== 'http:') throw new Error('not http');
       } catch {
         reject(new ImdsError(`bad instance metadata endpoint ${JSON.stringify(this.endpoint)}`));
         return;
       }
       let settled = false;
-      const fail = (msg: string) => {
+      let size = 0;
+      const chunks: Buffer[] = [];
+      const done = (err: string | null, reply?: HttpReply) => {
         if (settled) return;
         settled = true;
-        req.destroy();
-        reject(new ImdsError(`instance metadata unreachable at ${this.endpoint}: ${msg}`));
-      };
-      const req = request(url, { method, headers: { ...headers, 'content-length': '0' }, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > 64 * 1024) fail('reply too large');
-          else chunks.push(c);
-        });
-        res.on('end', () => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
-        });
-        res.on('error', (e) => fail(e.message));
-      });
-      // One deadline for connect + reply: IMDS is local and answers in milliseconds or not at all.
-      const timer = setTimeout(() => fail(`no reply within ${this.timeoutMs} ms`), this.timeoutMs);
-      req.on('error', (e) => {
         clearTimeout(timer);
-        fail(e.message);
+        socket.destroy();
+        if (err !== null) reject(new ImdsError(`instance metadata unreachable at ${this.endpoint}: ${err}`));
+        else resolve(reply!);
+      };
+      const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80) });
+      // One deadline for connect + reply: IMDS is local and answers in milliseconds or not at all.
+      const timer = setTimeout(() => done(`no reply within ${this.timeoutMs} ms`), this.timeoutMs);
+      socket.on('connect', () => {
+        const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+        socket.write(`${method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${lines}Content-Length: 0\r\nConnection: close\r\n\r\n`);
       });
-      req.on('close', () => clearTimeout(timer));
-      req.end();
+      socket.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_REPLY_BYTES) return done('reply too large');
+        chunks.push(c);
+        const reply = parseReply(Buffer.concat(chunks), false);
+        if (reply) done(null, reply);
+      });
+      socket.on('end', () => {
+        const reply = parseReply(Buffer.concat(chunks), true);
+        if (reply) done(null, reply);
+        else done(size === 0 ? 'socket hang up' : 'incomplete or malformed reply');
+      });
+      socket.on('error', (e) => done(e.message));
+      socket.on('close', () => done('socket hang up'));
     });
   }
+}
+
+/** Headers and body together; IMDS replies are a few bytes (a token, an id, a tag list). */
+const MAX_REPLY_BYTES = 80 * 1024;
+
+/**
+ * An HTTP/1.1 reply once it is complete: by Content-Length, by the last chunk of a chunked
+ * body, or (with `ended`: the server closed the connection) the body read until then.
+ * null while more is to come, or when what came is not a whole HTTP reply.
+ */
+export function parseReply(buf: Buffer, ended: boolean): HttpReply | null {
+  const head = buf.indexOf('\r\n\r\n');
+  if (head < 0) return null;
+  const lines = buf.subarray(0, head).toString('latin1').split('\r\n');
+  const status = /^HTTP\/1\.[01] (\d{3}) /.exec(`${lines[0] ?? ''} `);
+  if (!status) return null;
+  const header = (name: string) => {
+    for (const l of lines) {
+      const i = l.indexOf(':');
+      if (i > 0 && l.slice(0, i).trim().toLowerCase() === name) return l.slice(i + 1).trim();
+    }
+    return undefined;
+  };
+  let body = buf.subarray(head + 4);
+  const length = header('content-length');
+  if (/chunked/i.test(header('transfer-encoding') ?? '')) {
+    const parts: Buffer[] = [];
+    let at = 0;
+    for (;;) {
+      const eol = body.indexOf('\r\n', at);
+      if (eol < 0) return null;
+      const n = parseInt(body.subarray(at, eol).toString('latin1'), 16);
+      if (!Number.isFinite(n) || n < 0) return null;
+      if (n === 0) break;
+      if (body.length < eol + 2 + n) return null;
+      parts.push(body.subarray(eol + 2, eol + 2 + n));
+      at = eol + 2 + n + 2;
+    }
+    body = Buffer.concat(parts);
+  } else if (length !== undefined) {
+    if (!/^\d+$/.test(length) || body.length < Number(length)) return null;
+    body = body.subarray(0, Number(length));
+  } else if (!ended) {
+    return null;
+  }
+  return { status: Number(status[1]), body: body.toString('utf8') };
 }
