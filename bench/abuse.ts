@@ -40,7 +40,7 @@ async function sigtermMs(proc: ChildProcess): Promise<number> {
 }
 
 export async function benchAbuse(): Promise<AbuseFigures> {
-  const { proc, socket } = await startBenchAgent({ naptime_minutes: 600 });
+  const { proc, socket } = await startBenchAgent({ config: { naptime_minutes: 600 } });
   const pid = proc.pid!;
   await sleep(3000); // let start-up settle
   const idle = rssMb(pid);
@@ -74,7 +74,7 @@ export async function benchAbuse(): Promise<AbuseFigures> {
   const loadedMs = await sigtermMs(proc);
   for (const s of load) s.destroy();
 
-  const quiet = await startBenchAgent({ naptime_minutes: 600 });
+  const quiet = await startBenchAgent({ config: { naptime_minutes: 600 } });
   await sleep(2000);
   const idleMs = await sigtermMs(quiet.proc);
 
