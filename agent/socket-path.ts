@@ -56,10 +56,24 @@ export function groupId(name: string, groupFile = '/etc/group'): number | null {
 }
 
 /** Mode 0660, and the group when it exists. Returns the gid applied, if any. */
-export async function secureSocket(p: string, group: string): Promise<number | null> {
-  await fs.chmod(p, 0o660);
-  const gid = groupId(group);
-  if (gid !== null) await fs.chown(p, -1, gid);
+export async function secureSocket(
+  p: string,
+  group: string,
+  ops: { chmod: typeof fs.chmod; chown: typeof fs.chown } = fs,
+  groupFile?: string,
+): Promise<number | null> {
+  await ops.chmod(p, 0o660);
+  const gid = groupId(group, groupFile);
+  if (gid === null) return null;
+  try {
+    await ops.chown(p, -1, gid);
+  } catch (err) {
+    // A per-user agent whose user is not in the group cannot hand the socket to it: keep it
+    // the user's alone rather than exit (0660 would open it to the user's own group).
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+    await ops.chmod(p, 0o600);
+    return null;
+  }
   return gid;
 }
 
