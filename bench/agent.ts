@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { adminSocketPath } from '../contract/paths.js';
 import type { HistoryEvent } from '../contract/protocol.js';
 import { FakeEc2 } from '../test/fakes/ec2.js';
 import { FakeImds } from '../test/fakes/imds.js';
@@ -174,13 +175,13 @@ export async function benchAgentFootprint(seconds = Number(process.env.BENCH_AGE
     local.proc.kill('SIGTERM');
 
     const t0 = performance.now();
-    const set = await ask(cloud.socket, 'CONFIG_SET', { values: { naptime_minutes: 0.05 } });
+    const set = await ask(adminSocketPath(cloud.socket), 'CONFIG_SET', { values: { naptime_minutes: 0.05 } });
     if (!set.success) throw new Error(`CONFIG_SET: ${set.error}`);
     for (let i = 0; i < 600 && !events.some((e) => e.type === 'stop' || e.type === 'stop_failed'); i++) await sleep(100);
     const stop = events.find((e) => e.type === 'stop' || e.type === 'stop_failed');
     if (stop?.type !== 'stop') throw new Error(`no stop through the cloud-task child: ${stop ? stop.message : 'no event within 60 s'}`);
     const cloudMs = performance.now() - t0;
-    await ask(cloud.socket, 'CONFIG_SET', { values: { naptime_minutes: 30 } });
+    await ask(adminSocketPath(cloud.socket), 'CONFIG_SET', { values: { naptime_minutes: 30 } });
     if (ec2.count('StopInstances') !== 1) throw new Error(`expected one StopInstances, the fake saw ${ec2.count('StopInstances')}`);
     await sleep(3000);
     const [after, afterBase] = await Promise.all([measure(cloud.proc.pid!, seconds), measure(base.pid!, seconds)]);
