@@ -8,6 +8,8 @@
  * empty set, ForAnyValue false; an unresolvable ${variable} matches nothing. An operator it
  * does not know throws, so a policy can never pass here by being misunderstood.
  */
+import type { IamPolicy } from '../../agent/aws/iam-policy.js';
+
 export interface PolicyStatement {
   Sid?: string;
   Effect: 'Allow' | 'Deny';
@@ -163,3 +165,13 @@ export function ec2Requests(
     return { action: `ec2:${action}`, resource: arn, context: { ...base, ...requestTags, ...resourceTags, 'aws:ARN': arn } };
   });
 }
+
+/** The instance policy as shipped before issue 8: StopInstances and CloudSnooze:* tags on every instance. */
+export const PRE_SELF_ONLY_AGENT_POLICY: IamPolicy = {
+  Version: '2012-10-17',
+  Statement: [
+    { Sid: 'CloudSnoozeDescribe', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeTags'], Resource: '*' },
+    { Sid: 'CloudSnoozeStop', Effect: 'Allow', Action: 'ec2:StopInstances', Resource: 'arn:aws:ec2:*:*:instance/*' },
+    { Sid: 'CloudSnoozeTag', Effect: 'Allow', Action: 'ec2:CreateTags', Resource: 'arn:aws:ec2:*:*:instance/*', Condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['CloudSnooze:*'] } } },
+  ],
+};

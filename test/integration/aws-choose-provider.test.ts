@@ -4,7 +4,7 @@ import { chooseProvider } from '../../agent/cloud.js';
 import { DEFAULT_CONFIG } from '../../contract/config-schema.js';
 import { AwsProvider } from '../../agent/aws/provider.js';
 import { LocalProvider } from '../../agent/provider.js';
-import { presentDmi, type FakeDmi } from '../fakes/dmi.js';
+import { dmiPerTest } from '../helpers/dmi.js';
 import { FakeImds } from '../fakes/imds.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -12,11 +12,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-function dmi(kind: Parameters<typeof presentDmi>[0], extra?: Record<string, string>): FakeDmi {
-  const d = presentDmi(kind, extra);
-  cleanups.push(d.remove);
-  return d;
-}
+const dmi = dmiPerTest();
 
 describe('chooseProvider', () => {
   const log = () => undefined;

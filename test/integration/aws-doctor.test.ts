@@ -5,6 +5,7 @@ import { agentIamPolicy, type IamPolicy } from '../../agent/aws/iam-policy.js';
 import { presentDmi } from '../fakes/dmi.js';
 import { fakeAwsEnv } from '../fakes/aws-env.js';
 import { withFakeAws } from '../helpers/aws.js';
+import { PRE_SELF_ONLY_AGENT_POLICY } from '../fakes/iam.js';
 
 const ID = 'i-0123456789abcdef0';
 const OTHER = 'i-0fedcba9876543210';
@@ -113,21 +114,12 @@ describe('awsDoctor', () => {
   });
 });
 
-/** The instance policy as shipped before issue 8: every instance, every CloudSnooze:* key. */
-const OLD_POLICY: IamPolicy = {
-  Version: '2012-10-17',
-  Statement: [
-    { Sid: 'CloudSnoozeDescribe', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeTags'], Resource: '*' },
-    { Sid: 'CloudSnoozeStop', Effect: 'Allow', Action: 'ec2:StopInstances', Resource: 'arn:aws:ec2:*:*:instance/*' },
-    { Sid: 'CloudSnoozeTag', Effect: 'Allow', Action: 'ec2:CreateTags', Resource: 'arn:aws:ec2:*:*:instance/*', Condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['CloudSnooze:*'] } } },
-  ],
-};
 
 describe('awsDoctor: which policy the role has', () => {
   const problems = (r: { lines: { ok: boolean; text: string }[] }) => r.lines.filter((l) => !l.ok).map((l) => l.text);
 
   it('the old account-wide policy: warns that the role may stop and tag other instances and write config pins; nothing changes', async () => {
-    ec2.iam = { policy: OLD_POLICY, sourceInstanceId: ID };
+    ec2.iam = { policy: PRE_SELF_ONLY_AGENT_POLICY, sourceInstanceId: ID };
     ec2.addInstance({ id: OTHER });
     const r = await awsDoctor({ retry });
     expect(r.missing).toEqual([]);

@@ -1,17 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { detectEc2, isEc2Host, DEFAULT_DMI_DIR } from '../../agent/aws/detect.js';
-import { presentDmi, type FakeDmi } from '../fakes/dmi.js';
+import { dmiPerTest } from '../helpers/dmi.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
 
-function dmi(kind: Parameters<typeof presentDmi>[0], extra?: Record<string, string>): FakeDmi {
-  const d = presentDmi(kind, extra);
-  cleanups.push(d.remove);
-  return d;
-}
+const dmi = dmiPerTest();
 
 describe('EC2 detection by DMI', () => {
   it.each(['board_vendor', 'sys_vendor', 'product_uuid', 'hypervisor_uuid'] as const)('recognises an EC2 signature in %s', (kind) => {

@@ -7,21 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { agentIamPolicy, agentTagKeys, operatorIamPolicy, partitionOf, type IamPolicy, type IamStatement } from '../../agent/aws/iam-policy.js';
-import { instanceArn, isAllowed, type RequestContext } from '../fakes/iam.js';
+import { instanceArn, isAllowed, PRE_SELF_ONLY_AGENT_POLICY, type RequestContext } from '../fakes/iam.js';
 
 const read = (f: string) => JSON.parse(readFileSync(new URL(`../../docs/${f}`, import.meta.url), 'utf8')) as IamPolicy;
 const agentFile = read('iam-policy.json');
 const operatorFile = read('iam-operator-policy.json');
 
-/** The instance policy as shipped before issue 8: StopInstances and CloudSnooze:* tags on every instance. */
-const OLD_AGENT_POLICY: IamPolicy = {
-  Version: '2012-10-17',
-  Statement: [
-    { Sid: 'CloudSnoozeDescribe', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeTags'], Resource: '*' },
-    { Sid: 'CloudSnoozeStop', Effect: 'Allow', Action: 'ec2:StopInstances', Resource: 'arn:aws:ec2:*:*:instance/*' },
-    { Sid: 'CloudSnoozeTag', Effect: 'Allow', Action: 'ec2:CreateTags', Resource: 'arn:aws:ec2:*:*:instance/*', Condition: { 'ForAllValues:StringLike': { 'aws:TagKeys': ['CloudSnooze:*'] } } },
-  ],
-};
 
 const arr = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 const globMatch = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(value);
@@ -58,7 +49,7 @@ describe('docs/iam-policy.json (the instance role)', () => {
     expect(stops.length).toBeGreaterThan(0);
     for (const s of stops) expect(s.Condition?.StringEquals).toEqual({ 'aws:ARN': '${ec2:SourceInstanceARN}' });
     // The checker can fail: the policy shipped before, and one with ec2:* on "*", are caught.
-    expect(selfOnlyProblems(OLD_AGENT_POLICY)).toEqual([
+    expect(selfOnlyProblems(PRE_SELF_ONLY_AGENT_POLICY)).toEqual([
       'CloudSnoozeStop: ec2:StopInstances without the self-only condition',
       'CloudSnoozeTag: ec2:CreateTags without the self-only condition',
     ]);
@@ -104,8 +95,8 @@ describe('docs/iam-policy.json (the instance role)', () => {
     });
 
     it('the old policy let any host stop and tag every instance (finding 1)', () => {
-      expect(isAllowed(OLD_AGENT_POLICY, req('ec2:StopInstances', OTHER))).toBe(true);
-      expect(isAllowed(OLD_AGENT_POLICY, req('ec2:CreateTags', OTHER, tags('CloudSnooze:Config:dry_run')))).toBe(true);
+      expect(isAllowed(PRE_SELF_ONLY_AGENT_POLICY, req('ec2:StopInstances', OTHER))).toBe(true);
+      expect(isAllowed(PRE_SELF_ONLY_AGENT_POLICY, req('ec2:CreateTags', OTHER, tags('CloudSnooze:Config:dry_run')))).toBe(true);
     });
   });
 });
