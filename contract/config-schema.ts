@@ -3,6 +3,8 @@
  * A bad value is refused with a message naming the key; the running config stays.
  */
 import { z } from 'zod';
+import * as zm from 'zod/mini';
+import { DEFAULT_NOTIFICATIONS, notificationsSchema } from './notifications.js';
 import { DEFAULT_SOCKET_PATH, DEFAULT_TAG_PREFIX, MAX_SOCKET_PATH } from './paths.js';
 import { scheduleSchema } from './schedule.js';
 
@@ -112,6 +114,10 @@ export const configSchema = z
     keep_awake_processes: z.array(z.string().min(1).max(200)).max(32).default([]),
     /** Windows of the week that keep the instance awake or replace the naptime (contract/schedule.ts). */
     schedule: scheduleSchema.default({ timezone: '', windows: [] }),
+    /** How often the agent reads its own `<prefix>:Config:*` tags again (docs/fleet.md). */
+    fleet_refresh_minutes: zm._default(zm.number().check(zm.minimum(0.05), zm.maximum(1440)), 10),
+    /** Webhook and SNS notices (contract/notifications.ts). File-only: the URL and ARN may carry secrets. */
+    notifications: zm._default(notificationsSchema, DEFAULT_NOTIFICATIONS),
   })
   .strict();
 
@@ -123,7 +129,8 @@ export const CONFIG_KEYS = Object.keys(configSchema.shape) as ConfigKey[];
 export const configPatchSchema = z
   .object(
     Object.fromEntries(
-      Object.entries(configSchema.shape).map(([k, v]) => [k, (v as z.ZodDefault<z.ZodType>).unwrap().optional()]),
+      // innerType: the same for classic and zod/mini defaults (mini has no unwrap()).
+      Object.entries(configSchema.shape).map(([k, v]) => [k, z.optional((v._zod.def as { innerType: z.ZodType }).innerType)]),
     ) as { [K in ConfigKey]: z.ZodOptional<z.ZodType<Config[K]>> },
   )
   .strict();
@@ -137,7 +144,7 @@ export const DEFAULT_CONFIG: Config = configSchema.parse({});
  * as root, which a socket client (a group member, a dashboard token holder) must not choose.
  * `admin_group` decides who may change settings at all, so only root's file may widen it.
  */
-export const RESTART_KEYS: readonly ConfigKey[] = ['socket_path', 'socket_group', 'admin_group', 'history_path', 'pre_stop_command'];
+export const RESTART_KEYS: readonly ConfigKey[] = ['socket_path', 'socket_group', 'admin_group', 'history_path', 'pre_stop_command', 'notifications'];
 
 export class ConfigError extends Error {
   constructor(
