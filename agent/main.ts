@@ -74,8 +74,9 @@ async function main(): Promise<void> {
   const configPath = path.resolve(args.config ?? process.env.CLOUDSNOOZE_CONFIG ?? DEFAULT_CONFIG_PATH);
   let config: Config;
   let fromFile: boolean;
+  let fileKeys: string[] | undefined;
   try {
-    ({ config, fromFile } = await loadConfig(configPath));
+    ({ config, fromFile, keys: fileKeys } = await loadConfig(configPath));
   } catch (err) {
     fail(err instanceof ConfigError ? err.message : `cannot load config: ${(err as Error).message}`, 78);
   }
@@ -119,6 +120,7 @@ async function main(): Promise<void> {
     dryRunFlag,
     reselectProvider: pick,
     procDir: process.env.CLOUDSNOOZE_PROC_DIR,
+    fileKeys: new Set(fileKeys ?? []),
     broadcast: (frame) => server?.broadcast(frame),
     monoNow: monoNowMs,
     warnTerminals: (msg) => (process.env.CLOUDSNOOZE_TTY_WARNINGS === '0' ? Promise.resolve(0) : warnTerminals(msg, devRoot)),

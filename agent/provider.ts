@@ -46,6 +46,14 @@ export interface CloudProvider {
   identify(): Promise<InstanceInfo>;
   stop(req: StopRequest): Promise<StopOutcome>;
   health(): ProviderHealth;
+  /**
+   * This instance's tags under `<prefix>:` and its Name (settings pinned by tags), from
+   * metadata or DescribeTags; null when they cannot be read now (off EC2, no identity, an
+   * API error, logged). Never throws.
+   */
+  readTags?(prefix: string): Promise<ReadonlyMap<string, string> | null>;
+  /** SNS Publish of one notice; rejects with the reason (the notifier retries). */
+  publishSns?(topicArn: string, message: string, subject: string): Promise<void>;
   /** Called once after start, with the tag prefix; may mark a restarted instance. Never throws. */
   onAgentStart?(prefix: string): Promise<StartNote | null>;
   close?(): Promise<void>;

@@ -12,7 +12,7 @@ export const CONFIG_SOURCES = ['default', 'file', 'tag'] as const;
 export type ConfigSource = (typeof CONFIG_SOURCES)[number];
 
 /** The CONFIG_GET / CONFIG_SET reply: the config in force and where its non-default values come from. */
-export type ConfigView = Config & { sources: Partial<Record<ConfigKey, Exclude<ConfigSource, 'default'>>> };
+export type ConfigView = Config & { sources?: Partial<Record<ConfigKey, Exclude<ConfigSource, 'default'>>> };
 
 /** `<prefix>:Config:<key>` pins one setting; `<prefix>:Disabled` = true puts the agent in monitor_only. */
 export const CONFIG_TAG_PART = 'Config';
@@ -33,5 +33,5 @@ export function disabledTagKey(prefix: string): string {
 export const PINNABLE_KEYS: readonly ConfigKey[] = CONFIG_KEYS.filter((k) => !RESTART_KEYS.includes(k) && k !== 'tagging_prefix');
 
 export function sourceOf(view: Pick<ConfigView, 'sources'>, key: ConfigKey): ConfigSource {
-  return view.sources[key] ?? 'default';
+  return view.sources?.[key] ?? 'default';
 }

@@ -36,10 +36,12 @@ if (want('agent')) {
   // it) into the agent for good, about 1 MB of a process that should stay near a bare
   // `node`. No splitting in CommonJS: each entry is one file, and the AWS SDK is its own
   // file (chunks/aws-sdk.js) that only a cloud-task child or a CLI command loads.
+  // Each AWS client its own chunk: SNS (notifications) is loaded only by a cloud-task child that publishes.
+  const SDK_CHUNKS = { '@aws-sdk/client-ec2': 'aws-sdk.js', '@aws-sdk/client-sns': 'aws-sns.js' };
   const sdkChunk = {
     name: 'aws-sdk-chunk',
     setup(b) {
-      b.onResolve({ filter: /^@aws-sdk\/client-ec2$/ }, (a) => (a.kind === 'dynamic-import' ? { path: './chunks/aws-sdk.js', external: true } : undefined));
+      b.onResolve({ filter: /^@aws-sdk\/client-(ec2|sns)$/ }, (a) => (a.kind === 'dynamic-import' ? { path: `./chunks/${SDK_CHUNKS[a.path]}`, external: true } : undefined));
     },
   };
   const common = {
@@ -62,19 +64,21 @@ if (want('agent')) {
     banner: { js: `#!/usr/bin/env -S node ${AGENT_NODE_FLAGS.join(' ')}\n${metaUrl}` },
   });
   await build({ ...common, entryPoints: { snooze: 'agent/cli/main.ts' }, outdir: 'dist/agent', banner: { js: `#!/usr/bin/env node\n${metaUrl}` } });
-  await build({
-    stdin: { contents: "module.exports = require('@aws-sdk/client-ec2');", resolveDir: '.', sourcefile: 'aws-sdk.js', loader: 'js' },
-    outfile: 'dist/agent/chunks/aws-sdk.js',
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'warning',
-  });
+  for (const [pkgName, file] of Object.entries(SDK_CHUNKS)) {
+    await build({
+      stdin: { contents: `module.exports = require('${pkgName}');`, resolveDir: '.', sourcefile: file, loader: 'js' },
+      outfile: `dist/agent/chunks/${file}`,
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'warning',
+    });
+  }
   // The root package.json says "type": "module"; these files are CommonJS.
   writeFileSync('dist/agent/package.json', `${JSON.stringify({ type: 'commonjs' })}\n`);
   for (const f of ['dist/agent/snoozed.js', 'dist/agent/snooze.js']) if (existsSync(f)) chmodSync(f, 0o755);
-  console.log('built dist/agent (snoozed, snooze, chunks/aws-sdk.js)');
+  console.log(`built dist/agent (snoozed, snooze, ${Object.values(SDK_CHUNKS).map((f) => `chunks/${f}`).join(', ')})`);
 }
 
 if (want('electron') && existsSync('electron/main.ts')) {

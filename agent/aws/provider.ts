@@ -15,6 +15,7 @@ import type { Ec2 } from './ec2.js';
 import { AwsCallError, describeFailure, errorText, failureOf } from './errors.js';
 import { InstanceIdentity, type Log } from './identity.js';
 import { ImdsClient } from './imds.js';
+import { ownTagKeyFilter, tagsFromMetadata } from './own-tags.js';
 import { restartCheckNeeded } from './restart-mark.js';
 import type { RetryOptions } from './retry.js';
 import { clearStopMarker, writeStopMarker } from './stop-marker.js';
@@ -128,6 +129,33 @@ export class AwsProvider implements CloudProvider {
       this.log('warn', this.lastError);
       return null;
     }
+  }
+
+  async readTags(prefix: string): Promise<ReadonlyMap<string, string> | null> {
+    const ident = await this.identity.get();
+    if (!ident) return null;
+    try {
+      // Metadata first: no API call, no SDK, no child process.
+      const fromMetadata = await tagsFromMetadata(this.imds, prefix);
+      if (fromMetadata) return fromMetadata;
+    } catch (err) {
+      this.log('warn', `could not read this instance's tags from metadata (${errorText(err)}); asking the EC2 API`);
+    }
+    try {
+      const tasks = await this.tasks();
+      const tags = await tasks.run({ kind: 'read_tags', region: this.identity.regionFor(ident)!, instanceId: ident.id, keys: ownTagKeyFilter(prefix) }, { log: this.log });
+      return new Map(Object.entries(tags));
+    } catch (err) {
+      this.log('warn', `could not read this instance's tags with DescribeTags: ${describeFailure(failureOf(err))}; settings pinned by tags stay as they were`);
+      return null;
+    }
+  }
+
+  async publishSns(topicArn: string, message: string, subject: string): Promise<void> {
+    const ident = await this.identity.get();
+    if (!ident) throw new Error(this.identity.monitorOnly ?? 'instance identity unknown (metadata unavailable)');
+    const tasks = await this.tasks();
+    await tasks.run({ kind: 'sns_publish', region: this.identity.regionFor(ident)!, instanceId: ident.id, topicArn, message, subject }, { log: this.log });
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { inert, inertJson } from '../../contract/text.js';
 import { AgentError, request, subscribe } from '../../lib/client.js';
 import { CONFIG_KEYS, type ConfigKey } from '../../contract/config-schema.js';
+import { sourceOf } from '../../contract/config-sources.js';
 import { adminSocketPath, DEFAULT_SOCKET_PATH, userSocketPath } from '../../contract/paths.js';
 import { HISTORY_TYPES, type HistoryType, type Status } from '../../contract/protocol.js';
 import { VERSION } from '../version.js';
@@ -29,7 +30,7 @@ const HELP = `Usage: snooze [--socket PATH] COMMAND [options]
 
 Commands:
   status [--json] [--watch]            current state, metrics and countdown
-  config list [--json]                 every setting
+  config list [--json]                 every setting and its source (default, file, tag)
   config get KEY                       one setting
   config set KEY VALUE                 change a setting (root or admin_group: uses the admin socket)
   history [--limit N] [--since 24h|TIME] [--type TYPE] [--format text|json|csv]
@@ -59,7 +60,7 @@ function agentErrorExit(err: unknown, io: CliIO): number {
     if (err.code === 'NOT_RUNNING' || err.code === 'NO_REPLY') return EXIT.NOT_RUNNING;
     if (err.code === 'PERMISSION_DENIED') return EXIT.PERMISSION;
     if (err.code === 'FORBIDDEN') return EXIT.NOT_ADMIN;
-    if (err.code === 'INVALID_CONFIG' || err.code === 'INVALID_PARAMS') return EXIT.REFUSED;
+    if (err.code === 'INVALID_CONFIG' || err.code === 'INVALID_PARAMS' || err.code === 'PINNED') return EXIT.REFUSED;
     return EXIT.ERROR;
   }
   throw err;
@@ -111,7 +112,7 @@ const config: Cmd = async (args, io) => {
     const { values } = parseFlags(rest, { json: { type: 'boolean' } });
     const c = await io.request(io.socketPath, 'CONFIG_GET');
     if (values.json) io.out(inertJson(JSON.stringify(c, null, 2)));
-    else for (const k of CONFIG_KEYS) io.out(`${k.padEnd(28)} ${inertJson(JSON.stringify(c[k]) ?? '')}`);
+    else for (const k of CONFIG_KEYS) io.out(`${k.padEnd(30)} ${sourceOf(c, k).padEnd(8)} ${inertJson(JSON.stringify(c[k]) ?? '')}`);
     return EXIT.OK;
   }
   if (sub === 'get') {
