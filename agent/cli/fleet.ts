@@ -15,6 +15,7 @@ import { parseFlags, type FlagOptions } from './args.js';
 import { parseDurationMs } from './duration.js';
 import { formatHours, instanceJson, savingsJson, table, usd } from './fleet-format.js';
 import { EXIT, UsageError } from './io.js';
+import { POLICY_USAGE, runFleetPolicy } from './fleet-policy.js';
 
 export interface FleetIo {
   out: (s: string) => void;
@@ -33,6 +34,7 @@ export const FLEET_USAGE = `usage: snooze fleet <command> [options]
            start instances CloudSnooze stopped, set <prefix>:Status=Running and add your tags
   savings  [--since 30d] [--prices FILE] [--region R] [--prefix P] [--json]
            stopped hours x on-demand hourly price, per instance and in total
+${POLICY_USAGE}
 
 Region: --region, else AWS_REGION / AWS_DEFAULT_REGION, else this instance's region on EC2.
 Credentials: the AWS SDK default chain.`;
@@ -86,8 +88,10 @@ export async function runFleet(args: string[], io: FleetIo, internals: FleetCliI
     (cmd ? io.out : io.err)(FLEET_USAGE);
     return cmd ? EXIT.OK : EXIT.USAGE;
   }
+  // Its own module (settings pinned by tags), with its own flags.
+  if (cmd === 'policy') return runFleetPolicy(rest, io, internals);
   if (!Object.hasOwn(OPTIONS, cmd)) {
-    io.err(`snooze fleet: unknown command "${inert(cmd)}" (list, watch, restart, savings)`);
+    io.err(`snooze fleet: unknown command "${inert(cmd)}" (list, watch, restart, savings, policy)`);
     return EXIT.USAGE;
   }
   let flags: Flags;
