@@ -27,7 +27,7 @@ export type CloudTask =
   /** The same calls with DryRun=true: which permissions are there, nothing changes. */
   | (OnInstance & { kind: 'dry_run_stop'; tags: Record<string, string>; hibernate: boolean })
   /** DescribeTags; when `<prefix>:Status` is Stopped, CreateTags Status=Running. */
-  | (OnInstance & { kind: 'mark_restart'; prefix: string })
+  | (OnInstance & { kind: 'mark_restart'; prefix: string; tags?: Record<string, string> })
   /** DescribeTags of this instance: the `keys` given (EC2 filter values, `*` wildcards allowed). */
   | (OnInstance & { kind: 'read_tags'; keys: string[] })
   /** SNS Publish of one notice (region: the topic's own). */
@@ -73,7 +73,7 @@ export async function runCloudTask<K extends CloudTaskKind>(
     case 'dry_run_stop':
       return (await dryRunStop(ec2, t.instanceId, t)) as CloudTaskResults[K];
     case 'mark_restart':
-      return (await markRestart(ec2, t.prefix, t.instanceId)) as CloudTaskResults[K];
+      return (await markRestart(ec2, t.prefix, t.instanceId, t.tags)) as CloudTaskResults[K];
     case 'read_tags':
       return (await readOwnTags(ec2, t.instanceId, t.keys)) as CloudTaskResults[K];
     case 'sns_publish': {

@@ -17,6 +17,7 @@ import { InstanceIdentity, type Log } from './identity.js';
 import { ImdsClient } from './imds.js';
 import { ownTagKeyFilter, tagsFromMetadata } from './own-tags.js';
 import { restartCheckNeeded } from './restart-mark.js';
+import { TAG_NAMES, tagKey } from '../../contract/tags.js';
 import type { RetryOptions } from './retry.js';
 import { clearStopMarker, writeStopMarker } from './stop-marker.js';
 
@@ -55,6 +56,8 @@ export class AwsProvider implements CloudProvider {
   private readonly identity: InstanceIdentity;
   private lastError: string | null = null;
   private taskRunner: Promise<CloudTasks> | null = null;
+  /** This instance's tags at the last read (readTags), for the restart check at start. */
+  private ownTags: { prefix: string; tags: ReadonlyMap<string, string> } | null = null;
 
   constructor(private readonly opts: AwsProviderOptions) {
     this.mode = opts.mode;
@@ -119,9 +122,16 @@ export class AwsProvider implements CloudProvider {
       const ident = await this.identity.get();
       if (!ident) return null;
       const markerPath = this.opts.stopMarkerPath;
-      if (!(await restartCheckNeeded(this.imds, prefix, ident.id, markerPath))) return null;
+      // The tags read at start for settings pinned by tags answer this too (no second DescribeTags).
+      const known = this.ownTags?.prefix === prefix ? this.ownTags.tags : null;
+      if (known && known.get(tagKey(prefix, TAG_NAMES.status)) !== 'Stopped') {
+        if (markerPath) await clearStopMarker(markerPath);
+        return null;
+      }
+      if (!known && !(await restartCheckNeeded(this.imds, prefix, ident.id, markerPath))) return null;
       const tasks = await this.tasks();
-      const note = await tasks.run({ kind: 'mark_restart', region: this.identity.regionFor(ident)!, instanceId: ident.id, prefix }, { log: this.log });
+      const task = { kind: 'mark_restart' as const, region: this.identity.regionFor(ident)!, instanceId: ident.id, prefix, ...(known ? { tags: Object.fromEntries(known) } : {}) };
+      const note = await tasks.run(task, { log: this.log });
       if (markerPath) await clearStopMarker(markerPath);
       return note;
     } catch (err) {
@@ -137,14 +147,19 @@ export class AwsProvider implements CloudProvider {
     try {
       // Metadata first: no API call, no SDK, no child process.
       const fromMetadata = await tagsFromMetadata(this.imds, prefix);
-      if (fromMetadata) return fromMetadata;
+      if (fromMetadata) {
+        this.ownTags = { prefix, tags: fromMetadata };
+        return fromMetadata;
+      }
     } catch (err) {
       this.log('warn', `could not read this instance's tags from metadata (${errorText(err)}); asking the EC2 API`);
     }
     try {
       const tasks = await this.tasks();
       const tags = await tasks.run({ kind: 'read_tags', region: this.identity.regionFor(ident)!, instanceId: ident.id, keys: ownTagKeyFilter(prefix) }, { log: this.log });
-      return new Map(Object.entries(tags));
+      const read = new Map(Object.entries(tags));
+      this.ownTags = { prefix, tags: read };
+      return read;
     } catch (err) {
       this.log('warn', `could not read this instance's tags with DescribeTags: ${describeFailure(failureOf(err))}; settings pinned by tags stay as they were`);
       return null;
