@@ -315,9 +315,9 @@ describe('input reporter', () => {
       const stop = startInputReporter({
         getIdleSeconds: () => idle,
         isOnline: () => online,
-        send: async (s) => {
-          sent.push(s);
-          if (s === 99) throw new Error('agent busy');
+        send: async (r) => {
+          sent.push(r.idle_secs);
+          if (r.idle_secs === 99) throw new Error('agent busy');
         },
       });
       vi.advanceTimersByTime(4999);
