@@ -354,6 +354,11 @@ export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningA
   tray.update({ openAtLogin: getOpenAtLogin(loginDeps) });
   if (plan.showWindow) dashboard.show();
   else dashboard.preload();
+  // The AppImage's AppRun adds --no-sandbox where unprivileged user namespaces are restricted
+  // (Ubuntu 24.04+): say so once, with the way to keep the sandbox.
+  if (env.APPIMAGE && argv.includes('--no-sandbox')) {
+    log("running from an AppImage without Chromium's sandbox: this system restricts unprivileged user namespaces; the .deb package keeps the sandbox (it installs an AppArmor profile)");
+  }
   if (plan.notice) {
     log(plan.notice);
     if (e.Notification.isSupported()) new e.Notification({ title: 'CloudSnooze', body: plan.notice }).show();
