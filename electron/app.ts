@@ -88,11 +88,12 @@ export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningA
   const execPath = o.execPath ?? process.execPath;
   const log = o.log ?? ((m: string) => console.error(`cloudsnooze: ${m}`));
 
+  // First: the single-instance lock lives in the user-data folder, which follows the name.
+  app.setName(APP_NAME);
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return null;
   }
-  app.setName(APP_NAME);
   // Before ready, as Electron requires: app:// is a standard, secure origin of its own.
   e.protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 
