@@ -4,6 +4,7 @@
  * is its own password), so the key is file-only and CONFIG_GET shows them redacted.
  */
 import * as z from 'zod/mini';
+import './zod-locale.js';
 
 /** History types a notice can be sent for. */
 export const NOTIFY_EVENTS = ['warning', 'stop', 'stop_failed', 'dry_run_stop', 'restart_marked', 'config_change', 'agent_start'] as const;
@@ -39,7 +40,7 @@ export const notificationsSchema = z.strictObject({
       z.maxLength(MAX_WEBHOOK_URL),
       z.superRefine((u, ctx) => {
         const problem = webhookUrlProblem(u);
-        if (problem) ctx.issues.push({ code: 'custom', message: problem, input: u });
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
       }),
     ),
     '',
