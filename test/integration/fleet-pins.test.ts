@@ -4,7 +4,7 @@
  * instance does not allow tags in metadata, from DescribeTags in the cloud-task child.
  */
 import path from 'node:path';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../contract/protocol.js';
 import { AgentError } from '../../lib/client.js';
@@ -12,6 +12,9 @@ import { ALWAYS_IDLE, runCli, startAgent, tempDir, waitFor, type AgentHandle } f
 import type { FakeInstance } from '../fakes/ec2.js';
 import { fakeAwsEnv } from '../fakes/aws-env.js';
 import { withFakeAws } from '../helpers/aws.js';
+import { startDashboardServer } from '../../agent/dashboard/server.js';
+import { DASHBOARD_TOKEN_HEADER } from '../../contract/dashboard-http.js';
+import { openSession, req } from '../helpers/dashboard.js';
 
 const ID = 'i-0b1c2d3e4f5a60719';
 const NAP_TAG = 'CloudSnooze:Config:naptime_minutes';
@@ -65,6 +68,22 @@ describe('settings pinned by instance tags', () => {
     expect(cli.stderr).toMatch(/pinned by the instance tag CloudSnooze:Config:naptime_minutes/);
     // The file still says 30: a tag's value never lands in snooze.json, and the refusal changed nothing.
     expect(JSON.parse(readFileSync(a.configPath, 'utf8')).naptime_minutes).toBe(30);
+    // The dashboard relays the refusal as it is: code and the sentence naming the tag.
+    const rendererDir = path.join(a.dir, 'renderer');
+    mkdirSync(rendererDir, { recursive: true });
+    writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>t</title>');
+    const dash = await startDashboardServer({ socketPath: a.socket, rendererDir, port: 0, commandTimeoutMs: 5000 });
+    try {
+      const session = await openSession(dash.port, dash.token);
+      const r = await req(dash.port, '/api/CONFIG_SET', {
+        method: 'POST',
+        headers: { [DASHBOARD_TOKEN_HEADER]: session, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ values: { naptime_minutes: 60 } }),
+      });
+      expect(JSON.parse(r.body)).toEqual({ ok: false, code: 'PINNED', error: expect.stringMatching(/pinned by the instance tag CloudSnooze:Config:naptime_minutes/) });
+    } finally {
+      await dash.close();
+    }
     const list = await runCli(['--socket', a.socket, 'config', 'list']);
     expect(list.stdout).toMatch(/^naptime_minutes\s+tag\s+0\.05$/m);
 
@@ -111,13 +130,32 @@ describe('settings pinned by instance tags', () => {
     expect((await a.req('STATUS')).state).not.toBe('monitor_only');
   });
 
+  it('tags are read again every fleet_refresh_minutes: a new pin applies, a removed one gives the file value back', async () => {
+    imds.tags = () => inst.tags;
+    const a = await agent({ fleet_refresh_minutes: 0.05 });
+    await waitFor(async () => (await events(a, 'agent_start')).length > 0, 10_000, 'agent_start');
+    expect((await a.req('CONFIG_GET')).naptime_minutes).toBe(30);
+    inst.tags.set(NAP_TAG, '45');
+    await waitFor(async () => (await a.req('CONFIG_GET')).naptime_minutes === 45, 15_000, 'the new pin');
+    expect((await a.req('STATUS')).naptime_minutes).toBe(45);
+    inst.tags.delete(NAP_TAG);
+    await waitFor(async () => (await a.req('CONFIG_GET')).sources?.naptime_minutes === 'file', 15_000, 'the pin removed');
+    expect((await a.req('CONFIG_GET')).naptime_minutes).toBe(30);
+    expect((await events(a, 'config_change')).map((e) => e.message)).toEqual(
+      expect.arrayContaining([`Config from instance tags: naptime_minutes=45 (tag ${NAP_TAG})`, `Config from instance tags: naptime_minutes no longer pinned (tag ${NAP_TAG} removed)`]),
+    );
+  });
+
   it('Disabled=true gives monitor_only with the tag as the reason, and nothing is stopped', async () => {
     inst.tags.set(NAP_TAG, '0.05');
     inst.tags.set('CloudSnooze:Disabled', 'true');
     imds.tags = () => inst.tags;
     const a = await agent();
-    const st = await a.req('STATUS');
-    expect(st.state).toBe('monitor_only');
+    // The first decision waits for the tags; the socket may answer a few ms before they are read.
+    const st = await waitFor(async () => {
+      const x = await a.req('STATUS');
+      return x.state === 'monitor_only' ? x : null;
+    }, 10_000, 'monitor_only');
     expect(st.error).toMatch(/CloudSnooze:Disabled = true/);
     expect(st.seconds_until_stop).toBeNull();
     // Three naptimes pass: still running, no warning, no stop.
