@@ -4,6 +4,7 @@
  * import these types; the agent validates every request against the schemas here.
  */
 import { z } from 'zod';
+import * as zm from 'zod/mini';
 import { configPatchSchema, type Config } from './config-schema.js';
 import type { ScheduleStatus } from './schedule.js';
 
@@ -24,6 +25,12 @@ export const STATUS_MAX_RUNS = 3;
 export const MAX_RUN_COMMAND_CHARS = 300;
 /** Linux's largest possible pid (pid_max's ceiling, 2^22). */
 export const MAX_PID = 4_194_304;
+/** Longest POSTPONE: a week. */
+export const POSTPONE_MAX_MINUTES = 7 * 24 * 60;
+/** Longest timed STAY_AWAKE: a year. */
+export const STAY_AWAKE_MAX_MINUTES = 365 * 24 * 60;
+/** Longest stay-awake reason. */
+export const STAY_AWAKE_REASON_MAX_CHARS = 200;
 
 export const AGENT_STATES = ['active', 'idle', 'warning', 'postponed', 'stay_awake', 'stopping', 'monitor_only'] as const;
 export type AgentState = (typeof AGENT_STATES)[number];
@@ -248,19 +255,21 @@ export const commandParams = {
       limit: z.number().int().min(1).max(1000).default(10),
       since: rfc3339.optional(),
       type: z.enum(HISTORY_TYPES).optional(),
+      /** Paging: only events older than this id (newest first), so new events never shift a page. */
+      before_id: z.number().int().positive().optional(),
       details: z.boolean().default(false),
     })
     .strict(),
-  POSTPONE: z.object({ minutes: z.number().positive().max(7 * 24 * 60) }).strict(),
+  POSTPONE: z.object({ minutes: z.number().positive().max(POSTPONE_MAX_MINUTES) }).strict(),
   /**
    * Without `while_pid`: stay awake for `minutes` or until released. With it: while that
    * process runs (the agent watches its pid and start time; RELEASE does not end it).
    */
   STAY_AWAKE: z
     .object({
-      minutes: z.number().positive().max(365 * 24 * 60).optional(),
+      minutes: z.number().positive().max(STAY_AWAKE_MAX_MINUTES).optional(),
       /** Left out: "Stay awake requested" for a plain hold, none for a process hold. */
-      reason: z.string().max(200).optional(),
+      reason: z.string().max(STAY_AWAKE_REASON_MAX_CHARS).optional(),
       while_pid: z.number().int().positive().max(MAX_PID).optional(),
       /** How the process is shown; left out, the agent reads its command line. */
       command: z.string().max(MAX_RUN_COMMAND_CHARS).optional(),
@@ -330,7 +339,18 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type SuccessReply<T> = { success: true; data: T };
-export type ErrorReply = { success: false; error: string; code: ErrorCode };
+/**
+ * A refusal. `fields`: for CONFIG_SET, one plain-words message per config key at fault
+ * (dotted for nested keys, e.g. `logging.log_level`), so a form can put each on its field;
+ * `error` still says it all in one sentence for clients that show one line.
+ */
+export const errorReplySchema = zm.object({
+  success: zm.literal(false),
+  error: zm.string(),
+  code: zm.enum(ERROR_CODES),
+  fields: zm.optional(zm.record(zm.string(), zm.string())),
+});
+export type ErrorReply = zm.infer<typeof errorReplySchema>;
 export type Reply<T> = SuccessReply<T> | ErrorReply;
 
 /** Whether a client (desktop app, dashboard bridge) currently reaches the agent. */

@@ -59,7 +59,7 @@ async function asResult<T>(p: Promise<T>): Promise<Result<T>> {
   try {
     return { ok: true, data: await p };
   } catch (err) {
-    if (err instanceof AgentError) return { ok: false, error: err.message, code: err.code };
+    if (err instanceof AgentError) return { ok: false, error: err.message, code: err.code, ...(err.fields ? { fields: err.fields } : {}) };
     return { ok: false, error: (err as Error).message, code: 'INTERNAL' };
   }
 }
