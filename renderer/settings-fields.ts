@@ -81,7 +81,7 @@ export function diffDraft(
         const text = String(d).trim();
         const n = text === '' ? NaN : Number(text);
         if (!Number.isFinite(n)) {
-          errors[f.key] = `${f.key} must be a number`;
+          errors[f.key] = text === '' ? `Enter a value for ${f.label}.` : `${f.label} must be a number (you entered ${text}).`;
           continue;
         }
         value = n;
