@@ -4,7 +4,7 @@ import { HISTORY_TYPES, type HistoryEvent, type HistoryType } from '../../contra
 import { useBridge, useRenderer } from '../context.js';
 import { dateTime } from '../format.js';
 import { historyCsv, historyCsvName } from '../history-csv.js';
-import { utcOffset } from '../time-words.js';
+import { browserZoneName, zoneText } from '../time-words.js';
 
 const TYPE_WORDS: Record<HistoryType, string> = {
   agent_start: 'Agent start',
@@ -120,7 +120,10 @@ export function History() {
           </button>
         </div>
       </div>
-      <p className="muted small" role="status" data-testid="export-note">
+      <p className="muted small" data-testid="history-zone">
+        Times in your browser’s time zone ({zoneText(now, browserZoneName())}); the CSV export has them in UTC.
+      </p>
+      <p className="muted small live-note" role="status" data-testid="export-note">
         {exportNote ?? ''}
       </p>
       {error && <p className="form-error">{error}</p>}
@@ -131,9 +134,7 @@ export function History() {
           <table>
             <thead>
               <tr>
-                <th scope="col">
-                  Time <span className="zone-head">({utcOffset(now)})</span>
-                </th>
+                <th scope="col">Time</th>
                 <th scope="col">Type</th>
                 <th scope="col">Message</th>
               </tr>
