@@ -26,6 +26,11 @@ function shown(field: Field, config: Config, draft: Draft): string | boolean {
   return field.kind === 'boolean' ? Boolean(v) : String(v);
 }
 
+/** An older agent's message names the key ("cpu_threshold_percent must be …"): the field's label reads better. */
+function inWords(message: string | undefined, field: Field): string | undefined {
+  return message?.replace(new RegExp(`(^|[^a-z0-9_])${field.key}($|[^a-z0-9_])`), `$1${field.label}$2`);
+}
+
 export function Settings() {
   const bridge = useBridge();
   const config = useRenderer((s) => s.settings.config);
@@ -104,7 +109,7 @@ export function Settings() {
               key={f.key}
               field={f}
               value={f.key === 'dry_run' && dryNote?.forced ? true : shown(f, config, draft)}
-              error={errors[f.key]}
+              error={inWords(errors[f.key], f)}
               note={f.key === 'dry_run' ? (dryNote?.text ?? null) : null}
               locked={f.key === 'dry_run' && !!dryNote?.forced}
               onChange={(v) => edit(f.key, v)}
