@@ -24,7 +24,6 @@ function useColorScheme(): string {
 }
 
 function StatusHero() {
-  const bridge = useBridge();
   const status = useRenderer((s) => s.policy.status);
   const receivedAt = useRenderer((s) => s.policy.receivedAt);
   const online = useRenderer((s) => s.connection.online);
