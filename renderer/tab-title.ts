@@ -3,7 +3,7 @@
  * ("04:12 until stop · CloudSnooze"); the state in a word otherwise. Pure.
  */
 import type { Status } from '../contract/protocol.js';
-import { formatCountdown } from '../contract/time-format.js';
+import { clockTime, formatCountdown } from '../contract/time-format.js';
 import { onlyWouldStop } from './format.js';
 
 export const APP_TITLE = 'CloudSnooze';
@@ -21,7 +21,7 @@ export function tabTitle(status: Status | null, online: boolean, remaining: numb
     case 'stopping':
       return `${would ? 'Would stop now' : 'Stopping'} · ${APP_TITLE}`;
     case 'postponed':
-      return `Postponed · ${APP_TITLE}`;
+      return `${status.postponed_until ? `Postponed until ${clockTime(status.postponed_until)}` : 'Postponed'} · ${APP_TITLE}`;
     case 'stay_awake':
       return `Staying awake · ${APP_TITLE}`;
     case 'monitor_only':

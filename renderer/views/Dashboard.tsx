@@ -311,13 +311,34 @@ function StayAwakeForm({ disabled, onSubmit, onDone }: { disabled: boolean; onSu
   );
 }
 
+/** Remembered per dashboard origin: a dismissed prompt is not offered again on every visit. */
+const NOTICE_ASKED_KEY = 'cloudsnooze.notice-asked';
+
+function noticeAsked(): boolean {
+  try {
+    return localStorage.getItem(NOTICE_ASKED_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
 /** Browser only: offers a notification at the final warning, asked from this click, once. */
 function NoticeOffer() {
   const [support, setSupport] = useState<NoticeSupport>(() => noticeSupport());
-  if (support !== 'default') return null;
+  const [asked, setAsked] = useState(noticeAsked);
+  if (support !== 'default' || asked) return null;
+  const ask = () => {
+    setAsked(true);
+    try {
+      localStorage.setItem(NOTICE_ASKED_KEY, '1');
+    } catch {
+      // Private mode: asked once for this page, then.
+    }
+    void askNoticePermission().then(setSupport);
+  };
   return (
     <p className="notice-offer" data-testid="notice-offer">
-      <button type="button" className="link" onClick={() => void askNoticePermission().then(setSupport)}>
+      <button type="button" className="link" onClick={ask}>
         Notify me at the final warning
       </button>
       <span className="muted"> — a browser notification, so a stop does not come unnoticed in another tab.</span>

@@ -139,6 +139,10 @@ describe.skipIf(!haveChromium)('dashboard views at 1280 px and 375 px against a 
     await offer.getByRole('button').click();
     await offer.waitFor({ state: 'detached', timeout: 5000 });
     expect(await page.evaluate(() => (window as unknown as { __notices: unknown[] }).__notices.length)).toBe(0);
+    // Asked once: not offered again after a reload, whatever the answer was.
+    await page.reload();
+    await page.getByTestId('sampled-at').waitFor({ timeout: 15_000 });
+    expect(await offer.count()).toBe(0);
 
     await context.grantPermissions(['notifications']);
     const notices = () => page.evaluate(() => (window as unknown as { __notices: Array<{ title: string; body: string }> }).__notices);

@@ -111,7 +111,7 @@ describe('tab title', () => {
     expect(tabTitle(status({ state: 'idle' }), true, 754)).toBe('12:34 until stop · CloudSnooze');
     expect(tabTitle(status({ state: 'warning' }), true, 59.2)).toBe('⚠ 01:00 until stop · CloudSnooze');
     expect(tabTitle(status({ state: 'idle', mode: 'local' }), true, 754)).toBe('12:34 until it would stop · CloudSnooze');
-    expect(tabTitle(status({ state: 'postponed' }), true, 1800)).toBe('Postponed · CloudSnooze');
+    expect(tabTitle(status({ state: 'postponed', postponed_until: '2026-03-02T15:54:00Z' }), true, 1800)).toBe('Postponed until 15:54 · CloudSnooze');
     expect(tabTitle(status(), true, null)).toBe('Active · CloudSnooze');
     expect(tabTitle(status(), false, null)).toBe('CloudSnooze');
     expect(tabTitle(null, true, null)).toBe('CloudSnooze');
