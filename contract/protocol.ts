@@ -3,8 +3,8 @@
  * The CLI, the Electron main process, the dashboard bridge and the renderer all
  * import these types; the agent validates every request against the schemas here.
  */
-import { z } from 'zod';
-import * as zm from 'zod/mini';
+import * as z from 'zod/mini';
+import './zod-locale.js';
 import { configPatchSchema, type Config } from './config-schema.js';
 import type { ScheduleStatus } from './schedule.js';
 
@@ -244,54 +244,50 @@ export interface HistoryEvent {
 // Requests
 
 const rfc3339 = z.iso.datetime({ offset: true });
+const num = (...checks: z.core.$ZodCheck<number>[]) => z.number().check(...checks);
+const none = () => z.strictObject({});
 
 /** Params of each command. Unknown keys are refused so typos are reported, not ignored. */
 export const commandParams = {
-  STATUS: z.object({}).strict(),
-  CONFIG_GET: z.object({}).strict(),
-  CONFIG_SET: z.object({ values: configPatchSchema }).strict(),
-  HISTORY: z
-    .object({
-      limit: z.number().int().min(1).max(1000).default(10),
-      since: rfc3339.optional(),
-      type: z.enum(HISTORY_TYPES).optional(),
-      /** Paging: only events older than this id (newest first), so new events never shift a page. */
-      before_id: z.number().int().positive().optional(),
-      details: z.boolean().default(false),
-    })
-    .strict(),
-  POSTPONE: z.object({ minutes: z.number().positive().max(POSTPONE_MAX_MINUTES) }).strict(),
+  STATUS: none(),
+  CONFIG_GET: none(),
+  CONFIG_SET: z.strictObject({ values: configPatchSchema }),
+  HISTORY: z.strictObject({
+    limit: z._default(num(z.int(), z.gte(1), z.lte(1000)), 10),
+    since: z.optional(rfc3339),
+    type: z.optional(z.enum(HISTORY_TYPES)),
+    /** Paging: only events older than this id (newest first), so new events never shift a page. */
+    before_id: z.optional(num(z.int(), z.gt(0))),
+    details: z._default(z.boolean(), false),
+  }),
+  POSTPONE: z.strictObject({ minutes: num(z.gt(0), z.lte(POSTPONE_MAX_MINUTES)) }),
   /**
    * Without `while_pid`: stay awake for `minutes` or until released. With it: while that
    * process runs (the agent watches its pid and start time; RELEASE does not end it).
    */
   STAY_AWAKE: z
-    .object({
-      minutes: z.number().positive().max(STAY_AWAKE_MAX_MINUTES).optional(),
+    .strictObject({
+      minutes: z.optional(num(z.gt(0), z.lte(STAY_AWAKE_MAX_MINUTES))),
       /** Left out: "Stay awake requested" for a plain hold, none for a process hold. */
-      reason: z.string().max(STAY_AWAKE_REASON_MAX_CHARS).optional(),
-      while_pid: z.number().int().positive().max(MAX_PID).optional(),
+      reason: z.optional(z.string().check(z.maxLength(STAY_AWAKE_REASON_MAX_CHARS))),
+      while_pid: z.optional(num(z.int(), z.gt(0), z.lte(MAX_PID))),
       /** How the process is shown; left out, the agent reads its command line. */
-      command: z.string().max(MAX_RUN_COMMAND_CHARS).optional(),
+      command: z.optional(z.string().check(z.maxLength(MAX_RUN_COMMAND_CHARS))),
     })
-    .strict()
-    .refine((p) => p.while_pid === undefined || p.minutes === undefined, {
-      path: ['minutes'],
-      message: 'cannot be combined with while_pid: a process hold lasts as long as its process',
-    })
-    .refine((p) => p.command === undefined || p.while_pid !== undefined, { path: ['command'], message: 'needs while_pid' }),
-  RELEASE: z.object({}).strict(),
-  SUBSCRIBE: z.object({}).strict(),
-  SAMPLES: z.object({ seconds: z.number().int().min(1).max(SAMPLE_RING_SECONDS).default(600) }).strict(),
-  INPUT_ACTIVITY: z
-    .object({
-      idle_secs: z.number().min(0).max(10 * 365 * 86400),
-      source: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a short lowercase name such as "desktop"')
-        .default('desktop'),
-    })
-    .strict(),
+    .check(
+      z.refine((p) => p.while_pid === undefined || p.minutes === undefined, {
+        path: ['minutes'],
+        message: 'cannot be combined with while_pid: a process hold lasts as long as its process',
+      }),
+      z.refine((p) => p.command === undefined || p.while_pid !== undefined, { path: ['command'], message: 'needs while_pid' }),
+    ),
+  RELEASE: none(),
+  SUBSCRIBE: none(),
+  SAMPLES: z.strictObject({ seconds: z._default(num(z.int(), z.gte(1), z.lte(SAMPLE_RING_SECONDS)), 600) }),
+  INPUT_ACTIVITY: z.strictObject({
+    idle_secs: num(z.gte(0), z.lte(10 * 365 * 86400)),
+    source: z._default(z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a short lowercase name such as "desktop"')), 'desktop'),
+  }),
 } as const;
 
 export type Command = keyof typeof commandParams;
@@ -320,8 +316,8 @@ void _everyCommandHasAResult;
 
 /** The envelope: `{"command": "STATUS", "params": {}}`; params may be omitted. */
 export const requestEnvelope = z.object({
-  command: z.string().max(64),
-  params: z.record(z.string(), z.unknown()).optional(),
+  command: z.string().check(z.maxLength(64)),
+  params: z.optional(z.record(z.string(), z.unknown())),
 });
 
 export const ERROR_CODES = [
@@ -344,13 +340,13 @@ export type SuccessReply<T> = { success: true; data: T };
  * (dotted for nested keys, e.g. `logging.log_level`), so a form can put each on its field;
  * `error` still says it all in one sentence for clients that show one line.
  */
-export const errorReplySchema = zm.object({
-  success: zm.literal(false),
-  error: zm.string(),
-  code: zm.enum(ERROR_CODES),
-  fields: zm.optional(zm.record(zm.string(), zm.string())),
+export const errorReplySchema = z.object({
+  success: z.literal(false),
+  error: z.string(),
+  code: z.enum(ERROR_CODES),
+  fields: z.optional(z.record(z.string(), z.string())),
 });
-export type ErrorReply = zm.infer<typeof errorReplySchema>;
+export type ErrorReply = z.infer<typeof errorReplySchema>;
 export type Reply<T> = SuccessReply<T> | ErrorReply;
 
 /** Whether a client (desktop app, dashboard bridge) currently reaches the agent. */
