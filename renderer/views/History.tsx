@@ -34,6 +34,8 @@ interface Page {
   events: HistoryEvent[];
   /** An older page exists. */
   more: boolean;
+  /** Which page these events are (1 = newest): the range shown is the loaded page's, never one still loading. */
+  number: number;
 }
 
 export function History() {
@@ -44,7 +46,7 @@ export function History() {
   const [type, setType] = useState<HistoryType | ''>('');
   /** The before_id of each page shown so far; the last is the current page (undefined: the newest). */
   const [cursors, setCursors] = useState<Array<number | undefined>>([undefined]);
-  const [page, setPage] = useState<Page>({ events: [], more: false });
+  const [page, setPage] = useState<Page>({ events: [], more: false, number: 1 });
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [exportNote, setExportNote] = useState<string | null>(null);
@@ -62,7 +64,7 @@ export function History() {
       setLoading(false);
       if (!r.ok) return setError(r.error);
       setError(null);
-      setPage({ events: r.data.events.slice(0, HISTORY_PAGE_SIZE), more: r.data.events.length > HISTORY_PAGE_SIZE });
+      setPage({ events: r.data.events.slice(0, HISTORY_PAGE_SIZE), more: r.data.events.length > HISTORY_PAGE_SIZE, number: pageNo });
     });
   };
   useEffect(() => {
@@ -96,7 +98,7 @@ export function History() {
     setExportNote(`Exported ${all.length} ${all.length === 1 ? 'event' : 'events'} (times in UTC).`);
   };
 
-  const first = (pageNo - 1) * HISTORY_PAGE_SIZE + 1;
+  const first = (page.number - 1) * HISTORY_PAGE_SIZE + 1;
   const now = Date.now();
   return (
     <section className="card history" aria-labelledby="history-title">
@@ -158,13 +160,13 @@ export function History() {
         </div>
       )}
       <nav className="pager" aria-label="History pages">
-        <button type="button" onClick={newer} disabled={pageNo === 1 || loading}>
+        <button type="button" onClick={newer} disabled={pageNo === 1 || loading || page.number !== pageNo}>
           ← Newer
         </button>
         <span data-testid="page-range">
           {page.events.length > 0 ? `Events ${first}–${first + page.events.length - 1}` : ''}
         </span>
-        <button type="button" onClick={older} disabled={!page.more || loading}>
+        <button type="button" onClick={older} disabled={!page.more || loading || page.number !== pageNo}>
           Older →
         </button>
       </nav>
