@@ -148,10 +148,10 @@ export function createBridge(api: CloudSnoozeApi, store: RendererStore): Bridge 
     const r = await settle(run);
     const s = store.getState();
     if (r.ok) {
-      store.setState({ policy: { ...s.policy, actionError: null } });
+      store.setState({ policy: { ...s.policy, actionError: null, actionNote: outcomeOf(r.data) } });
       applyStatus(r.data);
     } else {
-      store.setState({ policy: { ...s.policy, actionError: r.error } });
+      store.setState({ policy: { ...s.policy, actionError: r.error, actionNote: null } });
     }
   };
 
@@ -190,6 +190,15 @@ export function createBridge(api: CloudSnoozeApi, store: RendererStore): Bridge 
       store.setState({ history: r.ok ? { events: r.data.events, error: null } : { ...h, error: r.error } });
     },
   };
+}
+
+/**
+ * The agent's account of what a hold command changed ("the stop time did not move"), the
+ * same words as its history event. Agents that predate it send a bare Status: no note.
+ */
+export function outcomeOf(reply: Status): string | null {
+  const o = (reply as Status & { outcome?: { changed?: unknown; message?: unknown } }).outcome;
+  return o && typeof o.message === 'string' && o.message ? o.message : null;
 }
 
 /**

@@ -28,6 +28,7 @@ function StatusHero() {
   const receivedAt = useRenderer((s) => s.policy.receivedAt);
   const online = useRenderer((s) => s.connection.online);
   const actionError = useRenderer((s) => s.policy.actionError);
+  const actionNote = useRenderer((s) => s.policy.actionNote ?? null);
   const settled = useRenderer((s) => s.connection.settled);
   const [busy, setBusy] = useState(false);
   const words = stateWords(status, online, !settled);
@@ -94,6 +95,9 @@ function StatusHero() {
       {/* Always mounted: screen readers announce changes to a live region, not its arrival. */}
       <p className="form-error" role="status" data-testid="action-error">
         {actionError ?? ''}
+      </p>
+      <p className="action-note muted small live-note" role="status" data-testid="action-note">
+        {actionError ? '' : (actionNote ?? '')}
       </p>
       <NoticeOffer />
       {status?.sampled_at && (

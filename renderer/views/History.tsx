@@ -6,8 +6,10 @@ import { dateTime } from '../format.js';
 import { historyCsv, historyCsvName } from '../history-csv.js';
 import { browserZoneName, zoneText } from '../time-words.js';
 
-const TYPE_WORDS: Record<HistoryType, string> = {
+// `countdown_cancelled` is optional here until the agent side of issue 12 adds the type; then the mapped type requires it.
+const TYPE_WORDS: { [K in HistoryType]: string } & { countdown_cancelled?: string } = {
   agent_start: 'Agent start',
+  countdown_cancelled: 'Stop cancelled',
   warning: 'Warning',
   postpone: 'Postpone',
   stay_awake: 'Stay awake',
@@ -21,7 +23,7 @@ const TYPE_WORDS: Record<HistoryType, string> = {
 };
 
 export function EventType({ type }: { type: HistoryType }) {
-  return <span className={`badge type-${type}`}>{TYPE_WORDS[type] ?? type}</span>;
+  return <span className={`badge type-${type}`}>{(TYPE_WORDS as Record<string, string>)[type] ?? type}</span>;
 }
 
 /** Rows per page. */
@@ -110,7 +112,7 @@ export function History() {
             <option value="">All events</option>
             {HISTORY_TYPES.map((t) => (
               <option key={t} value={t}>
-                {TYPE_WORDS[t] ?? t}
+                {(TYPE_WORDS as Record<string, string>)[t] ?? t}
               </option>
             ))}
           </select>

@@ -5,19 +5,8 @@
  */
 import { useState, type FormEvent } from 'react';
 import type { Config, ConfigKey } from '../../contract/config-schema.js';
-import type { AgentMode } from '../../contract/protocol.js';
 import { useBridge, useRenderer } from '../context.js';
-import { SETTINGS_GROUPS, SETTINGS_KEYS, diffDraft, type Draft, type Field } from '../settings-fields.js';
-
-/**
- * Why the dry-run box does not tell the whole story: the agent's --dry-run flag (mode
- * dry_run while the file says false), or local mode, where nothing is ever stopped.
- */
-function dryRunNote(mode: AgentMode | null, configured: boolean): { forced: boolean; text: string } | null {
-  if (mode === 'dry_run' && !configured) return { forced: true, text: 'On: the agent was started with --dry-run, which wins over this setting.' };
-  if (mode === 'local') return { forced: false, text: 'Local mode: this machine is not an EC2 instance, so nothing is stopped whatever this says.' };
-  return null;
-}
+import { SETTINGS_GROUPS, SETTINGS_KEYS, diffDraft, dryRunNote, type Draft, type Field } from '../settings-fields.js';
 
 function shown(field: Field, config: Config, draft: Draft): string | boolean {
   const d = draft[field.key];
@@ -40,6 +29,8 @@ export function Settings() {
   const online = useRenderer((s) => s.connection.online);
   const access = useRenderer((s) => s.settings.access ?? null);
   const mode = useRenderer((s) => s.policy.status?.mode ?? null);
+  // `dry_run_flag` comes with the agent side of issue 12; read defensively so an older agent still works.
+  const dryRunFlag = useRenderer((s) => (s.policy.status as { dry_run_flag?: boolean } | null)?.dry_run_flag);
   const [draft, setDraft] = useState<Draft>({});
   const [localErrors, setLocalErrors] = useState<Partial<Record<ConfigKey, string>>>({});
 
@@ -58,7 +49,7 @@ export function Settings() {
   // Messages about keys this form does not show (file-only or nested ones): listed by the Save button.
   const otherErrors = Object.entries(agentErrors).filter(([k]) => k !== '_' && !(SETTINGS_KEYS as readonly string[]).includes(k));
   const fieldErrorCount = Object.entries(errors).filter(([k, v]) => v && (SETTINGS_KEYS as readonly string[]).includes(k)).length;
-  const dryNote = dryRunNote(mode, config.dry_run);
+  const dryNote = dryRunNote(mode, config.dry_run, dryRunFlag);
 
   const edit = (key: ConfigKey, value: string | boolean) => {
     setDraft((d) => ({ ...d, [key]: value }));

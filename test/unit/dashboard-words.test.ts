@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HistoryEvent, Status } from '../../contract/protocol.js';
 import type { CloudSnoozeApi, Result } from '../../contract/ipc.js';
-import { createBridge, settingsErrors } from '../../renderer/bridge.js';
+import { createBridge, outcomeOf, settingsErrors } from '../../renderer/bridge.js';
+import { dryRunNote } from '../../renderer/settings-fields.js';
 import { activeNow, heroDetail, holdLines, releaseButton } from '../../renderer/hold-words.js';
 import { HISTORY_CSV_HEADER, historyCsv, historyCsvName } from '../../renderer/history-csv.js';
 import { createRendererStore } from '../../renderer/store.js';
@@ -193,6 +194,23 @@ describe('settings errors by field', () => {
     expect(settingsErrors({ error: 'Authentication was cancelled or refused; nothing was changed.', fields: {} }, ['naptime_minutes'], [])).toEqual({
       _: 'Authentication was cancelled or refused; nothing was changed.',
     });
+  });
+});
+
+describe('what an action did, and the --dry-run flag in Settings', () => {
+  it("shows the agent's own account of a hold command when it sends one", () => {
+    expect(outcomeOf(status())).toBeNull();
+    const withOutcome = { ...status(), outcome: { changed: false, message: 'Still postponed until 17:00: a 30-minute postponement ends sooner, so nothing changed' } };
+    expect(outcomeOf(withOutcome)).toBe('Still postponed until 17:00: a 30-minute postponement ends sooner, so nothing changed');
+  });
+
+  it('says when --dry-run on the command line wins over the setting, and what local mode means', () => {
+    expect(dryRunNote('aws', false, undefined)).toBeNull();
+    expect(dryRunNote('aws', false, false)).toBeNull();
+    expect(dryRunNote('dry_run', false, undefined)).toMatchObject({ forced: true, text: expect.stringContaining('--dry-run') });
+    expect(dryRunNote('dry_run', true, false)).toBeNull();
+    expect(dryRunNote('local', false, true)).toMatchObject({ forced: true, text: expect.stringContaining('local mode never stops anything') });
+    expect(dryRunNote('local', false, undefined)).toMatchObject({ forced: false, text: expect.stringContaining('Local mode') });
   });
 });
 
