@@ -52,6 +52,9 @@ export interface DaemonDeps {
   fileKeys?: ReadonlySet<string>;
 }
 
+/** The shortest wait between two DescribeTags reads of this instance's tags (metadata reads follow fleet_refresh_minutes). */
+export const MIN_API_TAG_REFRESH_MINUTES = 1;
+
 /** A wall clock that moves this much more (or less) than the monotonic clock between samples has jumped. */
 export const CLOCK_JUMP_MS = 5000;
 
@@ -78,6 +81,7 @@ export class Daemon {
   private readonly notifier: Notifier | null;
   private tagTimer: NodeJS.Timeout | null = null;
   private tagRead: Promise<void> | null = null;
+  private lastTagSource: 'metadata' | 'api' | null = null;
   /** The tag problems last recorded, so a bad tag is recorded once, not at every refresh. */
   private tagProblemsRecorded = '[]';
 
@@ -159,10 +163,13 @@ export class Daemon {
   private scheduleTags(): void {
     if (!this.running || !this.s.provider.readTags) return;
     if (this.tagTimer) clearTimeout(this.tagTimer);
+    // Metadata reads are free; a DescribeTags (a child process and an API call) comes at most once a minute,
+    // whatever a fleet tag sets: a fleet of agents must not throttle its own account.
+    const minutes = this.lastTagSource === 'api' ? Math.max(MIN_API_TAG_REFRESH_MINUTES, this.s.config.fleet_refresh_minutes) : this.s.config.fleet_refresh_minutes;
     this.tagTimer = setTimeout(() => {
       this.tagTimer = null;
       void this.refreshTags().finally(() => this.scheduleTags());
-    }, this.s.config.fleet_refresh_minutes * 60_000);
+    }, minutes * 60_000);
     this.tagTimer.unref();
   }
 
@@ -170,10 +177,11 @@ export class Daemon {
   refreshTags(): Promise<void> {
     this.tagRead ??= (async () => {
       try {
-        const tags = await this.s.provider.readTags?.(this.s.fleet.file.tagging_prefix);
+        const read = await this.s.provider.readTags?.(this.s.fleet.file.tagging_prefix);
         // Not readable now: the pins stay as they were (a blip must not un-pin a fleet's policy).
-        if (!tags || !this.running) return;
-        await this.serialized(() => this.applyTags(tags));
+        if (!read || !this.running) return;
+        this.lastTagSource = read.source;
+        await this.serialized(() => this.applyTags(read.tags));
       } catch (err) {
         this.deps.log('error', `fleet tags: ${(err as Error).message}`);
       }

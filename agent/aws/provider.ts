@@ -9,7 +9,7 @@
 import type { Config } from '../../contract/config-schema.js';
 import type { AgentMode, InstanceInfo } from '../../contract/protocol.js';
 import { rfc3339Seconds } from '../../contract/protocol.js';
-import type { CloudProvider, ProviderHealth, StartNote, StopOutcome, StopRequest } from '../provider.js';
+import type { CloudProvider, ProviderHealth, StartNote, StopOutcome, StopRequest, TagRead } from '../provider.js';
 import type { CloudTasks } from './cloud-task.js';
 import type { Ec2 } from './ec2.js';
 import { AwsCallError, describeFailure, errorText, failureOf } from './errors.js';
@@ -141,7 +141,7 @@ export class AwsProvider implements CloudProvider {
     }
   }
 
-  async readTags(prefix: string): Promise<ReadonlyMap<string, string> | null> {
+  async readTags(prefix: string): Promise<TagRead | null> {
     const ident = await this.identity.get();
     if (!ident) return null;
     try {
@@ -149,7 +149,7 @@ export class AwsProvider implements CloudProvider {
       const fromMetadata = await tagsFromMetadata(this.imds, prefix);
       if (fromMetadata) {
         this.ownTags = { prefix, tags: fromMetadata };
-        return fromMetadata;
+        return { tags: fromMetadata, source: 'metadata' };
       }
     } catch (err) {
       this.log('warn', `could not read this instance's tags from metadata (${errorText(err)}); asking the EC2 API`);
@@ -159,7 +159,7 @@ export class AwsProvider implements CloudProvider {
       const tags = await tasks.run({ kind: 'read_tags', region: this.identity.regionFor(ident)!, instanceId: ident.id, keys: ownTagKeyFilter(prefix) }, { log: this.log });
       const read = new Map(Object.entries(tags));
       this.ownTags = { prefix, tags: read };
-      return read;
+      return { tags: read, source: 'api' };
     } catch (err) {
       this.log('warn', `could not read this instance's tags with DescribeTags: ${describeFailure(failureOf(err))}; settings pinned by tags stay as they were`);
       return null;
