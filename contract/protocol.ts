@@ -47,6 +47,8 @@ export const HISTORY_TYPES = [
   'restart_marked',
   /** The pre-stop hook ran: exit code, duration and the last lines of its output. */
   'pre_stop',
+  /** Activity ended a countdown that had been warned: names what woke it. */
+  'countdown_cancelled',
 ] as const;
 export type HistoryType = (typeof HISTORY_TYPES)[number];
 
@@ -212,7 +214,24 @@ export interface Status {
   /** RFC 3339 time of the sample this status reflects. */
   sampled_at: string | null;
   version: string;
+  /** The config file the agent loaded (or would write): `snooze doctor` checks this one. */
+  config_path?: string;
+  /** Whether that file existed when the agent started (false: defaults in use). */
+  config_loaded?: boolean;
+  /** `--dry-run` on the agent's command line: never stops, whatever `dry_run` in the file says. */
+  dry_run_flag?: boolean;
 }
+
+/**
+ * What a hold command really did, in the same words as its history event (one source for
+ * both): `changed` false when the request left everything as it was (a release with no
+ * hold, a postpone shorter than the one in force).
+ */
+export interface HoldOutcome {
+  changed: boolean;
+  message: string;
+}
+export type HoldReply = Status & { outcome?: HoldOutcome };
 
 export const HISTORY_REQUESTERS = ['root', 'admin channel', 'socket group member'] as const;
 export type HistoryRequester = (typeof HISTORY_REQUESTERS)[number];
@@ -296,9 +315,9 @@ export interface CommandResults {
   CONFIG_GET: Config;
   CONFIG_SET: Config;
   HISTORY: { events: HistoryEvent[]; truncated: boolean };
-  POSTPONE: Status;
-  STAY_AWAKE: Status;
-  RELEASE: Status;
+  POSTPONE: HoldReply;
+  STAY_AWAKE: HoldReply;
+  RELEASE: HoldReply;
   SUBSCRIBE: { subscribed: true };
   SAMPLES: { samples: Sample[] };
   INPUT_ACTIVITY: { accepted: true };
@@ -330,7 +349,18 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type SuccessReply<T> = { success: true; data: T };
-export type ErrorReply = { success: false; error: string; code: ErrorCode };
+export type ErrorReply = { success: false; error: string; code: ErrorCode; fields?: Record<string, string> };
+
+/**
+ * The error object as a client may check it. `fields`: config key (dotted for nested) ->
+ * the problem in the user's words, so a form marks the right field (CONFIG_SET).
+ */
+export const errorReplySchema = z.object({
+  success: z.literal(false),
+  error: z.string(),
+  code: z.enum(ERROR_CODES),
+  fields: z.optional(z.record(z.string(), z.string())),
+});
 export type Reply<T> = SuccessReply<T> | ErrorReply;
 
 /** Whether a client (desktop app, dashboard bridge) currently reaches the agent. */
