@@ -16,6 +16,7 @@ const TYPE_WORDS: Record<HistoryType, string> = {
   stop_failed: 'Stop failed',
   restart_marked: 'Restart marked',
   pre_stop: 'Pre-stop hook',
+  countdown_cancelled: 'Stop cancelled',
 };
 
 export function EventType({ type }: { type: HistoryType }) {
