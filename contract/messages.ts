@@ -207,7 +207,10 @@ export function issueMessage(key: string, issue: IssueLike): string {
     case 'invalid_type': {
       if (input === undefined) return `${label} is missing`;
       if (issue.expected === 'int') return `${label} must be a whole number${unit ? ` of ${unit}s` : ''}${you}`;
-      if (issue.expected === 'number') return `${label} must be a number${unit ? ` of ${unit === '%' || unit === 'KB/s' ? unit : `${unit}s`}` : ''}${you}`;
+      if (issue.expected === 'number') {
+        const of = !unit ? '' : unit === '%' ? ' (a percentage)' : unit === 'KB/s' ? ' of KB/s' : ` of ${unit}s`;
+        return `${label} must be a number${of}${you}`;
+      }
       return `${label} must be ${EXPECTED_WORDS[issue.expected ?? ''] ?? `a ${issue.expected ?? 'value'}`}${you}`;
     }
     case 'too_small':

@@ -98,7 +98,7 @@ describe('schedule windows in the daemon', () => {
     expect(st.seconds_until_stop).toBe(120);
     for (let i = 0; i < 3; i++) await t.advance(MIN);
     const stop = t.events().find((e) => e.type === 'dry_run_stop');
-    expect(stop?.message).toMatch(/threshold: 2 minutes/);
+    expect(stop?.message).toBe('Would have stopped (local mode: not on EC2), nothing was stopped: idle for 2 minutes (naptime 2 minutes)');
     expect(stop?.time).toBe('2026-06-01T12:02:00Z');
   });
 
@@ -120,7 +120,9 @@ describe('the final re-check before a stop', () => {
     // The sample at 12:10 is idle, but by the re-check a watched process has started.
     t.sources.recheck = [{ kind: 'process', reason: 'Process rsync (pid 4711): rsync -a data/ remote:' }];
     await t.advance(MIN);
-    expect(t.events().map((e) => e.type)).toEqual(['warning']);
+    // The warned people hear once that the stop is off, and why.
+    expect(t.events().map((e) => e.type)).toEqual(['warning', 'countdown_cancelled']);
+    expect(t.events()[1]!.message).toBe('Stop cancelled: Process rsync (pid 4711): rsync -a data/ remote:');
     expect(t.logs.some((l) => /cancelled at the final re-check/.test(l))).toBe(true);
   });
 
@@ -129,7 +131,7 @@ describe('the final re-check before a stop', () => {
     const t = await setup(utc([{ days: 'mon', from: '12:10', to: '13:00', keep_awake: true }]));
     await t.daemon.tick();
     for (let i = 0; i < 10; i++) await t.advance(MIN);
-    expect(t.events().map((e) => e.type)).toEqual(['warning']);
+    expect(t.events().map((e) => e.type)).toEqual(['warning', 'countdown_cancelled']);
     expect(t.daemon.status().blockers.map((b) => b.reason)).toEqual(['Schedule: keep awake mon 12:10–13:00 UTC']);
   });
 });
