@@ -34,6 +34,8 @@ export interface DaemonDeps {
   log: LogFn;
   /** --dry-run: never stop, whatever the config says. */
   dryRunFlag: boolean;
+  /** Whether the config file existed at start (false: defaults); STATUS says so beside its path. */
+  configLoaded?: boolean;
   /** Picks the provider again when dry_run changes at run time. */
   reselectProvider: (config: Config) => Promise<CloudProvider>;
   /** Status frames and events go to subscribers through this. */
@@ -73,7 +75,7 @@ export class Daemon {
   private readonly closing = new AbortController();
 
   constructor(private readonly deps: DaemonDeps) {
-    this.s = initialDaemonState(deps.config, deps.provider, deps.dryRunFlag, deps.procDir);
+    this.s = { ...initialDaemonState(deps.config, deps.provider, deps.dryRunFlag, deps.procDir), configPath: deps.configPath, configLoaded: deps.configLoaded ?? true };
     this.now = deps.now ?? Date.now;
     this.monoNow = deps.monoNow ?? (() => performance.now());
     this.holdsFile = path.join(path.dirname(deps.config.history_path), 'holds.json');

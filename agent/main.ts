@@ -117,6 +117,7 @@ async function main(): Promise<void> {
     history,
     log: logger.child('agent'),
     dryRunFlag,
+    configLoaded: fromFile,
     reselectProvider: pick,
     procDir: process.env.CLOUDSNOOZE_PROC_DIR,
     broadcast: (frame) => server?.broadcast(frame),

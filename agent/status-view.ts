@@ -79,6 +79,10 @@ function buildStatus(s: DaemonState, now: number, health: ProviderHealth): Statu
     error: clip(health.monitorOnly ?? health.lastError ?? s.lastError),
     sampled_at: s.lastSample ? rfc3339Seconds(s.lastSample.t) : null,
     version: VERSION,
+    // Clipped: STATUS must fit 4 KiB whatever path the agent was started with.
+    config_path: s.configPath === undefined ? undefined : (clip(s.configPath, 200) ?? undefined),
+    config_loaded: s.configLoaded,
+    dry_run_flag: s.dryRunFlag,
   };
 }
 
