@@ -310,3 +310,15 @@ export const MESSAGES = {
   nothingToRelease: 'Nothing to release: there was no postponement or stay-awake',
   configChanged: (parts: string[]) => `Settings changed: ${parts.join(', ')}`,
 } as const;
+
+/** Command-line usage errors: one wording each, whichever command hits them. */
+export const USAGE = {
+  extraArgument: (arg: string) => `unexpected argument "${arg}"`,
+  unknownOption: (flag: string) => `unknown option ${flag}`,
+  noValueTaken: (flag: string) => `${flag} is a switch and takes no value`,
+  needsValue: (flag: string) => `${flag} needs a value`,
+  unreadable: 'could not read the options (see snooze --help)',
+  duration: (what: string, entered: string) => `${what} needs a duration longer than zero, such as 30 (minutes), 90m or 2h (you entered "${entered}")`,
+  limit: (entered: string) => `--limit must be a whole number of events from 1 to 1000 (you entered "${entered}")`,
+  unknownKey: (key: string) => `There is no setting "${key}": see snooze config list for the names (nested ones with a dot, such as logging.log_level)`,
+} as const;
