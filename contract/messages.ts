@@ -273,9 +273,10 @@ export function warningNotShorter(warningMinutes: number, naptimeMinutes: number
 
 /** What keeps (or woke) the instance, short: "CPU 53 %", "input 0 s ago", "snooze run — make". */
 export function blockerShort(b: Blocker): string {
-  const v = b.value;
+  // A client may get a blocker from an older agent (or a hostile one): no number, no figure.
+  const v = typeof b.value === 'number' && Number.isFinite(b.value) ? b.value : null;
   const n = (x: number) => (x >= 10 ? String(Math.round(x)) : x.toFixed(1));
-  if (v === null && b.threshold === null) return b.reason;
+  if (v === null && b.threshold === null) return String(b.reason);
   const name: Record<string, string> = { cpu: 'CPU', memory: 'memory', network: 'network', disk_io: 'disk I/O', gpu: 'GPU', input: 'input' };
   const what = name[b.metric] ?? b.metric;
   if (v === null) return `${what} could not be read`;

@@ -43,8 +43,11 @@ export function holdsOf(s: Status): string[] {
   const out: string[] = [];
   if (s.postponed_until) out.push(`Postponed until ${localTime(s.postponed_until)}`);
   if (s.stay_awake) out.push(`Staying awake ${s.stay_awake.until ? `until ${localTime(s.stay_awake.until)}` : 'until released'} — ${s.stay_awake.reason}`);
-  for (const r of s.runs) out.push(`Kept awake while pid ${r.pid} runs (${r.command})${r.reason ? ` — ${r.reason}` : ''}`);
-  if (s.runs_total > s.runs.length) out.push(`and ${s.runs_total - s.runs.length} more snooze run hold${s.runs_total - s.runs.length === 1 ? '' : 's'}`);
+  // An older agent's STATUS has no runs: nothing to list.
+  const runs = s.runs ?? [];
+  for (const r of runs) out.push(`Kept awake while pid ${r.pid} runs (${r.command})${r.reason ? ` — ${r.reason}` : ''}`);
+  const more = (s.runs_total ?? 0) - runs.length;
+  if (more > 0) out.push(`and ${more} more snooze run hold${more === 1 ? '' : 's'}`);
   for (const b of s.blockers) if (b.metric === 'schedule') out.push(b.reason);
   return out;
 }
