@@ -97,7 +97,7 @@ export function renderStatus(reply: Status, opts: RenderOptions = {}): string {
   row('Input idle', m.input_idle_secs === null ? 'no source' : `${m.input_idle_secs} s`, `${t.input_idle_secs} s`);
   lines.push('');
   // Keep-awake sources first: they are the user's own intent, and hold whatever the metrics say.
-  for (const b of s.blockers.filter(isKeepAwake)) if (b.metric !== 'schedule' && b.metric !== 'snooze_run') lines.push(`Kept awake: ${b.reason}`);
+  for (const b of s.blockers.filter(isKeepAwake)) lines.push(`Kept awake: ${b.reason}`);
   const metrics = s.blockers.filter((b) => !isKeepAwake(b));
   if (metrics.length) {
     lines.push('Keeping it awake:');
