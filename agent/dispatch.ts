@@ -3,7 +3,7 @@
  * protocol's schemas, the change budget applied, then the command's handler called.
  * Never throws: every failure is an error reply.
  */
-import { z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import { configErrorOf, describeZodError, ConfigError } from '../contract/config-schema.js';
 import type { Frame as RequestFrame } from './json-framer.js';
 import type { LogFn } from './log.js';
@@ -56,7 +56,7 @@ const knownCommands = new Set<string>(Object.keys(commandParams));
 /** What `{}` parses to for each command that takes no required params: the common case skips zod. */
 const EMPTY_PARAMS = new Map<string, unknown>(
   Object.entries(commandParams).flatMap(([cmd, schema]) => {
-    const r = (schema as z.ZodType).safeParse({});
+    const r = (schema as ZodMiniType).safeParse({});
     return r.success ? [[cmd, r.data] as const] : [];
   }),
 );
@@ -108,7 +108,7 @@ export function createDispatch(handlers: HandlerTable, log: LogFn, budgets: Chan
     let parsed: unknown;
     if (isEmptyObject(env.data.params) && EMPTY_PARAMS.has(cmd)) parsed = EMPTY_PARAMS.get(cmd);
     else {
-      const params = (commandParams[cmd] as z.ZodType).safeParse(env.data.params ?? {}, { reportInput: true });
+      const params = (commandParams[cmd] as ZodMiniType).safeParse(env.data.params ?? {}, { reportInput: true });
       if (!params.success) {
         // CONFIG_SET errors name the config key (as in snooze.json) and carry one message per field.
         if (cmd === 'CONFIG_SET') {

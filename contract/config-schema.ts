@@ -2,12 +2,17 @@
  * snooze.json (schema only; no Node imports so the renderer can share it): every key, its default and its allowed range, defined once.
  * A bad value is refused with a message naming the key; the running config stays.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale.js';
 import { DEFAULT_SOCKET_PATH, DEFAULT_TAG_PREFIX, MAX_SOCKET_PATH } from './paths.js';
 import { scheduleSchema } from './schedule.js';
 import { describeIssues, warningNotShorter, type IssueLike } from './messages.js';
 
-const percent = (def: number) => z.number().min(0).max(100).default(def);
+// zod/mini, not the full `zod`: the same checks and messages (the English locale is set in
+// zod-locale.ts) for a fraction of the code the agent keeps resident. Classic zod's methods
+// are these same checks applied in the same order, so the issues are identical.
+const num = (...checks: z.core.$ZodCheck<number>[]) => z.number().check(...checks);
+const percent = (def: number) => z._default(num(z.gte(0), z.lte(100)), def);
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -43,91 +48,83 @@ export function tagPrefixProblem(p: string): string | null {
   return null;
 }
 
-export const configSchema = z
-  .object({
-    check_interval_seconds: z.number().int().min(1).max(3600).default(60),
-    naptime_minutes: z.number().min(0.05).max(10080).default(30),
-    cpu_threshold_percent: percent(10),
-    memory_threshold_percent: percent(30),
-    network_threshold_kbps: z.number().min(0).max(10_000_000).default(50),
-    disk_io_threshold_kbps: z.number().min(0).max(10_000_000).default(100),
-    input_idle_threshold_secs: z.number().int().min(0).max(7 * 86400).default(900),
-    gpu_monitoring_enabled: z.boolean().default(true),
-    gpu_threshold_percent: percent(5),
-    /**
-     * Off (null) by default: a notebook keeps its cached GPU memory after the cell finished,
-     * and that must not keep the box up forever. Set it for jobs that hold memory while
-     * waiting (a model server between requests).
-     */
-    gpu_memory_threshold_percent: z.number().min(0).max(100).nullable().default(null),
-    /** "" = the instance's own region from metadata. */
-    aws_region: z
-      .string()
-      .regex(/^$|^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be empty or a region name such as us-east-1')
-      .default(''),
-    enable_instance_tags: z.boolean().default(true),
-    tagging_prefix: z
-      .string()
-      .superRefine((p, ctx) => {
+export const configSchema = z.strictObject({
+  check_interval_seconds: z._default(num(z.int(), z.gte(1), z.lte(3600)), 60),
+  naptime_minutes: z._default(num(z.gte(0.05), z.lte(10080)), 30),
+  cpu_threshold_percent: percent(10),
+  memory_threshold_percent: percent(30),
+  network_threshold_kbps: z._default(num(z.gte(0), z.lte(10_000_000)), 50),
+  disk_io_threshold_kbps: z._default(num(z.gte(0), z.lte(10_000_000)), 100),
+  input_idle_threshold_secs: z._default(num(z.int(), z.gte(0), z.lte(7 * 86400)), 900),
+  gpu_monitoring_enabled: z._default(z.boolean(), true),
+  gpu_threshold_percent: percent(5),
+  /**
+   * Off (null) by default: a notebook keeps its cached GPU memory after the cell finished,
+   * and that must not keep the box up forever. Set it for jobs that hold memory while
+   * waiting (a model server between requests).
+   */
+  gpu_memory_threshold_percent: z._default(z.nullable(num(z.gte(0), z.lte(100))), null),
+  /** "" = the instance's own region from metadata. */
+  aws_region: z._default(z.string().check(z.regex(/^$|^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be empty or a region name such as us-east-1')), ''),
+  enable_instance_tags: z._default(z.boolean(), true),
+  tagging_prefix: z._default(
+    z.string().check(
+      z.superRefine((p: string, ctx) => {
         const problem = tagPrefixProblem(p);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      })
-      .default(DEFAULT_TAG_PREFIX),
-    detailed_instance_tags: z.boolean().default(true),
-    /** Hibernate instead of stop when the instance supports it. */
-    hibernate: z.boolean().default(false),
-    logging: z
-      .object({ log_level: z.enum(LOG_LEVELS).default('info') })
-      .strict()
-      .default({ log_level: 'info' }),
-    /** Kept from the original tool: "basic" samples the standard metrics; "advanced" also logs each sample at debug. */
-    monitoring_mode: z.enum(['basic', 'advanced']).default('basic'),
-    socket_path: z.string().min(1).max(MAX_SOCKET_PATH).default(DEFAULT_SOCKET_PATH),
-    /** Group given the socket (mode 0660) when it exists on the host. */
-    socket_group: z.string().max(32).default('cloudsnooze'),
-    /**
-     * Group given the admin socket (mode 0660) where settings are changed; "" = none, the
-     * admin socket is 0600 and only the agent's own user (root) changes settings.
-     */
-    admin_group: z.string().max(32).default(''),
-    /** Record what would be done (and on EC2 prove permissions with DryRun) instead of stopping. */
-    dry_run: z.boolean().default(false),
-    warning_minutes: z.number().min(0).max(1440).default(5),
-    history_path: z.string().min(1).default('/var/lib/cloudsnooze/history.jsonl'),
-    // Every event is also held in memory: the cap keeps the agent's footprint bounded.
-    history_max_events: z.number().int().min(10).max(50_000).default(10_000),
-    /**
-     * Run before every stop (also a dry-run or local-mode one), via /bin/sh -c as the agent's
-     * user (root): "" = none. File-only (RESTART_KEYS). Capped so CONFIG_GET fits in 4 KiB.
-     */
-    pre_stop_command: z.string().max(1000).default(''),
-    /** The hook's process group is killed after this. */
-    pre_stop_timeout_seconds: z.number().int().min(1).max(3600).default(300),
-    /** "abort": a failed or timed-out hook aborts this stop (stop_failed, retried with backoff); "stop": stop anyway. */
-    pre_stop_on_failure: z.enum(['abort', 'stop']).default('abort'),
-    /**
-     * Keep awake while a matching process runs (docs/keep-awake.md): a bare name matches the
-     * executable name exactly, `cmd:TEXT` a substring of the command line. Bounded because
-     * every pattern is tried against every process on every sample.
-     */
-    keep_awake_processes: z.array(z.string().min(1).max(200)).max(32).default([]),
-    /** Windows of the week that keep the instance awake or replace the naptime (contract/schedule.ts). */
-    schedule: scheduleSchema.default({ timezone: '', windows: [] }),
-  })
-  .strict();
+      }),
+    ),
+    DEFAULT_TAG_PREFIX,
+  ),
+  detailed_instance_tags: z._default(z.boolean(), true),
+  /** Hibernate instead of stop when the instance supports it. */
+  hibernate: z._default(z.boolean(), false),
+  logging: z._default(z.strictObject({ log_level: z._default(z.enum(LOG_LEVELS), 'info') }), { log_level: 'info' as const }),
+  /** Kept from the original tool: "basic" samples the standard metrics; "advanced" also logs each sample at debug. */
+  monitoring_mode: z._default(z.enum(['basic', 'advanced']), 'basic'),
+  socket_path: z._default(z.string().check(z.minLength(1), z.maxLength(MAX_SOCKET_PATH)), DEFAULT_SOCKET_PATH),
+  /** Group given the socket (mode 0660) when it exists on the host. */
+  socket_group: z._default(z.string().check(z.maxLength(32)), 'cloudsnooze'),
+  /**
+   * Group given the admin socket (mode 0660) where settings are changed; "" = none, the
+   * admin socket is 0600 and only the agent's own user (root) changes settings.
+   */
+  admin_group: z._default(z.string().check(z.maxLength(32)), ''),
+  /** Record what would be done (and on EC2 prove permissions with DryRun) instead of stopping. */
+  dry_run: z._default(z.boolean(), false),
+  warning_minutes: z._default(num(z.gte(0), z.lte(1440)), 5),
+  history_path: z._default(z.string().check(z.minLength(1)), '/var/lib/cloudsnooze/history.jsonl'),
+  // Every event is also held in memory: the cap keeps the agent's footprint bounded.
+  history_max_events: z._default(num(z.int(), z.gte(10), z.lte(50_000)), 10_000),
+  /**
+   * Run before every stop (also a dry-run or local-mode one), via /bin/sh -c as the agent's
+   * user (root): "" = none. File-only (RESTART_KEYS). Capped so CONFIG_GET fits in 4 KiB.
+   */
+  pre_stop_command: z._default(z.string().check(z.maxLength(1000)), ''),
+  /** The hook's process group is killed after this. */
+  pre_stop_timeout_seconds: z._default(num(z.int(), z.gte(1), z.lte(3600)), 300),
+  /** "abort": a failed or timed-out hook aborts this stop (stop_failed, retried with backoff); "stop": stop anyway. */
+  pre_stop_on_failure: z._default(z.enum(['abort', 'stop']), 'abort'),
+  /**
+   * Keep awake while a matching process runs (docs/keep-awake.md): a bare name matches the
+   * executable name exactly, `cmd:TEXT` a substring of the command line. Bounded because
+   * every pattern is tried against every process on every sample.
+   */
+  keep_awake_processes: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.maxLength(32)), []),
+  /** Windows of the week that keep the instance awake or replace the naptime (contract/schedule.ts). */
+  schedule: z._default(scheduleSchema, { timezone: '', windows: [] }),
+});
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigKey = keyof Config;
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as ConfigKey[];
 
 /** A partial config as sent by CONFIG_SET: same ranges, no defaults filled in. */
-export const configPatchSchema = z
-  .object(
-    Object.fromEntries(
-      Object.entries(configSchema.shape).map(([k, v]) => [k, (v as z.ZodDefault<z.ZodType>).unwrap().optional()]),
-    ) as { [K in ConfigKey]: z.ZodOptional<z.ZodType<Config[K]>> },
-  )
-  .strict();
+export const configPatchSchema = z.strictObject(
+  Object.fromEntries(
+    Object.entries(configSchema.shape).map(([k, v]) => [k, z.optional((v as z.ZodMiniDefault).def.innerType)]),
+  ) as { [K in ConfigKey]: z.ZodMiniOptional<z.ZodMiniType<Config[K]>> },
+);
 export type ConfigPatch = Partial<Config>;
 
 export const DEFAULT_CONFIG: Config = configSchema.parse({});

@@ -3,7 +3,8 @@
  * The CLI, the Electron main process, the dashboard bridge and the renderer all
  * import these types; the agent validates every request against the schemas here.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale.js';
 import { configPatchSchema, type Config } from './config-schema.js';
 import type { ScheduleStatus } from './schedule.js';
 
@@ -209,6 +210,12 @@ export interface Status {
   instance: InstanceInfo;
   /** Input sources on this host, e.g. ["pts", "x11", "desktop"]; empty = input unavailable (not blocking). */
   input_sources: string[];
+  /**
+   * Sources a reporter said cannot measure idle time here (e.g. ["desktop"] on a display that
+   * always reports 0 s): not counted, named so doctor and the dashboard can say why. Absent
+   * from agents before 0.2.
+   */
+  input_unavailable?: string[];
   /** Last cloud or metadata error, or why the agent is monitor_only. */
   error: string | null;
   /** RFC 3339 time of the sample this status reflects. */
@@ -256,52 +263,51 @@ export interface HistoryEvent {
 // Requests
 
 const rfc3339 = z.iso.datetime({ offset: true });
+const num = (...checks: z.core.$ZodCheck<number>[]) => z.number().check(...checks);
+const none = () => z.strictObject({});
 
 /** Params of each command. Unknown keys are refused so typos are reported, not ignored. */
 export const commandParams = {
-  STATUS: z.object({}).strict(),
-  CONFIG_GET: z.object({}).strict(),
-  CONFIG_SET: z.object({ values: configPatchSchema }).strict(),
-  HISTORY: z
-    .object({
-      limit: z.number().int().min(1).max(1000).default(10),
-      since: rfc3339.optional(),
-      type: z.enum(HISTORY_TYPES).optional(),
-      details: z.boolean().default(false),
-    })
-    .strict(),
-  POSTPONE: z.object({ minutes: z.number().positive().max(7 * 24 * 60) }).strict(),
+  STATUS: none(),
+  CONFIG_GET: none(),
+  CONFIG_SET: z.strictObject({ values: configPatchSchema }),
+  HISTORY: z.strictObject({
+    limit: z._default(num(z.int(), z.gte(1), z.lte(1000)), 10),
+    since: z.optional(rfc3339),
+    type: z.optional(z.enum(HISTORY_TYPES)),
+    details: z._default(z.boolean(), false),
+  }),
+  POSTPONE: z.strictObject({ minutes: num(z.gt(0), z.lte(7 * 24 * 60)) }),
   /**
    * Without `while_pid`: stay awake for `minutes` or until released. With it: while that
    * process runs (the agent watches its pid and start time; RELEASE does not end it).
    */
   STAY_AWAKE: z
-    .object({
-      minutes: z.number().positive().max(365 * 24 * 60).optional(),
+    .strictObject({
+      minutes: z.optional(num(z.gt(0), z.lte(365 * 24 * 60))),
       /** Left out: "Stay awake requested" for a plain hold, none for a process hold. */
-      reason: z.string().max(200).optional(),
-      while_pid: z.number().int().positive().max(MAX_PID).optional(),
+      reason: z.optional(z.string().check(z.maxLength(200))),
+      while_pid: z.optional(num(z.int(), z.gt(0), z.lte(MAX_PID))),
       /** How the process is shown; left out, the agent reads its command line. */
-      command: z.string().max(MAX_RUN_COMMAND_CHARS).optional(),
+      command: z.optional(z.string().check(z.maxLength(MAX_RUN_COMMAND_CHARS))),
     })
-    .strict()
-    .refine((p) => p.while_pid === undefined || p.minutes === undefined, {
-      path: ['minutes'],
-      message: 'cannot be combined with while_pid: a process hold lasts as long as its process',
-    })
-    .refine((p) => p.command === undefined || p.while_pid !== undefined, { path: ['command'], message: 'needs while_pid' }),
-  RELEASE: z.object({}).strict(),
-  SUBSCRIBE: z.object({}).strict(),
-  SAMPLES: z.object({ seconds: z.number().int().min(1).max(SAMPLE_RING_SECONDS).default(600) }).strict(),
-  INPUT_ACTIVITY: z
-    .object({
-      idle_secs: z.number().min(0).max(10 * 365 * 86400),
-      source: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a short lowercase name such as "desktop"')
-        .default('desktop'),
-    })
-    .strict(),
+    .check(
+      z.refine((p) => p.while_pid === undefined || p.minutes === undefined, {
+        path: ['minutes'],
+        message: 'cannot be combined with while_pid: a process hold lasts as long as its process',
+      }),
+      z.refine((p) => p.command === undefined || p.while_pid !== undefined, { path: ['command'], message: 'needs while_pid' }),
+    ),
+  RELEASE: none(),
+  SUBSCRIBE: none(),
+  SAMPLES: z.strictObject({ seconds: z._default(num(z.int(), z.gte(1), z.lte(SAMPLE_RING_SECONDS)), 600) }),
+  INPUT_ACTIVITY: z.strictObject({
+    idle_secs: num(z.gte(0), z.lte(10 * 365 * 86400)),
+    source: z._default(z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a short lowercase name such as "desktop"')), 'desktop'),
+    // false: this source exists but cannot measure idle time (a display stuck at 0 s);
+    // the agent drops it from the decision and lists it in input_unavailable.
+    available: z.optional(z.boolean()),
+  }),
 } as const;
 
 export type Command = keyof typeof commandParams;
@@ -330,8 +336,8 @@ void _everyCommandHasAResult;
 
 /** The envelope: `{"command": "STATUS", "params": {}}`; params may be omitted. */
 export const requestEnvelope = z.object({
-  command: z.string().max(64),
-  params: z.record(z.string(), z.unknown()).optional(),
+  command: z.string().check(z.maxLength(64)),
+  params: z.optional(z.record(z.string(), z.unknown())),
 });
 
 export const ERROR_CODES = [

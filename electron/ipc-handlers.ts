@@ -3,7 +3,7 @@
  * the sender frame, validates the payload with zod (the agent's own schemas where the
  * shapes match), then asks the agent. Errors cross as Result values.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AgentError } from '../lib/client.js';
 import { configPatchSchema, RESTART_KEYS } from '../contract/config-schema.js';
 import { commandParams, type Command, type CommandResults, type ParamsIn } from '../contract/protocol.js';
@@ -32,17 +32,18 @@ const none = z.undefined();
  * The settings the dashboard may change: not the socket or history location, which name
  * files a root agent creates, so a compromised renderer cannot move them.
  */
-export const desktopConfigPatchSchema = configPatchSchema.omit(
+export const desktopConfigPatchSchema = z.omit(
+  configPatchSchema,
   Object.fromEntries(RESTART_KEYS.map((k) => [k, true])) as { [K in (typeof RESTART_KEYS)[number]]: true },
 );
 
 /** Payload schema of each channel: the compile-time mapped type means a channel cannot be left out. */
-export const PAYLOAD_SCHEMAS: { [K in InvokeChannel]: z.ZodType } = {
+export const PAYLOAD_SCHEMAS: { [K in InvokeChannel]: z.ZodMiniType } = {
   'agent:status': none,
   'agent:config-get': none,
   'agent:config-set': desktopConfigPatchSchema,
   // The renderer never asks for history details: they may hold paths and request ids.
-  'agent:history': commandParams.HISTORY.omit({ details: true }),
+  'agent:history': z.omit(commandParams.HISTORY, { details: true }),
   'agent:samples': commandParams.SAMPLES,
   'agent:postpone': commandParams.POSTPONE,
   'agent:stay-awake': commandParams.STAY_AWAKE,

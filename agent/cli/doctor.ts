@@ -38,6 +38,7 @@ export async function localChecks(
         agent = 'answers';
         const dry = status.dry_run_flag ? ', started with --dry-run' : '';
         lines.push({ ok: true, text: `agent answers on ${io.socketPath} (mode ${mode}; ${status.mode} mode${dry}, state ${status.state}, version ${status.version})` });
+        for (const src of status.input_unavailable ?? []) lines.push({ ok: true, info: true, text: unavailableSourceLine(src) });
       } catch (err) {
         agent = 'silent';
         lines.push({ ok: false, text: `socket ${io.socketPath} (mode ${mode}) does not answer: ${(err as Error).message}` });
@@ -69,6 +70,13 @@ export async function localChecks(
   const gpu = detectGpuTool(io.env);
   lines.push({ ok: true, info: true, text: gpu.tool ? `GPU tool: ${gpu.tool} at ${gpu.path}` : 'GPU tool: none found (nvidia-smi, rocm-smi): GPU not monitored' });
   return { lines, configPath, agent };
+}
+
+/** A reporter (the tray app) said its source cannot measure idle time here. */
+export function unavailableSourceLine(source: string): string {
+  return source === 'desktop'
+    ? 'input source desktop: unavailable (this display always reports 0 s idle, e.g. Xvnc or DCV without MIT-SCREEN-SAVER); desktop input is not counted, terminals still are'
+    : `input source ${source}: unavailable (its reporter cannot measure idle time here); not counted`;
 }
 
 export function printDoctor(io: CliIO, lines: DoctorLine[]): number {
