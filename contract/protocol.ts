@@ -25,6 +25,12 @@ export const STATUS_MAX_RUNS = 3;
 export const MAX_RUN_COMMAND_CHARS = 300;
 /** Linux's largest possible pid (pid_max's ceiling, 2^22). */
 export const MAX_PID = 4_194_304;
+/** Longest POSTPONE: a week. */
+export const POSTPONE_MAX_MINUTES = 7 * 24 * 60;
+/** Longest timed STAY_AWAKE: a year. */
+export const STAY_AWAKE_MAX_MINUTES = 365 * 24 * 60;
+/** Longest stay-awake reason. */
+export const STAY_AWAKE_REASON_MAX_CHARS = 200;
 
 export const AGENT_STATES = ['active', 'idle', 'warning', 'postponed', 'stay_awake', 'stopping', 'monitor_only'] as const;
 export type AgentState = (typeof AGENT_STATES)[number];
@@ -275,18 +281,20 @@ export const commandParams = {
     limit: z._default(num(z.int(), z.gte(1), z.lte(1000)), 10),
     since: z.optional(rfc3339),
     type: z.optional(z.enum(HISTORY_TYPES)),
+    /** Paging: only events older than this id (newest first), so new events never shift a page. */
+    before_id: z.optional(num(z.int(), z.gt(0))),
     details: z._default(z.boolean(), false),
   }),
-  POSTPONE: z.strictObject({ minutes: num(z.gt(0), z.lte(7 * 24 * 60)) }),
+  POSTPONE: z.strictObject({ minutes: num(z.gt(0), z.lte(POSTPONE_MAX_MINUTES)) }),
   /**
    * Without `while_pid`: stay awake for `minutes` or until released. With it: while that
    * process runs (the agent watches its pid and start time; RELEASE does not end it).
    */
   STAY_AWAKE: z
     .strictObject({
-      minutes: z.optional(num(z.gt(0), z.lte(365 * 24 * 60))),
+      minutes: z.optional(num(z.gt(0), z.lte(STAY_AWAKE_MAX_MINUTES))),
       /** Left out: "Stay awake requested" for a plain hold, none for a process hold. */
-      reason: z.optional(z.string().check(z.maxLength(200))),
+      reason: z.optional(z.string().check(z.maxLength(STAY_AWAKE_REASON_MAX_CHARS))),
       while_pid: z.optional(num(z.int(), z.gt(0), z.lte(MAX_PID))),
       /** How the process is shown; left out, the agent reads its command line. */
       command: z.optional(z.string().check(z.maxLength(MAX_RUN_COMMAND_CHARS))),
@@ -355,11 +363,10 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type SuccessReply<T> = { success: true; data: T };
-export type ErrorReply = { success: false; error: string; code: ErrorCode; fields?: Record<string, string> };
-
 /**
- * The error object as a client may check it. `fields`: config key (dotted for nested) ->
- * the problem in the user's words, so a form marks the right field (CONFIG_SET).
+ * A refusal. `fields`: for CONFIG_SET, one plain-words message per config key at fault
+ * (dotted for nested keys, e.g. `logging.log_level`), so a form can put each on its field;
+ * `error` still says it all in one sentence for clients that show one line.
  */
 export const errorReplySchema = z.object({
   success: z.literal(false),
@@ -367,6 +374,7 @@ export const errorReplySchema = z.object({
   code: z.enum(ERROR_CODES),
   fields: z.optional(z.record(z.string(), z.string())),
 });
+export type ErrorReply = z.infer<typeof errorReplySchema>;
 export type Reply<T> = SuccessReply<T> | ErrorReply;
 
 /** Whether a client (desktop app, dashboard bridge) currently reaches the agent. */

@@ -13,7 +13,7 @@ export class AgentError extends Error {
   constructor(
     message: string,
     readonly code: ClientErrorCode,
-    /** Config key -> the problem in the user's words (CONFIG_SET). */
+    /** Per config key messages of a refused CONFIG_SET, when the agent gave them. */
     readonly fields?: Record<string, string>,
   ) {
     super(message);
