@@ -20,7 +20,6 @@ const TYPE_WORDS: { [K in HistoryType]: string } & { countdown_cancelled?: strin
   stop_failed: 'Stop failed',
   restart_marked: 'Restart marked',
   pre_stop: 'Pre-stop hook',
-  countdown_cancelled: 'Stop cancelled',
 };
 
 export function EventType({ type }: { type: HistoryType }) {

@@ -61,6 +61,6 @@ describe('per-field errors on the wire', () => {
     expect(r).toMatchObject({ ok: false, code: 'INVALID_PARAMS' });
     if (r.ok) return;
     expect(Object.keys(r.fields ?? {}).sort()).toEqual(['check_interval_seconds', 'cpu_threshold_percent']);
-    expect(r.fields?.cpu_threshold_percent).toMatch(/^cpu_threshold_percent must be at most 100/);
+    expect(r.fields?.cpu_threshold_percent).toBe('CPU threshold must be at most 100 % (you entered 150)');
   });
 });
