@@ -309,7 +309,6 @@ export const MESSAGES = {
   postponeExtended: (minutes: number, from: string, until: string) => `Postponed by ${minutesWords(minutes)}: no stop before ${until} (was ${from})`,
   released: (what: string) => `Released ${what}: the idle countdown resumes`,
   nothingToRelease: 'Nothing to release: there was no postponement or stay-awake',
-  configChanged: (parts: string[]) => `Settings changed: ${parts.join(', ')}`,
 } as const;
 
 /** Command-line usage errors: one wording each, whichever command hits them. */
