@@ -118,12 +118,13 @@ async function main(): Promise<void> {
     history,
     log: logger.child('agent'),
     dryRunFlag,
+    configLoaded: fromFile,
     reselectProvider: pick,
     procDir: process.env.CLOUDSNOOZE_PROC_DIR,
     fileKeys: new Set(fileKeys ?? []),
     broadcast: (frame) => server?.broadcast(frame),
     monoNow: monoNowMs,
-    warnTerminals: (msg) => (process.env.CLOUDSNOOZE_TTY_WARNINGS === '0' ? Promise.resolve(0) : warnTerminals(msg, devRoot)),
+    warnTerminals: (msg, kind) => (process.env.CLOUDSNOOZE_TTY_WARNINGS === '0' ? Promise.resolve(0) : warnTerminals(msg, devRoot, { hint: kind !== 'cancelled' })),
     onConfigApplied: (c, changed) => {
       liveConfig = c;
       if (changed.includes('logging') && !levelArg) logger.setLevel(c.logging.log_level);

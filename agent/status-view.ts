@@ -13,6 +13,8 @@ import { VERSION } from './version.js';
 
 /** STATUS must fit the Go client's one 4 KiB read; cloud error messages can be long. */
 const MAX_ERROR_CHARS = 300;
+/** Longer config paths are shown clipped (doctor then falls back to --config). */
+const MAX_CONFIG_PATH_CHARS = 100;
 
 export class StatusView {
   private cache: { key: unknown[]; value: Status } | null = null;
@@ -81,6 +83,10 @@ function buildStatus(s: DaemonState, now: number, health: ProviderHealth): Statu
     error: clip(health.monitorOnly ?? health.lastError ?? s.lastError),
     sampled_at: s.lastSample ? rfc3339Seconds(s.lastSample.t) : null,
     version: VERSION,
+    // Clipped, and the flags only when they say something: STATUS must fit 4 KiB whatever the agent was started with.
+    config_path: s.configPath === undefined ? undefined : (clip(s.configPath, MAX_CONFIG_PATH_CHARS) ?? undefined),
+    config_loaded: s.configLoaded === false ? false : undefined,
+    dry_run_flag: s.dryRunFlag ? true : undefined,
   };
 }
 

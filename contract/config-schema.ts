@@ -7,6 +7,7 @@ import './zod-locale.js';
 import { DEFAULT_NOTIFICATIONS, notificationsSchema } from './notifications.js';
 import { DEFAULT_SOCKET_PATH, DEFAULT_TAG_PREFIX, MAX_SOCKET_PATH } from './paths.js';
 import { scheduleSchema } from './schedule.js';
+import { describeIssues, warningNotShorter, type IssueLike } from './messages.js';
 
 // zod/mini, not the full `zod`: the same checks and messages (the English locale is set in
 // zod-locale.ts) for a fraction of the code the agent keeps resident. Classic zod's methods
@@ -145,55 +146,54 @@ export class ConfigError extends Error {
   constructor(
     message: string,
     readonly key?: string,
+    /** Config key (dotted for nested) -> the problem in the user's words, for a form or `config set`. */
+    readonly fields?: Record<string, string>,
   ) {
     super(message);
     this.name = 'ConfigError';
   }
 }
 
-/** One sentence per problem, naming the key and what is allowed. */
-export function describeZodError(err: z.core.$ZodError, prefix = '', dropSegments = 0): string {
-  return err.issues
-    .map((issue) => {
-      const key = [prefix, ...issue.path.slice(dropSegments).map(String)].filter(Boolean).join('.');
-      if (issue.code === 'unrecognized_keys') {
-        return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${[key, k].filter(Boolean).join('.')}"`).join(', ')}`;
-      }
-      if (issue.code === 'too_small') return `${key} must ${bound('at least', issue.minimum, issue.origin)} (got ${describeInput(issue.input)})`;
-      if (issue.code === 'too_big') return `${key} must ${bound('at most', issue.maximum, issue.origin)} (got ${describeInput(issue.input)})`;
-      if (issue.code === 'invalid_type') return `${key} must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected} (got ${describeInput(issue.input)})`;
-      return key ? `${key} ${issue.message}` : issue.message;
-    })
+/**
+ * One sentence per problem, naming the key (for a file or a log, where the reader edits
+ * keys) and worded by the message catalogue. `dropSegments` drops leading path segments
+ * ("values" of CONFIG_SET); `labelPrefix` finds request params' labels ("POSTPONE").
+ */
+export function describeZodError(err: { issues: readonly IssueLike[] }, prefix = '', dropSegments = 0, labelPrefix = ''): string {
+  const { fields } = describeIssues(err.issues, { drop: dropSegments, prefix, labelPrefix });
+  return Object.values(fields).join('; ');
+}
+
+/** A ConfigError for zod's issues: the per-field messages, and one line naming each key. */
+export function configErrorOf(issues: readonly IssueLike[], dropSegments = 0): ConfigError {
+  const { fields } = describeIssues(issues, { drop: dropSegments });
+  const message = Object.entries(fields)
+    .map(([k, m]) => (k ? `${k}: ${m}` : m))
     .join('; ');
+  return new ConfigError(message, Object.keys(fields)[0], fields);
 }
 
-/** "be at least 1", "have at most 32 entries", "be at least 1 character long": a bare number misleads for strings and lists. */
-function bound(which: string, n: number | bigint, origin: string): string {
-  const count = Number(n);
-  if (origin === 'string') return `be ${which} ${count} character${count === 1 ? '' : 's'} long`;
-  if (origin === 'array' || origin === 'set') return `have ${which} ${count} entr${count === 1 ? 'y' : 'ies'}`;
-  return `be ${which} ${String(n)}`;
-}
-
-function describeInput(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v);
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+/** Rules across keys, which a per-key range cannot say; null when the config is consistent. */
+export function crossFieldProblem(c: Pick<Config, 'warning_minutes' | 'naptime_minutes'>): ConfigError | null {
+  if (c.warning_minutes < c.naptime_minutes) return null;
+  const msg = warningNotShorter(c.warning_minutes, c.naptime_minutes);
+  return new ConfigError(`warning_minutes, naptime_minutes: ${msg}`, 'warning_minutes', { warning_minutes: msg, naptime_minutes: msg });
 }
 
 /** Validate a whole config object (defaults filled in). Throws ConfigError naming the key. */
 export function parseConfig(raw: unknown): Config {
   const r = configSchema.safeParse(raw, { reportInput: true });
-  if (!r.success) throw new ConfigError(describeZodError(r.error), r.error.issues[0]?.path.map(String).join('.'));
+  if (!r.success) throw configErrorOf(r.error.issues);
+  const problem = crossFieldProblem(r.data);
+  if (problem) throw problem;
   return r.data;
 }
 
 /** Apply a patch to the running config; throws ConfigError and changes nothing on a bad value. */
 export function applyPatch(current: Config, patch: unknown): { config: Config; changed: ConfigKey[] } {
   const p = configPatchSchema.safeParse(patch, { reportInput: true });
-  if (!p.success) throw new ConfigError(describeZodError(p.error), p.error.issues[0]?.path.map(String).join('.'));
+  if (!p.success) throw configErrorOf(p.error.issues);
   const next = parseConfig({ ...current, ...p.data });
   const changed = CONFIG_KEYS.filter((k) => JSON.stringify(current[k]) !== JSON.stringify(next[k]));
   return { config: next, changed };
 }
-

@@ -55,6 +55,8 @@ export const HISTORY_TYPES = [
   'restart_marked',
   /** The pre-stop hook ran: exit code, duration and the last lines of its output. */
   'pre_stop',
+  /** Activity ended a countdown that had been warned: names what woke it. */
+  'countdown_cancelled',
 ] as const;
 export type HistoryType = (typeof HISTORY_TYPES)[number];
 
@@ -226,7 +228,24 @@ export interface Status {
   /** RFC 3339 time of the sample this status reflects. */
   sampled_at: string | null;
   version: string;
+  /** The config file the agent loaded (or would write): `snooze doctor` checks this one. */
+  config_path?: string;
+  /** Whether that file existed when the agent started (false: defaults in use). */
+  config_loaded?: boolean;
+  /** `--dry-run` on the agent's command line: never stops, whatever `dry_run` in the file says. */
+  dry_run_flag?: boolean;
 }
+
+/**
+ * What a hold command really did, in the same words as its history event (one source for
+ * both): `changed` false when the request left everything as it was (a release with no
+ * hold, a postpone shorter than the one in force).
+ */
+export interface HoldOutcome {
+  changed: boolean;
+  message: string;
+}
+export type HoldReply = Status & { outcome?: HoldOutcome };
 
 export const HISTORY_REQUESTERS = ['root', 'admin channel', 'socket group member'] as const;
 export type HistoryRequester = (typeof HISTORY_REQUESTERS)[number];
@@ -312,9 +331,9 @@ export interface CommandResults {
   CONFIG_GET: ConfigView;
   CONFIG_SET: ConfigView;
   HISTORY: { events: HistoryEvent[]; truncated: boolean };
-  POSTPONE: Status;
-  STAY_AWAKE: Status;
-  RELEASE: Status;
+  POSTPONE: HoldReply;
+  STAY_AWAKE: HoldReply;
+  RELEASE: HoldReply;
   SUBSCRIBE: { subscribed: true };
   SAMPLES: { samples: Sample[] };
   INPUT_ACTIVITY: { accepted: true };

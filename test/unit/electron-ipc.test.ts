@@ -109,9 +109,9 @@ describe('IPC payload check', () => {
     expect(r).toEqual({
       ok: false,
       code: 'INVALID_PARAMS',
-      error: 'invalid agent:config-set payload: cpu_threshold_percent must be at most 100 (got 150)',
+      error: 'invalid agent:config-set payload: CPU threshold must be at most 100 % (you entered 150)',
       // The settings form puts it on its field, as it does the agent's own refusals.
-      fields: { cpu_threshold_percent: 'cpu_threshold_percent must be at most 100 (got 150)' },
+      fields: { cpu_threshold_percent: 'CPU threshold must be at most 100 % (you entered 150)' },
     });
   });
 

@@ -4,11 +4,11 @@
  * one-sentence `error` travels beside them for clients that show one line.
  */
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { relayCommand, type RequestFn } from '../../agent/dashboard/relay.js';
 import { errorReplySchema, type Command } from '../../contract/protocol.js';
 import { makeHandler, type IpcDeps } from '../../electron/ipc-handlers.js';
+import { APP_INDEX_URL } from '../../electron/app-scheme.js';
 import { AgentError } from '../../lib/client.js';
 
 const FIELDS = {
@@ -41,15 +41,15 @@ describe('per-field errors on the wire', () => {
   });
 
   it('the desktop IPC hands fields to the renderer beside the message', async () => {
-    const indexFile = path.resolve('/opt/CloudSnooze/resources/app.asar/dist/renderer/index.html');
+    // The renderer is served from app://cloudsnooze/index.html (electron/app-protocol.ts).
     const d: IpcDeps = {
-      origin: { indexFile },
+      origin: { rendererDir: path.resolve('/opt/CloudSnooze/resources/app.asar/dist/renderer') },
       connection: () => ({ online: true }),
       request: (async (_c: Command) => {
         throw refused();
       }) as IpcDeps['request'],
     };
-    const own = { senderFrame: { url: pathToFileURL(indexFile).href, parent: null } };
+    const own = { senderFrame: { url: APP_INDEX_URL, parent: null } };
     await expect(makeHandler('agent:config-set', d)(own, { check_interval_seconds: 30 })).resolves.toEqual({
       ok: false,
       error: '2 settings were refused: check interval, log level',
@@ -61,6 +61,6 @@ describe('per-field errors on the wire', () => {
     expect(r).toMatchObject({ ok: false, code: 'INVALID_PARAMS' });
     if (r.ok) return;
     expect(Object.keys(r.fields ?? {}).sort()).toEqual(['check_interval_seconds', 'cpu_threshold_percent']);
-    expect(r.fields?.cpu_threshold_percent).toMatch(/^cpu_threshold_percent must be at most 100/);
+    expect(r.fields?.cpu_threshold_percent).toBe('CPU threshold must be at most 100 % (you entered 150)');
   });
 });
