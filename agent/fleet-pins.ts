@@ -99,12 +99,23 @@ export function effectiveConfig(file: Config, tags: ReadonlyMap<string, string> 
   if (Object.keys(patch).length === 0) return out;
   try {
     out.config = parseConfig({ ...file, ...patch });
-  } catch (err) {
-    // Each value passed on its own; the schema has no rule across keys today, so this is a
-    // guard: if one appears, the file's config stays whole rather than half-pinned.
-    for (const pin of Object.values(out.pins)) out.problems.push({ tag: pin.tag, value: pin.text, error: (err as Error).message });
-    out.pins = {};
+    return out;
+  } catch {
+    // A rule across keys (the warning must be shorter than the naptime) refuses the set as a
+    // whole: then each pin is added in key order and kept only if the config stays valid, so
+    // one pin that cannot hold with the others is reported and the rest still apply.
   }
+  let config = file;
+  for (const key of Object.keys(patch).sort()) {
+    try {
+      config = parseConfig({ ...config, [key]: patch[key] });
+    } catch (err) {
+      const pin = out.pins[key as ConfigKey]!;
+      out.problems.push({ tag: pin.tag, value: pin.text, error: (err as Error).message });
+      delete out.pins[key as ConfigKey];
+    }
+  }
+  out.config = config;
   return out;
 }
 

@@ -163,12 +163,12 @@ const config: Cmd = async (args, io) => {
     // The mode and --dry-run are not settings in the file, but they decide what a stop does.
     const st = await io.request(io.socketPath, 'STATUS').catch(() => null);
     if (st) {
-      io.out(`${'mode'.padEnd(39)} ${MODE_LINE[st.mode]}`);
-      io.out(`${'--dry-run (command line)'.padEnd(39)} ${st.dry_run_flag ? 'on: the agent never stops, whatever dry_run says' : 'off'}`);
-      if (st.config_path) io.out(`${'config file'.padEnd(39)} ${inert(st.config_path)}${st.config_loaded === false ? ' (not found: defaults in use)' : ''}`);
+      io.out(`${'mode'.padEnd(28)} ${MODE_LINE[st.mode]}`);
+      io.out(`${'--dry-run (command line)'.padEnd(28)} ${st.dry_run_flag ? 'on: the agent never stops, whatever dry_run says' : 'off'}`);
+      if (st.config_path) io.out(`${'config file'.padEnd(28)} ${inert(st.config_path)}${st.config_loaded === false ? ' (not found: defaults in use)' : ''}`);
     }
     // Each value's source: default, file, or an instance tag that pins it (docs/fleet.md).
-    for (const k of CONFIG_KEYS) io.out(`${k.padEnd(30)} ${sourceOf(c, k).padEnd(8)} ${inertJson(JSON.stringify(c[k]) ?? '')}`);
+    for (const k of CONFIG_KEYS) io.out(`${k.padEnd(28)} ${sourceOf(c, k).padEnd(8)} ${inertJson(JSON.stringify(c[k]) ?? '')}`);
     return EXIT.OK;
   }
   if (sub === 'get') {

@@ -88,7 +88,7 @@ describe('settings pinned by instance tags', () => {
     expect(list.stdout).toMatch(/^naptime_minutes\s+tag\s+0\.05$/m);
 
     const [stop] = await waitEvent(a, 'stop');
-    expect(stop!.message).toMatch(/threshold: 0\.05 minutes/);
+    expect(String(stop!.details!.reason)).toMatch(/threshold: 0\.05 minutes/);
     expect(inst.state).toBe('stopped');
     // Metadata answered: no DescribeTags for the pins (and no restart check, nothing was stopped before).
     expect(ec2.count('DescribeTags')).toBe(0);
@@ -101,7 +101,7 @@ describe('settings pinned by instance tags', () => {
     const a = await agent();
     const [stop] = await waitEvent(a, 'stop');
     expect(imds.count('GET', '/latest/meta-data/tags/instance')).toBeGreaterThan(0);
-    expect(stop!.message).toMatch(/threshold: 0\.05 minutes/);
+    expect(String(stop!.details!.reason)).toMatch(/threshold: 0\.05 minutes/);
     const reads = ec2.callsOf('DescribeTags');
     expect(reads.length).toBeGreaterThanOrEqual(1);
     expect(reads[0]!.params).toMatchObject({ 'Filter.1.Name': 'resource-id', 'Filter.1.Value.1': ID, 'Filter.2.Name': 'key', 'Filter.2.Value.1': 'CloudSnooze:*' });
@@ -119,7 +119,7 @@ describe('settings pinned by instance tags', () => {
       return e.length >= 2 ? e : null;
     }, 10_000, 'config_change events for the bad tags');
     const byTag = Object.fromEntries(problems.map((e) => [e.details!.tag, e]));
-    expect(byTag[NAP_TAG]!.message).toMatch(/Instance tag CloudSnooze:Config:naptime_minutes ignored: naptime_minutes must be a number/);
+    expect(byTag[NAP_TAG]!.message).toMatch(/Instance tag CloudSnooze:Config:naptime_minutes ignored: Naptime must be a number of minutes/);
     expect(byTag[NAP_TAG]!.details).toMatchObject({ value: 'soon', source: 'tag' });
     expect(byTag['CloudSnooze:Config:history_path']!.message).toMatch(/only be set in the config file/);
     const view = await a.req('CONFIG_GET');

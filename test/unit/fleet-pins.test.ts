@@ -23,7 +23,19 @@ describe('effectiveConfig: settings pinned by instance tags', () => {
 
   it('follows the file prefix', () => {
     const file = parseConfig({ tagging_prefix: 'Acme' });
-    expect(effectiveConfig(file, tags({ 'Acme:Config:naptime_minutes': '5', 'CloudSnooze:Config:naptime_minutes': '7' })).config.naptime_minutes).toBe(5);
+    expect(effectiveConfig(file, tags({ 'Acme:Config:naptime_minutes': '15', 'CloudSnooze:Config:naptime_minutes': '17' })).config.naptime_minutes).toBe(15);
+  });
+
+  it('a pin that breaks a rule across keys is reported alone; the others apply', () => {
+    // The warning must be shorter than the naptime: 5 minutes of naptime cannot hold with the file's 5-minute warning...
+    const e = effectiveConfig(DEFAULT_CONFIG, tags({ 'CloudSnooze:Config:naptime_minutes': '5', 'CloudSnooze:Config:cpu_threshold_percent': '20' }));
+    expect(e.config.naptime_minutes).toBe(30);
+    expect(e.config.cpu_threshold_percent).toBe(20);
+    expect(e.problems).toEqual([{ tag: 'CloudSnooze:Config:naptime_minutes', value: '5', error: expect.stringMatching(/Warning time \(5 minutes\) must be shorter than the naptime/) }]);
+    // ...but can with a warning pinned beside it.
+    const both = effectiveConfig(DEFAULT_CONFIG, tags({ 'CloudSnooze:Config:naptime_minutes': '5', 'CloudSnooze:Config:warning_minutes': '1' }));
+    expect(both.problems).toEqual([]);
+    expect([both.config.naptime_minutes, both.config.warning_minutes]).toEqual([5, 1]);
   });
 
   it('a bad value is ignored and reported; the good ones still apply; the file stays as it was', () => {
@@ -47,8 +59,8 @@ describe('effectiveConfig: settings pinned by instance tags', () => {
     expect(e.config.notifications.webhook_url).toBe('');
     expect(e.config.tagging_prefix).toBe('CloudSnooze');
     const byTag = Object.fromEntries(e.problems.map((p) => [p.tag, p.error]));
-    expect(byTag['CloudSnooze:Config:naptime_minutes']).toMatch(/naptime_minutes must be a number/);
-    expect(byTag['CloudSnooze:Config:cpu_threshold_percent']).toMatch(/cpu_threshold_percent must be at most 100/);
+    expect(byTag['CloudSnooze:Config:naptime_minutes']).toMatch(/Naptime must be a number of minutes \(you entered "soon"\)/);
+    expect(byTag['CloudSnooze:Config:cpu_threshold_percent']).toMatch(/CPU threshold must be at most 100 %/);
     expect(byTag['CloudSnooze:Config:no_such_key']).toMatch(/not a config key/);
     expect(byTag['CloudSnooze:Config:pre_stop_command']).toMatch(/only be set in the config file/);
     expect(byTag['CloudSnooze:Config:notifications']).toMatch(/only be set in the config file/);
@@ -81,7 +93,7 @@ describe('effectiveConfig: settings pinned by instance tags', () => {
 
   it('checkSetting is the validator the fleet CLI uses before writing a tag', () => {
     expect(checkSetting('naptime_minutes', '45')).toEqual({ value: 45, error: null });
-    expect(checkSetting('naptime_minutes', '-1').error).toMatch(/at least 0.05/);
+    expect(checkSetting('naptime_minutes', '-1').error).toMatch(/Naptime must be at least 0.05 minutes/);
     expect(checkSetting('history_path', '/tmp/x').error).toMatch(/config file/);
     expect(PINNABLE_KEYS).toContain('fleet_refresh_minutes');
     expect(PINNABLE_KEYS).not.toContain('notifications');
@@ -103,16 +115,16 @@ describe('notifications config', () => {
     expect(webhookUrlProblem('file:///etc/shadow')).toMatch(/http:\/\/ or https:\/\/ URL \(got a file: URL\)/);
     expect(webhookUrlProblem('gopher://x')).toMatch(/gopher/);
     expect(webhookUrlProblem('hooks.slack.com/x')).toMatch(/not a URL/);
-    expect(() => parseConfig({ notifications: { webhook_url: 'ftp://x/y' } })).toThrow(/notifications\.webhook_url must be an http/);
-    expect(() => parseConfig({ notifications: { sns_topic_arn: 'topic' } })).toThrow(/notifications\.sns_topic_arn must be empty or an SNS topic ARN/);
-    expect(() => parseConfig({ notifications: { events: ['nap'] } })).toThrow(/notifications\.events/);
-    expect(() => parseConfig({ notifications: { webhook: 'x' } })).toThrow(/unknown key/);
+    expect(() => parseConfig({ notifications: { webhook_url: 'ftp://x/y' } })).toThrow(/Webhook URL must be an http:\/\/ or https:\/\/ URL \(got a ftp: URL\)/);
+    expect(() => parseConfig({ notifications: { sns_topic_arn: 'topic' } })).toThrow(/SNS topic ARN must be empty or an SNS topic ARN/);
+    expect(() => parseConfig({ notifications: { events: ['nap'] } })).toThrow(/Notified event 1 must be one of warning, stop/);
+    expect(() => parseConfig({ notifications: { webhook: 'x' } })).toThrow(/notifications.webhook: There is no setting/);
     const n = parseConfig({ notifications: { webhook_url: 'https://user:pw@hooks.slack.com/services/T/B/SECRET', sns_topic_arn: 'arn:aws:sns:us-east-1:123456789012:ops' } }).notifications;
     expect(n.events).toEqual(['warning', 'stop', 'stop_failed']);
     const r = redactNotifications(n);
     expect(r.webhook_url).toBe('https://hooks.slack.com/(redacted)');
     expect(r.sns_topic_arn).toBe('arn:aws:sns:us-east-1:(redacted)');
     expect(JSON.stringify(r)).not.toMatch(/SECRET|pw|123456789012|ops/);
-    expect(() => applyPatch(DEFAULT_CONFIG, { fleet_refresh_minutes: 0 })).toThrow(/fleet_refresh_minutes must be at least 0.05/);
+    expect(() => applyPatch(DEFAULT_CONFIG, { fleet_refresh_minutes: 0 })).toThrow(/Fleet tag refresh must be at least 0.05 minutes/);
   });
 });
