@@ -68,7 +68,7 @@ function buildStatus(s: DaemonState, now: number, health: ProviderHealth): Statu
     naptime_minutes: cfg.naptime_minutes,
     effective_naptime_minutes: Math.round((s.pcfg.naptimeMs / 60_000) * 1e6) / 1e6,
     schedule: capSchedule(s.schedule),
-    warning_minutes: cfg.warning_minutes,
+    warning_minutes: Math.round((policy.warningLeadMs(s.pcfg) / 60_000) * 1e6) / 1e6,
     check_interval_seconds: cfg.check_interval_seconds,
     seconds_until_stop: stopAt === null ? null : Math.max(0, Math.ceil((stopAt - now) / 1000)),
     stop_at: stopAt === null ? null : rfc3339Seconds(stopAt),

@@ -177,10 +177,18 @@ export function crossFieldProblem(c: Pick<Config, 'warning_minutes' | 'naptime_m
 
 /** Validate a whole config object (defaults filled in). Throws ConfigError naming the key. */
 export function parseConfig(raw: unknown): Config {
+  const config = parseRanges(raw);
+  // Only a warning the user wrote is refused: files from before this rule with a short
+  // naptime and the default warning keep loading, and the policy halves the lead for them.
+  const explicit = typeof raw === 'object' && raw !== null && Object.hasOwn(raw, 'warning_minutes');
+  const problem = explicit ? crossFieldProblem(config) : null;
+  if (problem) throw problem;
+  return config;
+}
+
+function parseRanges(raw: unknown): Config {
   const r = configSchema.safeParse(raw, { reportInput: true });
   if (!r.success) throw configErrorOf(r.error.issues);
-  const problem = crossFieldProblem(r.data);
-  if (problem) throw problem;
   return r.data;
 }
 
@@ -188,7 +196,11 @@ export function parseConfig(raw: unknown): Config {
 export function applyPatch(current: Config, patch: unknown): { config: Config; changed: ConfigKey[] } {
   const p = configPatchSchema.safeParse(patch, { reportInput: true });
   if (!p.success) throw configErrorOf(p.error.issues);
-  const next = parseConfig({ ...current, ...p.data });
+  const next = parseRanges({ ...current, ...p.data });
+  // The merged object always holds warning_minutes, so only a patch that sets it is held to
+  // the rule; a shorter naptime under the default warning halves the lead (agent/policy.ts).
+  const problem = 'warning_minutes' in p.data ? crossFieldProblem(next) : null;
+  if (problem) throw problem;
   const changed = CONFIG_KEYS.filter((k) => JSON.stringify(current[k]) !== JSON.stringify(next[k]));
   return { config: next, changed };
 }
