@@ -105,6 +105,15 @@ describe.skipIf(!HAVE)(`rpm package cloudsnooze-agent${HAVE ? '' : ' (skipped: r
     expect(installed.stdout.trim()).toBe(`cloudsnooze-agent-${pkg.version}-1.noarch`);
   });
 
+  it('keeps a config written before the install (cloud-init writes it first) and sets the package\'s aside as .rpmnew', async () => {
+    const target = path.join(work, 'rpm-root-preset');
+    mkdirSync(path.join(target, 'etc/cloudsnooze'), { recursive: true });
+    writeFileSync(path.join(target, 'etc/cloudsnooze/snooze.json'), '{"naptime_minutes": 45}\n');
+    await run('rpm', ['--root', target, '--nodeps', '--noscripts', '-i', rpmFile], { timeout: 60_000 });
+    expect(readFileSync(path.join(target, 'etc/cloudsnooze/snooze.json'), 'utf8')).toBe('{"naptime_minutes": 45}\n');
+    expect(existsSync(path.join(target, 'etc/cloudsnooze/snooze.json.rpmnew'))).toBe(true);
+  });
+
   describe('scriptlets take the deb maintainer scripts\' steps', () => {
     let guards: string;
     let scriptlets: Record<'post' | 'preun' | 'postun', string>;
