@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_SOCKET_PATH, DEFAULT_TAG_PREFIX, MAX_SOCKET_PATH } from './paths.js';
+import { metricsListenProblem, parseListenAddress } from './metrics-listen.js';
 import { scheduleSchema } from './schedule.js';
 
 const percent = (def: number) => z.number().min(0).max(100).default(def);
@@ -112,6 +113,29 @@ export const configSchema = z
     keep_awake_processes: z.array(z.string().min(1).max(200)).max(32).default([]),
     /** Windows of the week that keep the instance awake or replace the naptime (contract/schedule.ts). */
     schedule: scheduleSchema.default({ timezone: '', windows: [] }),
+    /**
+     * Prometheus `/metrics` on "HOST:PORT" (contract/metrics-listen.ts); "" = off, and then
+     * prom-client is never loaded. File-only (RESTART_KEYS): the agent is root and opens the port.
+     */
+    metrics_listen: z
+      .string()
+      .max(64)
+      .superRefine((s, ctx) => {
+        const a = s === '' ? null : parseListenAddress(s);
+        if (typeof a === 'string') ctx.addIssue({ code: 'custom', message: a });
+      })
+      .default(''),
+    /** metrics_listen may name a non-loopback address (the VPC then sees /metrics). File-only. */
+    metrics_allow_remote: z.boolean().default(false),
+    /**
+     * The same text, rewritten atomically for node_exporter's textfile collector: an absolute
+     * path ending in .prom; "" = off. File-only: root writes it.
+     */
+    metrics_textfile: z
+      .string()
+      .max(1024)
+      .regex(/^$|^\/[^\0]*\.prom$/, 'must be empty or an absolute path ending in .prom (node_exporter reads only *.prom)')
+      .default(''),
   })
   .strict();
 
@@ -137,7 +161,7 @@ export const DEFAULT_CONFIG: Config = configSchema.parse({});
  * as root, which a socket client (a group member, a dashboard token holder) must not choose.
  * `admin_group` decides who may change settings at all, so only root's file may widen it.
  */
-export const RESTART_KEYS: readonly ConfigKey[] = ['socket_path', 'socket_group', 'admin_group', 'history_path', 'pre_stop_command'];
+export const RESTART_KEYS: readonly ConfigKey[] = ['socket_path', 'socket_group', 'admin_group', 'history_path', 'pre_stop_command', 'metrics_listen', 'metrics_allow_remote', 'metrics_textfile'];
 
 export class ConfigError extends Error {
   constructor(
@@ -183,6 +207,9 @@ function describeInput(v: unknown): string {
 export function parseConfig(raw: unknown): Config {
   const r = configSchema.safeParse(raw, { reportInput: true });
   if (!r.success) throw new ConfigError(describeZodError(r.error), r.error.issues[0]?.path.map(String).join('.'));
+  // Across two keys, so checked on the whole config.
+  const listen = metricsListenProblem(r.data.metrics_listen, r.data.metrics_allow_remote);
+  if (listen) throw new ConfigError(`metrics_listen ${listen}`, 'metrics_listen');
   return r.data;
 }
 

@@ -96,7 +96,7 @@ const status: Cmd = async (args, io) => {
 
 function coerceValue(key: ConfigKey, raw: string): unknown {
   // Strings stay strings for string keys ("CloudSnooze", "us-east-1"); everything else is JSON.
-  const stringKeys: ConfigKey[] = ['aws_region', 'tagging_prefix', 'socket_path', 'socket_group', 'admin_group', 'history_path', 'monitoring_mode', 'pre_stop_command', 'pre_stop_on_failure'];
+  const stringKeys: ConfigKey[] = ['aws_region', 'tagging_prefix', 'socket_path', 'socket_group', 'admin_group', 'history_path', 'monitoring_mode', 'pre_stop_command', 'pre_stop_on_failure', 'metrics_listen', 'metrics_textfile'];
   if (stringKeys.includes(key)) return raw;
   try {
     return JSON.parse(raw);
