@@ -6,6 +6,7 @@ import { useBridge, useRenderer } from '../context.js';
 import { METRIC_SPECS, clockTime, clockTimeSeconds, formatCountdown, modeWords, stateWords, type MetricSpec } from '../format.js';
 import { MetricChart } from './MetricChart.js';
 import { EventType } from './History.js';
+import { SavedLine } from './Savings.js';
 import { POSTPONE_MINUTES } from '../bridge.js';
 
 function useColorScheme(): string {
@@ -192,6 +193,7 @@ function InstanceCard() {
           </div>
         ))}
       </dl>
+      <SavedLine />
     </section>
   );
 }

@@ -3,6 +3,9 @@ import { rfc3339Seconds, type HistoryEvent } from '../../contract/protocol.js';
 import { cachedPrice, PRICE_CACHE_TTL_MS, type PriceCache } from '../../agent/aws/price-cache.js';
 import { savingsOf, stoppedMs, SAVINGS_WINDOW_MS } from '../../agent/savings.js';
 import { SavingsView } from '../../agent/savings-view.js';
+import { savedText } from '../../contract/savings-text.js';
+import { trayView } from '../../electron/tray-view.js';
+import { status } from '../helpers/status-fixtures.js';
 
 const NOW = Date.parse('2025-03-31T12:00:00Z');
 const H = 3_600_000;
@@ -55,5 +58,24 @@ describe('SavingsView', () => {
     const v = new SavingsView(history([ev('stop', 10), ev('agent_start', 0)]), '/nonexistent/prices.json');
     expect(v.get(NOW, { id: null, type: null, region: null, source: 'local' })).toBeNull();
     expect(v.get(NOW, ec2)).toMatchObject({ hours_stopped_30d: 10, price_source: 'built-in', instance_type: 't3.medium' });
+  });
+});
+
+describe('savedText: the tray and dashboard line', () => {
+  const s = (usd: number | null, hours = 100) => ({ hours_stopped_30d: hours, estimated_usd: usd, price_source: 'built-in' as const, price_per_hour: 0.416, instance_type: 'm5.2xlarge' });
+  it('whole dollars from $10, cents below, nothing without a saving', () => {
+    expect(savedText(s(41.4))).toBe('Saved ≈ $41 this month');
+    expect(savedText(s(1234.5))).toBe('Saved ≈ $1,235 this month');
+    expect(savedText(s(4.2))).toBe('Saved ≈ $4.20 this month');
+    expect(savedText(s(null))).toBeNull();
+    expect(savedText(s(0, 0))).toBeNull();
+    expect(savedText(null)).toBeNull();
+  });
+  it('the tray shows it as a menu line and on its own tooltip line', () => {
+    const v = trayView(status({ savings: s(41.4) }), { online: true }, { now: NOW });
+    expect(v.tooltip.split('\n').at(-1)).toBe('Saved ≈ $41 this month');
+    expect(v.menu.some((m) => m.kind === 'label' && m.label === 'Saved ≈ $41 this month')).toBe(true);
+    const none = trayView(status(), { online: true }, { now: NOW });
+    expect(none.tooltip).not.toContain('Saved');
   });
 });
