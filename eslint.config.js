@@ -13,16 +13,25 @@ import globals from 'globals';
 //   electron/  contract/, lib/ and Node; not agent/ (it talks to the agent over the socket), not renderer/
 //   renderer/  contract/ and browser packages; not agent/, electron/, lib/, nor Node built-ins
 //
+// Everywhere: zod only as zod/mini (classic `zod` keeps ~700 KB more code and ~5 MB more
+// resident in the agent; contract/zod-locale.ts gives mini the same English messages).
+//
 // test/unit/import-rules.test.ts lints a deliberate violation in each folder.
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const builtins = builtinModules.filter((m) => !m.startsWith('_')).map(escape).join('|');
 
 const node = (who) => ({ regex: `^(node:|(${builtins})(/|$))`, message: `${who} runs without Node: no Node built-ins.` });
 const parts = (who, folders, why) => ({ regex: `^(\\.\\./)+(${folders.join('|')})(/|$)`, message: `${who} must not import ${folders.map((f) => `${f}/`).join(', ')}: ${why}` });
-const restrict = (files, ...patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
+const miniZod = {
+  regex: '^zod(/v[34](/classic)?)?(/index(\\.c?js)?)?$',
+  message: 'use zod/mini (`import * as z from \'zod/mini\'`): classic zod costs the agent ~5 MB resident; the contract sets the same English messages.',
+};
+// A file matched by several entries gets the last one's patterns only, so every entry carries miniZod.
+const restrict = (files, ...patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns: [...patterns, miniZod] }] } });
 
 const agentRule = parts('agent/', ['electron', 'renderer'], 'the agent runs headless; shared facts live in contract/.');
 const importRules = [
+  restrict(['**/*.{ts,tsx,js,mjs,cjs}']),
   restrict(['contract/**/*.ts'], {
     regex: '^(?!zod(/|$)|\\./)',
     message: 'contract/ imports only zod and its own modules: it is the layer every part shares, so no Node, DOM or other part.',

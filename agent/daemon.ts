@@ -8,7 +8,7 @@
 import path from 'node:path';
 import type { Config, ConfigKey } from '../contract/config-schema.js';
 import { rfc3339Seconds, SAMPLE_RING_SECONDS, type AgentMode, type HistoryEvent, type KeepAwake, type Sample, type Status } from '../contract/protocol.js';
-import { formatDuration } from '../contract/time-format.js';
+import { localStamp, MESSAGES } from '../contract/messages.js';
 import { initialDaemonState, modeOf, type DaemonState } from './daemon-state.js';
 import type { History, NewEvent } from './history.js';
 import { DaemonSources } from './keep-awake/daemon-sources.js';
@@ -36,11 +36,14 @@ export interface DaemonDeps {
   log: LogFn;
   /** --dry-run: never stop, whatever the config says. */
   dryRunFlag: boolean;
+  /** Whether the config file existed at start (false: defaults); STATUS says so beside its path. */
+  configLoaded?: boolean;
   /** Picks the provider again when dry_run changes at run time. */
   reselectProvider: (config: Config) => Promise<CloudProvider>;
   /** Status frames and events go to subscribers through this. */
   broadcast: (frame: { frame: 'status'; data: Status } | { frame: 'event'; data: HistoryEvent }) => void;
-  warnTerminals: (message: string) => Promise<number>;
+  /** One banner on every terminal: before a stop ('warning'), or when activity cancelled a warned one. */
+  warnTerminals: (message: string, kind?: 'warning' | 'cancelled') => Promise<number>;
   /** Called when the log level changes. */
   onConfigApplied?: (config: Config, changed: ConfigKey[]) => void;
   now?: () => number;
@@ -75,7 +78,7 @@ export class Daemon {
   private readonly closing = new AbortController();
 
   constructor(private readonly deps: DaemonDeps) {
-    this.s = initialDaemonState(deps.config, deps.provider, deps.dryRunFlag, deps.procDir);
+    this.s = { ...initialDaemonState(deps.config, deps.provider, deps.dryRunFlag, deps.procDir), configPath: deps.configPath, configLoaded: deps.configLoaded ?? true };
     this.now = deps.now ?? Date.now;
     this.monoNow = deps.monoNow ?? (() => performance.now());
     this.holdsFile = path.join(path.dirname(deps.config.history_path), 'holds.json');
@@ -90,6 +93,7 @@ export class Daemon {
       log: deps.log,
       broadcastStatus: () => void this.broadcastStatus(),
       warn: (d, now) => this.warn(d, now),
+      cancelled: (d, now) => this.cancelled(d, now),
       record: (ev) => this.record(ev),
       // Every re-check reads the keep-awake sources and the process holds again, like every decision.
       recheckSample: (sample, now) =>
@@ -211,6 +215,8 @@ export class Daemon {
     const next = this.deps.sampler.inputSources();
     // Replaced only when it changed: the status view reuses its reply while this is the same array.
     if (next.join() !== this.s.inputSources.join()) this.s.inputSources = next;
+    const off = this.deps.sampler.unavailableInputSources?.() ?? [];
+    if (off.join() !== this.s.inputUnavailable.join()) this.s.inputUnavailable = off;
   }
 
   private async evaluate(sample: Sample, now: number, mono: number): Promise<void> {
@@ -223,24 +229,37 @@ export class Daemon {
     if (JSON.stringify(d.state.holds) !== holdsBefore) await this.persistHolds();
     if (s.provider.health().monitorOnly) return;
     if (d.action === 'warn') await this.warn(d, now);
+    else if (d.action === 'cancel') await this.cancelled(d, now);
     else if (d.action === 'stop') await this.stopper.act(sample, now);
   }
 
   private async warn(d: Decision, now: number): Promise<void> {
-    const secs = d.stopAt === null ? 0 : Math.max(0, Math.round((d.stopAt - now) / 1000));
-    const what = this.mode === 'aws' ? 'will be stopped' : 'would be stopped';
-    const message = `Idle: this instance ${what} in ${formatDuration(secs)} (at ${rfc3339Seconds(d.stopAt ?? now)})`;
+    const stopAt = d.stopAt ?? now;
+    const secs = Math.max(0, Math.round((stopAt - now) / 1000));
+    // People read this on a terminal or in history, maybe elsewhere: local time with its zone.
+    const message = MESSAGES.warning(this.mode, secs, localStamp(stopAt, now, { seconds: secs < 600 }));
     this.deps.log('warn', message);
     // The people come first: terminals are told even if the history write fails.
-    this.deps.warnTerminals(message).catch(() => undefined);
-    await this.record({ type: 'warning', message, details: { stop_at: rfc3339Seconds(d.stopAt ?? now), seconds_until_stop: secs } }).catch((err: Error) =>
+    this.deps.warnTerminals(message, 'warning').catch(() => undefined);
+    await this.record({ type: 'warning', message, details: { stop_at: rfc3339Seconds(stopAt), seconds_until_stop: secs, mode: this.mode } }).catch((err: Error) =>
       this.deps.log('error', `history: could not record the warning: ${err.message}`),
     );
   }
 
+  /** Activity ended a warned countdown: the people who were warned hear, once, that it is off and why. */
+  private async cancelled(d: Decision, _now: number): Promise<void> {
+    const message = MESSAGES.cancelled(d.blockers);
+    this.deps.warnTerminals(message, 'cancelled').catch(() => undefined);
+    await this.record({
+      type: 'countdown_cancelled',
+      message,
+      details: { blockers: d.blockers.slice(0, 6).map((b) => ({ metric: b.metric, value: b.value, threshold: b.threshold })) },
+    }).catch((err: Error) => this.deps.log('error', `history: could not record the cancellation: ${err.message}`));
+  }
+
   private async record(ev: NewEvent): Promise<HistoryEvent> {
     const e = await this.deps.history.append(ev);
-    if (ev.type !== 'warning') this.deps.log('info', `${ev.type}: ${ev.message}`);
+    if (ev.type !== 'warning' && ev.type !== 'countdown_cancelled') this.deps.log('info', `${ev.type}: ${ev.message}`);
     this.deps.broadcast({ frame: 'event', data: e });
     return e;
   }
@@ -305,8 +324,8 @@ export class Daemon {
       record: (ev) => this.record(ev),
       persistHolds: () => this.persistHolds(),
       samplesSince: (since) => this.samplesSince(since),
-      reportInput: (source, idleSecs) => {
-        this.deps.sampler.reportInput(source, idleSecs, this.now());
+      reportInput: (source, idleSecs, available) => {
+        this.deps.sampler.reportInput(source, idleSecs, this.now(), available);
         this.refreshInputSources();
       },
     });

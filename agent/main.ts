@@ -124,6 +124,7 @@ async function main(): Promise<void> {
     history,
     log: logger.child('agent'),
     dryRunFlag,
+    configLoaded: fromFile,
     reselectProvider: pick,
     procDir: process.env.CLOUDSNOOZE_PROC_DIR,
     broadcast: (frame) => {
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
       server?.broadcast(frame);
     },
     monoNow: monoNowMs,
-    warnTerminals: (msg) => (process.env.CLOUDSNOOZE_TTY_WARNINGS === '0' ? Promise.resolve(0) : warnTerminals(msg, devRoot)),
+    warnTerminals: (msg, kind) => (process.env.CLOUDSNOOZE_TTY_WARNINGS === '0' ? Promise.resolve(0) : warnTerminals(msg, devRoot, { hint: kind !== 'cancelled' })),
     onConfigApplied: (c, changed) => {
       liveConfig = c;
       if (changed.includes('logging') && !levelArg) logger.setLevel(c.logging.log_level);

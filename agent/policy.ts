@@ -175,9 +175,11 @@ export function decide(state: PolicyState, sample: Sample, now: number, cfg: Pol
   const stayAwake = s.holds.stayAwake !== null;
 
   if (blockers.length > 0) {
+    // A warned countdown that activity ends is cancelled once: the next sample finds warnedAt cleared.
+    const cancel = s.warnedAt !== null && !stayAwake;
     // notBefore only matters inside an idle run; a new run starts a full naptime later anyway.
     s = { ...s, idleSince: null, warnedAt: null, notBefore: null };
-    return { state: s, status: stayAwake ? 'stay_awake' : 'active', blockers, stopAt: null, action: 'none' };
+    return { state: s, status: stayAwake ? 'stay_awake' : 'active', blockers, stopAt: null, action: cancel ? 'cancel' : 'none' };
   }
 
   s = { ...s, idleSince: s.idleSince ?? now };

@@ -13,6 +13,8 @@ import { VERSION } from './version.js';
 
 /** STATUS must fit the Go client's one 4 KiB read; cloud error messages can be long. */
 const MAX_ERROR_CHARS = 300;
+/** Longer config paths are shown clipped (doctor then falls back to --config). */
+const MAX_CONFIG_PATH_CHARS = 100;
 
 export class StatusView {
   private cache: { key: unknown[]; value: Status } | null = null;
@@ -32,7 +34,7 @@ export class StatusView {
     const s = this.s;
     const health = s.provider.health();
     const savings = this.savings(now);
-    const key = [Math.floor(now / 1000), savings, s.policy, s.config, s.pcfg, s.schedule, s.lastSample, s.stopping, s.lastError, s.instance, s.inputSources, health.monitorOnly, health.lastError, s.provider, s.runHolds.list];
+    const key = [Math.floor(now / 1000), savings, s.policy, s.config, s.pcfg, s.schedule, s.lastSample, s.stopping, s.lastError, s.instance, s.inputSources, s.inputUnavailable, health.monitorOnly, health.lastError, s.provider, s.runHolds.list];
     const c = this.cache;
     if (c && c.key.length === key.length && c.key.every((v, i) => v === key[i])) return c.value;
     const value = buildStatus(s, now, health, savings);
@@ -81,10 +83,16 @@ function buildStatus(s: DaemonState, now: number, health: ProviderHealth, saving
     runs_total: s.runHolds.list.length,
     instance: s.instance,
     input_sources: s.inputSources,
+    // Only when there is one: STATUS must fit the Go client's 4 KiB read.
+    ...(s.inputUnavailable.length ? { input_unavailable: s.inputUnavailable } : {}),
     error: clip(health.monitorOnly ?? health.lastError ?? s.lastError),
     sampled_at: s.lastSample ? rfc3339Seconds(s.lastSample.t) : null,
     version: VERSION,
     savings,
+    // Clipped, and the flags only when they say something: STATUS must fit 4 KiB whatever the agent was started with.
+    config_path: s.configPath === undefined ? undefined : (clip(s.configPath, MAX_CONFIG_PATH_CHARS) ?? undefined),
+    config_loaded: s.configLoaded === false ? false : undefined,
+    dry_run_flag: s.dryRunFlag ? true : undefined,
   };
 }
 

@@ -2,12 +2,18 @@
  * snooze.json (schema only; no Node imports so the renderer can share it): every key, its default and its allowed range, defined once.
  * A bad value is refused with a message naming the key; the running config stays.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale.js';
 import { DEFAULT_SOCKET_PATH, DEFAULT_TAG_PREFIX, MAX_SOCKET_PATH } from './paths.js';
 import { metricsListenProblem, parseListenAddress } from './metrics-listen.js';
 import { scheduleSchema } from './schedule.js';
+import { describeIssues, warningNotShorter, type IssueLike } from './messages.js';
 
-const percent = (def: number) => z.number().min(0).max(100).default(def);
+// zod/mini, not the full `zod`: the same checks and messages (the English locale is set in
+// zod-locale.ts) for a fraction of the code the agent keeps resident. Classic zod's methods
+// are these same checks applied in the same order, so the issues are identical.
+const num = (...checks: z.core.$ZodCheck<number>[]) => z.number().check(...checks);
+const percent = (def: number) => z._default(num(z.gte(0), z.lte(100)), def);
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -43,114 +49,107 @@ export function tagPrefixProblem(p: string): string | null {
   return null;
 }
 
-export const configSchema = z
-  .object({
-    check_interval_seconds: z.number().int().min(1).max(3600).default(60),
-    naptime_minutes: z.number().min(0.05).max(10080).default(30),
-    cpu_threshold_percent: percent(10),
-    memory_threshold_percent: percent(30),
-    network_threshold_kbps: z.number().min(0).max(10_000_000).default(50),
-    disk_io_threshold_kbps: z.number().min(0).max(10_000_000).default(100),
-    input_idle_threshold_secs: z.number().int().min(0).max(7 * 86400).default(900),
-    gpu_monitoring_enabled: z.boolean().default(true),
-    gpu_threshold_percent: percent(5),
-    /**
-     * Off (null) by default: a notebook keeps its cached GPU memory after the cell finished,
-     * and that must not keep the box up forever. Set it for jobs that hold memory while
-     * waiting (a model server between requests).
-     */
-    gpu_memory_threshold_percent: z.number().min(0).max(100).nullable().default(null),
-    /** "" = the instance's own region from metadata. */
-    aws_region: z
-      .string()
-      .regex(/^$|^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be empty or a region name such as us-east-1')
-      .default(''),
-    enable_instance_tags: z.boolean().default(true),
-    tagging_prefix: z
-      .string()
-      .superRefine((p, ctx) => {
+export const configSchema = z.strictObject({
+  check_interval_seconds: z._default(num(z.int(), z.gte(1), z.lte(3600)), 60),
+  naptime_minutes: z._default(num(z.gte(0.05), z.lte(10080)), 30),
+  cpu_threshold_percent: percent(10),
+  memory_threshold_percent: percent(30),
+  network_threshold_kbps: z._default(num(z.gte(0), z.lte(10_000_000)), 50),
+  disk_io_threshold_kbps: z._default(num(z.gte(0), z.lte(10_000_000)), 100),
+  input_idle_threshold_secs: z._default(num(z.int(), z.gte(0), z.lte(7 * 86400)), 900),
+  gpu_monitoring_enabled: z._default(z.boolean(), true),
+  gpu_threshold_percent: percent(5),
+  /**
+   * Off (null) by default: a notebook keeps its cached GPU memory after the cell finished,
+   * and that must not keep the box up forever. Set it for jobs that hold memory while
+   * waiting (a model server between requests).
+   */
+  gpu_memory_threshold_percent: z._default(z.nullable(num(z.gte(0), z.lte(100))), null),
+  /** "" = the instance's own region from metadata. */
+  aws_region: z._default(z.string().check(z.regex(/^$|^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be empty or a region name such as us-east-1')), ''),
+  enable_instance_tags: z._default(z.boolean(), true),
+  tagging_prefix: z._default(
+    z.string().check(
+      z.superRefine((p: string, ctx) => {
         const problem = tagPrefixProblem(p);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      })
-      .default(DEFAULT_TAG_PREFIX),
-    detailed_instance_tags: z.boolean().default(true),
-    /** Hibernate instead of stop when the instance supports it. */
-    hibernate: z.boolean().default(false),
-    logging: z
-      .object({ log_level: z.enum(LOG_LEVELS).default('info') })
-      .strict()
-      .default({ log_level: 'info' }),
-    /** Kept from the original tool: "basic" samples the standard metrics; "advanced" also logs each sample at debug. */
-    monitoring_mode: z.enum(['basic', 'advanced']).default('basic'),
-    socket_path: z.string().min(1).max(MAX_SOCKET_PATH).default(DEFAULT_SOCKET_PATH),
-    /** Group given the socket (mode 0660) when it exists on the host. */
-    socket_group: z.string().max(32).default('cloudsnooze'),
-    /**
-     * Group given the admin socket (mode 0660) where settings are changed; "" = none, the
-     * admin socket is 0600 and only the agent's own user (root) changes settings.
-     */
-    admin_group: z.string().max(32).default(''),
-    /** Record what would be done (and on EC2 prove permissions with DryRun) instead of stopping. */
-    dry_run: z.boolean().default(false),
-    warning_minutes: z.number().min(0).max(1440).default(5),
-    history_path: z.string().min(1).default('/var/lib/cloudsnooze/history.jsonl'),
-    // Every event is also held in memory: the cap keeps the agent's footprint bounded.
-    history_max_events: z.number().int().min(10).max(50_000).default(10_000),
-    /**
-     * Run before every stop (also a dry-run or local-mode one), via /bin/sh -c as the agent's
-     * user (root): "" = none. File-only (RESTART_KEYS). Capped so CONFIG_GET fits in 4 KiB.
-     */
-    pre_stop_command: z.string().max(1000).default(''),
-    /** The hook's process group is killed after this. */
-    pre_stop_timeout_seconds: z.number().int().min(1).max(3600).default(300),
-    /** "abort": a failed or timed-out hook aborts this stop (stop_failed, retried with backoff); "stop": stop anyway. */
-    pre_stop_on_failure: z.enum(['abort', 'stop']).default('abort'),
-    /**
-     * Keep awake while a matching process runs (docs/keep-awake.md): a bare name matches the
-     * executable name exactly, `cmd:TEXT` a substring of the command line. Bounded because
-     * every pattern is tried against every process on every sample.
-     */
-    keep_awake_processes: z.array(z.string().min(1).max(200)).max(32).default([]),
-    /** Windows of the week that keep the instance awake or replace the naptime (contract/schedule.ts). */
-    schedule: scheduleSchema.default({ timezone: '', windows: [] }),
-    /**
-     * Prometheus `/metrics` on "HOST:PORT" (contract/metrics-listen.ts); "" = off, and then
-     * prom-client is never loaded. File-only (RESTART_KEYS): the agent is root and opens the port.
-     */
-    metrics_listen: z
-      .string()
-      .max(64)
-      .superRefine((s, ctx) => {
+      }),
+    ),
+    DEFAULT_TAG_PREFIX,
+  ),
+  detailed_instance_tags: z._default(z.boolean(), true),
+  /** Hibernate instead of stop when the instance supports it. */
+  hibernate: z._default(z.boolean(), false),
+  logging: z._default(z.strictObject({ log_level: z._default(z.enum(LOG_LEVELS), 'info') }), { log_level: 'info' as const }),
+  /** Kept from the original tool: "basic" samples the standard metrics; "advanced" also logs each sample at debug. */
+  monitoring_mode: z._default(z.enum(['basic', 'advanced']), 'basic'),
+  socket_path: z._default(z.string().check(z.minLength(1), z.maxLength(MAX_SOCKET_PATH)), DEFAULT_SOCKET_PATH),
+  /** Group given the socket (mode 0660) when it exists on the host. */
+  socket_group: z._default(z.string().check(z.maxLength(32)), 'cloudsnooze'),
+  /**
+   * Group given the admin socket (mode 0660) where settings are changed; "" = none, the
+   * admin socket is 0600 and only the agent's own user (root) changes settings.
+   */
+  admin_group: z._default(z.string().check(z.maxLength(32)), ''),
+  /** Record what would be done (and on EC2 prove permissions with DryRun) instead of stopping. */
+  dry_run: z._default(z.boolean(), false),
+  warning_minutes: z._default(num(z.gte(0), z.lte(1440)), 5),
+  history_path: z._default(z.string().check(z.minLength(1)), '/var/lib/cloudsnooze/history.jsonl'),
+  // Every event is also held in memory: the cap keeps the agent's footprint bounded.
+  history_max_events: z._default(num(z.int(), z.gte(10), z.lte(50_000)), 10_000),
+  /**
+   * Run before every stop (also a dry-run or local-mode one), via /bin/sh -c as the agent's
+   * user (root): "" = none. File-only (RESTART_KEYS). Capped so CONFIG_GET fits in 4 KiB.
+   */
+  pre_stop_command: z._default(z.string().check(z.maxLength(1000)), ''),
+  /** The hook's process group is killed after this. */
+  pre_stop_timeout_seconds: z._default(num(z.int(), z.gte(1), z.lte(3600)), 300),
+  /** "abort": a failed or timed-out hook aborts this stop (stop_failed, retried with backoff); "stop": stop anyway. */
+  pre_stop_on_failure: z._default(z.enum(['abort', 'stop']), 'abort'),
+  /**
+   * Keep awake while a matching process runs (docs/keep-awake.md): a bare name matches the
+   * executable name exactly, `cmd:TEXT` a substring of the command line. Bounded because
+   * every pattern is tried against every process on every sample.
+   */
+  keep_awake_processes: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.maxLength(32)), []),
+  /** Windows of the week that keep the instance awake or replace the naptime (contract/schedule.ts). */
+  schedule: z._default(scheduleSchema, { timezone: '', windows: [] }),
+  /**
+   * Prometheus `/metrics` on "HOST:PORT" (contract/metrics-listen.ts); "" = off, and then
+   * prom-client is never loaded. File-only (RESTART_KEYS): the agent is root and opens the port.
+   */
+  metrics_listen: z._default(
+    z.string().check(
+      z.maxLength(64),
+      z.superRefine((s: string, ctx) => {
         const a = s === '' ? null : parseListenAddress(s);
         if (typeof a === 'string') ctx.addIssue({ code: 'custom', message: a });
-      })
-      .default(''),
-    /** metrics_listen may name a non-loopback address (the VPC then sees /metrics). File-only. */
-    metrics_allow_remote: z.boolean().default(false),
-    /**
-     * The same text, rewritten atomically for node_exporter's textfile collector: an absolute
-     * path ending in .prom; "" = off. File-only: root writes it.
-     */
-    metrics_textfile: z
-      .string()
-      .max(1024)
-      .regex(/^$|^\/[^\0]*\.prom$/, 'must be empty or an absolute path ending in .prom (node_exporter reads only *.prom)')
-      .default(''),
-  })
-  .strict();
+      }),
+    ),
+    '',
+  ),
+  /** metrics_listen may name a non-loopback address (the VPC then sees /metrics). File-only. */
+  metrics_allow_remote: z._default(z.boolean(), false),
+  /**
+   * The same text, rewritten atomically for node_exporter's textfile collector: an absolute
+   * path ending in .prom; "" = off. File-only: root writes it.
+   */
+  metrics_textfile: z._default(
+    z.string().check(z.maxLength(1024), z.regex(/^$|^\/[^\0]*\.prom$/, 'must be empty or an absolute path ending in .prom (node_exporter reads only *.prom)')),
+    '',
+  ),
+});
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigKey = keyof Config;
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as ConfigKey[];
 
 /** A partial config as sent by CONFIG_SET: same ranges, no defaults filled in. */
-export const configPatchSchema = z
-  .object(
-    Object.fromEntries(
-      Object.entries(configSchema.shape).map(([k, v]) => [k, (v as z.ZodDefault<z.ZodType>).unwrap().optional()]),
-    ) as { [K in ConfigKey]: z.ZodOptional<z.ZodType<Config[K]>> },
-  )
-  .strict();
+export const configPatchSchema = z.strictObject(
+  Object.fromEntries(
+    Object.entries(configSchema.shape).map(([k, v]) => [k, z.optional((v as z.ZodMiniDefault).def.innerType)]),
+  ) as { [K in ConfigKey]: z.ZodMiniOptional<z.ZodMiniType<Config[K]>> },
+);
 export type ConfigPatch = Partial<Config>;
 
 export const DEFAULT_CONFIG: Config = configSchema.parse({});
@@ -167,58 +166,57 @@ export class ConfigError extends Error {
   constructor(
     message: string,
     readonly key?: string,
+    /** Config key (dotted for nested) -> the problem in the user's words, for a form or `config set`. */
+    readonly fields?: Record<string, string>,
   ) {
     super(message);
     this.name = 'ConfigError';
   }
 }
 
-/** One sentence per problem, naming the key and what is allowed. */
-export function describeZodError(err: z.ZodError, prefix = '', dropSegments = 0): string {
-  return err.issues
-    .map((issue) => {
-      const key = [prefix, ...issue.path.slice(dropSegments).map(String)].filter(Boolean).join('.');
-      if (issue.code === 'unrecognized_keys') {
-        return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${[key, k].filter(Boolean).join('.')}"`).join(', ')}`;
-      }
-      if (issue.code === 'too_small') return `${key} must ${bound('at least', issue.minimum, issue.origin)} (got ${describeInput(issue.input)})`;
-      if (issue.code === 'too_big') return `${key} must ${bound('at most', issue.maximum, issue.origin)} (got ${describeInput(issue.input)})`;
-      if (issue.code === 'invalid_type') return `${key} must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected} (got ${describeInput(issue.input)})`;
-      return key ? `${key} ${issue.message}` : issue.message;
-    })
+/**
+ * One sentence per problem, naming the key (for a file or a log, where the reader edits
+ * keys) and worded by the message catalogue. `dropSegments` drops leading path segments
+ * ("values" of CONFIG_SET); `labelPrefix` finds request params' labels ("POSTPONE").
+ */
+export function describeZodError(err: { issues: readonly IssueLike[] }, prefix = '', dropSegments = 0, labelPrefix = ''): string {
+  const { fields } = describeIssues(err.issues, { drop: dropSegments, prefix, labelPrefix });
+  return Object.values(fields).join('; ');
+}
+
+/** A ConfigError for zod's issues: the per-field messages, and one line naming each key. */
+export function configErrorOf(issues: readonly IssueLike[], dropSegments = 0): ConfigError {
+  const { fields } = describeIssues(issues, { drop: dropSegments });
+  const message = Object.entries(fields)
+    .map(([k, m]) => (k ? `${k}: ${m}` : m))
     .join('; ');
+  return new ConfigError(message, Object.keys(fields)[0], fields);
 }
 
-/** "be at least 1", "have at most 32 entries", "be at least 1 character long": a bare number misleads for strings and lists. */
-function bound(which: string, n: number | bigint, origin: string): string {
-  const count = Number(n);
-  if (origin === 'string') return `be ${which} ${count} character${count === 1 ? '' : 's'} long`;
-  if (origin === 'array' || origin === 'set') return `have ${which} ${count} entr${count === 1 ? 'y' : 'ies'}`;
-  return `be ${which} ${String(n)}`;
-}
-
-function describeInput(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v);
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+/** Rules across keys, which a per-key range cannot say; null when the config is consistent. */
+export function crossFieldProblem(c: Pick<Config, 'warning_minutes' | 'naptime_minutes'>): ConfigError | null {
+  if (c.warning_minutes < c.naptime_minutes) return null;
+  const msg = warningNotShorter(c.warning_minutes, c.naptime_minutes);
+  return new ConfigError(`warning_minutes, naptime_minutes: ${msg}`, 'warning_minutes', { warning_minutes: msg, naptime_minutes: msg });
 }
 
 /** Validate a whole config object (defaults filled in). Throws ConfigError naming the key. */
 export function parseConfig(raw: unknown): Config {
   const r = configSchema.safeParse(raw, { reportInput: true });
-  if (!r.success) throw new ConfigError(describeZodError(r.error), r.error.issues[0]?.path.map(String).join('.'));
-  // Across two keys, so checked on the whole config.
+  if (!r.success) throw configErrorOf(r.error.issues);
+  const problem = crossFieldProblem(r.data);
+  if (problem) throw problem;
+  // Across two keys too: a non-loopback exporter needs metrics_allow_remote.
   const listen = metricsListenProblem(r.data.metrics_listen, r.data.metrics_allow_remote);
-  if (listen) throw new ConfigError(`metrics_listen ${listen}`, 'metrics_listen');
+  if (listen) throw new ConfigError(`metrics_listen: ${listen}`, 'metrics_listen', { metrics_listen: listen });
   return r.data;
 }
 
 /** Apply a patch to the running config; throws ConfigError and changes nothing on a bad value. */
 export function applyPatch(current: Config, patch: unknown): { config: Config; changed: ConfigKey[] } {
   const p = configPatchSchema.safeParse(patch, { reportInput: true });
-  if (!p.success) throw new ConfigError(describeZodError(p.error), p.error.issues[0]?.path.map(String).join('.'));
+  if (!p.success) throw configErrorOf(p.error.issues);
   const next = parseConfig({ ...current, ...p.data });
   const changed = CONFIG_KEYS.filter((k) => JSON.stringify(current[k]) !== JSON.stringify(next[k]));
   return { config: next, changed };
 }
-

@@ -3,7 +3,8 @@
  * The CLI, the Electron main process, the dashboard bridge and the renderer all
  * import these types; the agent validates every request against the schemas here.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale.js';
 import { configPatchSchema, type Config } from './config-schema.js';
 import type { ScheduleStatus } from './schedule.js';
 
@@ -24,6 +25,12 @@ export const STATUS_MAX_RUNS = 3;
 export const MAX_RUN_COMMAND_CHARS = 300;
 /** Linux's largest possible pid (pid_max's ceiling, 2^22). */
 export const MAX_PID = 4_194_304;
+/** Longest POSTPONE: a week. */
+export const POSTPONE_MAX_MINUTES = 7 * 24 * 60;
+/** Longest timed STAY_AWAKE: a year. */
+export const STAY_AWAKE_MAX_MINUTES = 365 * 24 * 60;
+/** Longest stay-awake reason. */
+export const STAY_AWAKE_REASON_MAX_CHARS = 200;
 
 export const AGENT_STATES = ['active', 'idle', 'warning', 'postponed', 'stay_awake', 'stopping', 'monitor_only'] as const;
 export type AgentState = (typeof AGENT_STATES)[number];
@@ -47,6 +54,8 @@ export const HISTORY_TYPES = [
   'restart_marked',
   /** The pre-stop hook ran: exit code, duration and the last lines of its output. */
   'pre_stop',
+  /** Activity ended a countdown that had been warned: names what woke it. */
+  'countdown_cancelled',
 ] as const;
 export type HistoryType = (typeof HISTORY_TYPES)[number];
 
@@ -207,11 +216,23 @@ export interface Status {
   instance: InstanceInfo;
   /** Input sources on this host, e.g. ["pts", "x11", "desktop"]; empty = input unavailable (not blocking). */
   input_sources: string[];
+  /**
+   * Sources a reporter said cannot measure idle time here (e.g. ["desktop"] on a display that
+   * always reports 0 s): not counted, named so doctor and the dashboard can say why. Absent
+   * from agents before 0.2.
+   */
+  input_unavailable?: string[];
   /** Last cloud or metadata error, or why the agent is monitor_only. */
   error: string | null;
   /** RFC 3339 time of the sample this status reflects. */
   sampled_at: string | null;
   version: string;
+  /** The config file the agent loaded (or would write): `snooze doctor` checks this one. */
+  config_path?: string;
+  /** Whether that file existed when the agent started (false: defaults in use). */
+  config_loaded?: boolean;
+  /** `--dry-run` on the agent's command line: never stops, whatever `dry_run` in the file says. */
+  dry_run_flag?: boolean;
   /** What CloudSnooze's stops of this instance saved over the last 30 days; null off EC2 (no real stops). */
   savings: Savings | null;
 }
@@ -230,6 +251,17 @@ export interface Savings {
   price_per_hour: number | null;
   instance_type: string | null;
 }
+
+/**
+ * What a hold command really did, in the same words as its history event (one source for
+ * both): `changed` false when the request left everything as it was (a release with no
+ * hold, a postpone shorter than the one in force).
+ */
+export interface HoldOutcome {
+  changed: boolean;
+  message: string;
+}
+export type HoldReply = Status & { outcome?: HoldOutcome };
 
 export const HISTORY_REQUESTERS = ['root', 'admin channel', 'socket group member'] as const;
 export type HistoryRequester = (typeof HISTORY_REQUESTERS)[number];
@@ -254,52 +286,53 @@ export interface HistoryEvent {
 // Requests
 
 const rfc3339 = z.iso.datetime({ offset: true });
+const num = (...checks: z.core.$ZodCheck<number>[]) => z.number().check(...checks);
+const none = () => z.strictObject({});
 
 /** Params of each command. Unknown keys are refused so typos are reported, not ignored. */
 export const commandParams = {
-  STATUS: z.object({}).strict(),
-  CONFIG_GET: z.object({}).strict(),
-  CONFIG_SET: z.object({ values: configPatchSchema }).strict(),
-  HISTORY: z
-    .object({
-      limit: z.number().int().min(1).max(1000).default(10),
-      since: rfc3339.optional(),
-      type: z.enum(HISTORY_TYPES).optional(),
-      details: z.boolean().default(false),
-    })
-    .strict(),
-  POSTPONE: z.object({ minutes: z.number().positive().max(7 * 24 * 60) }).strict(),
+  STATUS: none(),
+  CONFIG_GET: none(),
+  CONFIG_SET: z.strictObject({ values: configPatchSchema }),
+  HISTORY: z.strictObject({
+    limit: z._default(num(z.int(), z.gte(1), z.lte(1000)), 10),
+    since: z.optional(rfc3339),
+    type: z.optional(z.enum(HISTORY_TYPES)),
+    /** Paging: only events older than this id (newest first), so new events never shift a page. */
+    before_id: z.optional(num(z.int(), z.gt(0))),
+    details: z._default(z.boolean(), false),
+  }),
+  POSTPONE: z.strictObject({ minutes: num(z.gt(0), z.lte(POSTPONE_MAX_MINUTES)) }),
   /**
    * Without `while_pid`: stay awake for `minutes` or until released. With it: while that
    * process runs (the agent watches its pid and start time; RELEASE does not end it).
    */
   STAY_AWAKE: z
-    .object({
-      minutes: z.number().positive().max(365 * 24 * 60).optional(),
+    .strictObject({
+      minutes: z.optional(num(z.gt(0), z.lte(STAY_AWAKE_MAX_MINUTES))),
       /** Left out: "Stay awake requested" for a plain hold, none for a process hold. */
-      reason: z.string().max(200).optional(),
-      while_pid: z.number().int().positive().max(MAX_PID).optional(),
+      reason: z.optional(z.string().check(z.maxLength(STAY_AWAKE_REASON_MAX_CHARS))),
+      while_pid: z.optional(num(z.int(), z.gt(0), z.lte(MAX_PID))),
       /** How the process is shown; left out, the agent reads its command line. */
-      command: z.string().max(MAX_RUN_COMMAND_CHARS).optional(),
+      command: z.optional(z.string().check(z.maxLength(MAX_RUN_COMMAND_CHARS))),
     })
-    .strict()
-    .refine((p) => p.while_pid === undefined || p.minutes === undefined, {
-      path: ['minutes'],
-      message: 'cannot be combined with while_pid: a process hold lasts as long as its process',
-    })
-    .refine((p) => p.command === undefined || p.while_pid !== undefined, { path: ['command'], message: 'needs while_pid' }),
-  RELEASE: z.object({}).strict(),
-  SUBSCRIBE: z.object({}).strict(),
-  SAMPLES: z.object({ seconds: z.number().int().min(1).max(SAMPLE_RING_SECONDS).default(600) }).strict(),
-  INPUT_ACTIVITY: z
-    .object({
-      idle_secs: z.number().min(0).max(10 * 365 * 86400),
-      source: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a short lowercase name such as "desktop"')
-        .default('desktop'),
-    })
-    .strict(),
+    .check(
+      z.refine((p) => p.while_pid === undefined || p.minutes === undefined, {
+        path: ['minutes'],
+        message: 'cannot be combined with while_pid: a process hold lasts as long as its process',
+      }),
+      z.refine((p) => p.command === undefined || p.while_pid !== undefined, { path: ['command'], message: 'needs while_pid' }),
+    ),
+  RELEASE: none(),
+  SUBSCRIBE: none(),
+  SAMPLES: z.strictObject({ seconds: z._default(num(z.int(), z.gte(1), z.lte(SAMPLE_RING_SECONDS)), 600) }),
+  INPUT_ACTIVITY: z.strictObject({
+    idle_secs: num(z.gte(0), z.lte(10 * 365 * 86400)),
+    source: z._default(z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a short lowercase name such as "desktop"')), 'desktop'),
+    // false: this source exists but cannot measure idle time (a display stuck at 0 s);
+    // the agent drops it from the decision and lists it in input_unavailable.
+    available: z.optional(z.boolean()),
+  }),
 } as const;
 
 export type Command = keyof typeof commandParams;
@@ -313,9 +346,9 @@ export interface CommandResults {
   CONFIG_GET: Config;
   CONFIG_SET: Config;
   HISTORY: { events: HistoryEvent[]; truncated: boolean };
-  POSTPONE: Status;
-  STAY_AWAKE: Status;
-  RELEASE: Status;
+  POSTPONE: HoldReply;
+  STAY_AWAKE: HoldReply;
+  RELEASE: HoldReply;
   SUBSCRIBE: { subscribed: true };
   SAMPLES: { samples: Sample[] };
   INPUT_ACTIVITY: { accepted: true };
@@ -328,8 +361,8 @@ void _everyCommandHasAResult;
 
 /** The envelope: `{"command": "STATUS", "params": {}}`; params may be omitted. */
 export const requestEnvelope = z.object({
-  command: z.string().max(64),
-  params: z.record(z.string(), z.unknown()).optional(),
+  command: z.string().check(z.maxLength(64)),
+  params: z.optional(z.record(z.string(), z.unknown())),
 });
 
 export const ERROR_CODES = [
@@ -347,7 +380,18 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type SuccessReply<T> = { success: true; data: T };
-export type ErrorReply = { success: false; error: string; code: ErrorCode };
+/**
+ * A refusal. `fields`: for CONFIG_SET, one plain-words message per config key at fault
+ * (dotted for nested keys, e.g. `logging.log_level`), so a form can put each on its field;
+ * `error` still says it all in one sentence for clients that show one line.
+ */
+export const errorReplySchema = z.object({
+  success: z.literal(false),
+  error: z.string(),
+  code: z.enum(ERROR_CODES),
+  fields: z.optional(z.record(z.string(), z.string())),
+});
+export type ErrorReply = z.infer<typeof errorReplySchema>;
 export type Reply<T> = SuccessReply<T> | ErrorReply;
 
 /** Whether a client (desktop app, dashboard bridge) currently reaches the agent. */

@@ -3,7 +3,8 @@
  * the naptime while they are open. Schema and parsing only; evaluation against the clock
  * lives in agent/schedule.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale.js';
 import { clockTime, dateTime } from './time-format.js';
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
@@ -45,43 +46,44 @@ export function isTimeZone(tz: string): boolean {
 }
 
 // Messages follow the field's path (describeZodError prints "schedule.windows.0.from must be …"), so they do not repeat its name.
-const clock = () => z.string().refine((s) => parseClock(s) !== null, 'must be a time of day such as 09:00 (00:00 to 24:00)');
+const clock = () => z.string().check(z.refine((s: string) => parseClock(s) !== null, 'must be a time of day such as 09:00 (00:00 to 24:00)'));
 
 export const scheduleWindowSchema = z
-  .object({
+  .strictObject({
     // "mon,tue,wed,thu,fri,sat,sun" is 27 characters: more is a mistake, and labels go into STATUS.
-    days: z.string().max(40).refine((s) => parseDays(s) !== null, 'must be mon…sun, ranges such as mon-fri, or lists such as sat,sun'),
+    days: z.string().check(z.maxLength(40), z.refine((s: string) => parseDays(s) !== null, 'must be mon…sun, ranges such as mon-fri, or lists such as sat,sun')),
     from: clock(),
     to: clock(),
-    keep_awake: z.literal(true).optional(),
-    naptime_minutes: z.number().min(0.05).max(10080).optional(),
+    keep_awake: z.optional(z.literal(true)),
+    naptime_minutes: z.optional(z.number().check(z.gte(0.05), z.lte(10080))),
   })
-  .strict()
-  .superRefine((w, ctx) => {
-    if (w.keep_awake === true && w.naptime_minutes !== undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must be left out when naptime_minutes is set: a window either keeps awake or sets the naptime', path: ['keep_awake'] });
-    } else if (w.keep_awake === undefined && w.naptime_minutes === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'is missing: a window needs "keep_awake": true or "naptime_minutes"', path: ['keep_awake'] });
-    }
-    const from = parseClock(w.from);
-    const to = parseClock(w.to);
-    if (from === 1440) ctx.addIssue({ code: 'custom', message: 'must be before 24:00', path: ['from'] });
-    if (from !== null && to !== null && from === to) {
-      ctx.addIssue({ code: 'custom', message: 'must differ from "from": use 00:00 to 24:00 for a whole day', path: ['to'] });
-    }
-  });
+  .check(
+    z.superRefine((w, ctx) => {
+      if (w.keep_awake === true && w.naptime_minutes !== undefined) {
+        ctx.addIssue({ code: 'custom', message: 'must be left out when naptime_minutes is set: a window either keeps awake or sets the naptime', path: ['keep_awake'] });
+      } else if (w.keep_awake === undefined && w.naptime_minutes === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'is missing: a window needs "keep_awake": true or "naptime_minutes"', path: ['keep_awake'] });
+      }
+      const from = parseClock(w.from);
+      const to = parseClock(w.to);
+      if (from === 1440) ctx.addIssue({ code: 'custom', message: 'must be before 24:00', path: ['from'] });
+      if (from !== null && to !== null && from === to) {
+        ctx.addIssue({ code: 'custom', message: 'must differ from "from": use 00:00 to 24:00 for a whole day', path: ['to'] });
+      }
+    }),
+  );
 
-export const scheduleSchema = z
-  .object({
-    /** IANA zone name; empty = the host's zone. */
-    timezone: z
-      .string()
-      .max(64)
-      .refine((tz) => tz === '' || isTimeZone(tz), 'must be an IANA zone name such as Europe/Berlin')
-      .default(''),
-    windows: z.array(scheduleWindowSchema).max(32).default([]),
-  })
-  .strict();
+export const scheduleSchema = z.strictObject({
+  /** IANA zone name; empty = the host's zone. */
+  timezone: z._default(
+    z.string().check(
+      z.maxLength(64),
+      z.refine((tz: string) => tz === '' || isTimeZone(tz), 'must be an IANA zone name such as Europe/Berlin'),
+    ),
+    '',
+  ),
+  windows: z._default(z.array(scheduleWindowSchema).check(z.maxLength(32)), []),
+});
 
 export type ScheduleConfig = z.infer<typeof scheduleSchema>;
 export type ScheduleWindow = z.infer<typeof scheduleWindowSchema>;

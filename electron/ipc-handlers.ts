@@ -3,7 +3,7 @@
  * the sender frame, validates the payload with zod (the agent's own schemas where the
  * shapes match), then asks the agent. Errors cross as Result values.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AgentError } from '../lib/client.js';
 import { configPatchSchema, RESTART_KEYS } from '../contract/config-schema.js';
 import { commandParams, type Command, type CommandResults, type ParamsIn } from '../contract/protocol.js';
@@ -32,17 +32,18 @@ const none = z.undefined();
  * The settings the dashboard may change: not the socket or history location, which name
  * files a root agent creates, so a compromised renderer cannot move them.
  */
-export const desktopConfigPatchSchema = configPatchSchema.omit(
+export const desktopConfigPatchSchema = z.omit(
+  configPatchSchema,
   Object.fromEntries(RESTART_KEYS.map((k) => [k, true])) as { [K in (typeof RESTART_KEYS)[number]]: true },
 );
 
 /** Payload schema of each channel: the compile-time mapped type means a channel cannot be left out. */
-export const PAYLOAD_SCHEMAS: { [K in InvokeChannel]: z.ZodType } = {
+export const PAYLOAD_SCHEMAS: { [K in InvokeChannel]: z.ZodMiniType } = {
   'agent:status': none,
   'agent:config-get': none,
   'agent:config-set': desktopConfigPatchSchema,
   // The renderer never asks for history details: they may hold paths and request ids.
-  'agent:history': commandParams.HISTORY.omit({ details: true }),
+  'agent:history': z.omit(commandParams.HISTORY, { details: true }),
   'agent:samples': commandParams.SAMPLES,
   'agent:postpone': commandParams.POSTPONE,
   'agent:stay-awake': commandParams.STAY_AWAKE,
@@ -59,7 +60,7 @@ async function asResult<T>(p: Promise<T>): Promise<Result<T>> {
   try {
     return { ok: true, data: await p };
   } catch (err) {
-    if (err instanceof AgentError) return { ok: false, error: err.message, code: err.code };
+    if (err instanceof AgentError) return { ok: false, error: err.message, code: err.code, ...(err.fields ? { fields: err.fields } : {}) };
     return { ok: false, error: (err as Error).message, code: 'INTERNAL' };
   }
 }
@@ -97,17 +98,31 @@ export function makeHandler<K extends InvokeChannel>(channel: K, deps: IpcDeps) 
     if (args.length > 1) return invalid(channel, `${channel} takes at most one argument`);
     // reportInput: describeZodError quotes the offending value ("got 150").
     const parsed = PAYLOAD_SCHEMAS[channel].safeParse(args[0], { reportInput: true });
-    if (!parsed.success) return invalid(channel, describeZodError(parsed.error));
+    if (!parsed.success) return invalid(channel, describeZodError(parsed.error), SETTINGS_CHANNELS.has(channel) ? issueFields(parsed.error) : undefined);
     // Forward what the renderer sent, not the parse with defaults filled in: the agent applies its own.
     return HANDLERS[channel](args[0] as InvokeChannels[K]['payload'], deps);
   };
 }
 
-function invalid<K extends InvokeChannel>(channel: K, message: string): Promise<InvokeChannels[K]['result']> {
+/** Channels that carry a settings patch: their refusals name each key, so the form can mark each field. */
+const SETTINGS_CHANNELS = new Set<InvokeChannel>(['agent:config-set', 'app:settings-unlock']);
+
+/** One message per config key (dotted for nested keys), as the agent's CONFIG_SET refusal carries them. */
+function issueFields(err: z.core.$ZodError): Record<string, string> | undefined {
+  const fields: Record<string, string> = {};
+  for (const issue of err.issues) {
+    const key = issue.path.map(String).join('.');
+    if (!key || fields[key]) continue;
+    fields[key] = describeZodError(new z.core.$ZodError([issue]));
+  }
+  return Object.keys(fields).length ? fields : undefined;
+}
+
+function invalid<K extends InvokeChannel>(channel: K, message: string, fields?: Record<string, string>): Promise<InvokeChannels[K]['result']> {
   const error = `invalid ${channel} payload: ${message || 'unexpected value'}`;
   // These answer a state, not a Result: a bad call to them is a programming error.
   if (channel === 'app:connection' || channel === 'app:settings-access') return Promise.reject(new Error(error));
-  const r: Result<never> = { ok: false, error, code: 'INVALID_PARAMS' };
+  const r: Result<never> = { ok: false, error, code: 'INVALID_PARAMS', ...(fields ? { fields } : {}) };
   return Promise.resolve(r as InvokeChannels[K]['result']);
 }
 

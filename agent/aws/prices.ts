@@ -4,7 +4,7 @@
  * negotiated rates differ, so `--prices FILE` overrides or extends the table.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export type PriceTable = Readonly<Record<string, number>>;
 
@@ -75,7 +75,7 @@ export const BUILTIN_PRICES: PriceTable = {
   'inf2.xlarge': 0.7582,
 };
 
-const priceFileSchema = z.record(z.string().min(1).max(64), z.number().min(0).max(10_000));
+const priceFileSchema = z.record(z.string().check(z.minLength(1), z.maxLength(64)), z.number().check(z.gte(0), z.lte(10_000)));
 
 export class PriceFileError extends Error {
   override name = 'PriceFileError';

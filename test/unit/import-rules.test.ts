@@ -20,18 +20,18 @@ interface Case {
 const CASES: Case[] = [
   {
     file: 'contract/zz-import-rules.ts',
-    forbidden: ['node:fs', 'fs', '../agent/daemon.js', '../electron/app.js', '../renderer/store.js', '../lib/client.js', 'react'],
-    allowed: ['zod', 'zod/mini', './protocol.js'],
+    forbidden: ['node:fs', 'fs', '../agent/daemon.js', '../electron/app.js', '../renderer/store.js', '../lib/client.js', 'react', 'zod', 'zod/v4'],
+    allowed: ['zod/mini', 'zod/v4/locales/en.js', './protocol.js'],
   },
   {
     file: 'lib/zz-import-rules.ts',
-    forbidden: ['../agent/daemon.js', '../electron/app.js', '../renderer/store.js'],
+    forbidden: ['../agent/daemon.js', '../electron/app.js', '../renderer/store.js', 'zod'],
     allowed: ['node:net', '../contract/protocol.js', './fs-atomic.js'],
   },
   {
     file: 'agent/zz-import-rules.ts',
-    forbidden: ['../electron/app.js', '../renderer/store.js'],
-    allowed: ['node:fs', '../lib/client.js', '../contract/protocol.js', './daemon.js'],
+    forbidden: ['../electron/app.js', '../renderer/store.js', 'zod', 'zod/v4/classic'],
+    allowed: ['zod/mini', 'node:fs', '../lib/client.js', '../contract/protocol.js', './daemon.js'],
   },
   {
     file: 'agent/cli/zz-import-rules.ts',
@@ -40,23 +40,29 @@ const CASES: Case[] = [
   },
   {
     file: 'agent/policy-zz.ts',
-    forbidden: ['node:fs', 'node:net', 'node:child_process', 'fs/promises', '../lib/fs-atomic.js', './server.js', './daemon.js', './history.js', './metrics/sampler.js', '../electron/app.js'],
+    forbidden: ['node:fs', 'node:net', 'node:child_process', 'fs/promises', '../lib/fs-atomic.js', './server.js', './daemon.js', './history.js', './metrics/sampler.js', '../electron/app.js', 'zod'],
     allowed: ['../contract/protocol.js', './policy-types.js', './policy.js'],
   },
   {
     file: 'electron/zz-import-rules.ts',
-    forbidden: ['../agent/daemon.js', '../agent/cli/format.js', '../renderer/store.js'],
-    allowed: ['electron', 'node:path', '../lib/client.js', '../contract/ipc.js'],
+    forbidden: ['../agent/daemon.js', '../agent/cli/format.js', '../renderer/store.js', 'zod'],
+    allowed: ['zod/mini', 'electron', 'node:path', '../lib/client.js', '../contract/ipc.js'],
   },
   {
     file: 'renderer/zz-import-rules.ts',
-    forbidden: ['node:fs', 'path', 'child_process', '../electron/preload-api.js', '../agent/cli/format.js', '../lib/client.js'],
+    forbidden: ['node:fs', 'path', 'child_process', '../electron/preload-api.js', '../agent/cli/format.js', '../lib/client.js', 'zod'],
     allowed: ['react', 'zustand', '../contract/protocol.js', './store.js'],
   },
   {
     file: 'renderer/views/zz-import-rules.tsx',
-    forbidden: ['../../agent/daemon.js', '../../electron/app.js', '../../lib/fs-atomic.js', 'node:os'],
+    forbidden: ['../../agent/daemon.js', '../../electron/app.js', '../../lib/fs-atomic.js', 'node:os', 'zod'],
     allowed: ['react', '../../contract/time-format.js', '../format.js'],
+  },
+  {
+    // Outside the parts too (tests, scripts, bench): one zod build everywhere.
+    file: 'test/unit/zz-import-rules.test.ts',
+    forbidden: ['zod', 'zod/v3', 'zod/v4/index.js'],
+    allowed: ['zod/mini', 'zod/v4/core', 'node:fs', '../../agent/daemon.js'],
   },
 ];
 

@@ -238,6 +238,10 @@ class Driver {
   readonly m = newModel();
   constructor(readonly cfg: PolicyConfig) {}
 
+  private warnedBefore = false;
+  /** A release that dropped a hold also dropped the warning (the policy warns again before stopping). */
+  private warningUndone = false;
+
   hold(op: Exclude<Op, { kind: 'samples' }>): void {
     const m = this.m;
     m.now += op.dt;
@@ -252,6 +256,8 @@ class Driver {
       m.stayUntil = op.minutes === undefined ? null : t + op.minutes * MIN;
       m.warnAt = null;
     } else {
+      // A release with no hold in the state releases nothing: a given warning still stands.
+      if (this.state.holds.postponedUntil !== null || this.state.holds.stayAwake !== null) this.warningUndone = true;
       this.state = release(this.state, t, this.cfg);
       if (m.stayUntil !== undefined) m.stayEnd = stayActive(m, t) ? t : (m.stayUntil as number);
       m.stayUntil = undefined;
@@ -267,6 +273,8 @@ class Driver {
     const t = m.now;
     const sample = toSample(spec, t, cfg);
     const busy = isBusy(sample, cfg);
+    // A warning still standing (not undone by a release) is what activity cancels.
+    this.warnedBefore = m.warnAt !== null && !this.warningUndone;
     if (typeof m.stayUntil === 'number' && m.stayUntil <= t) {
       m.stayEnd = m.stayUntil;
       m.stayUntil = undefined;
@@ -286,6 +294,7 @@ class Driver {
     if (d.action === 'warn') {
       m.warnAt = t;
       m.releasedSinceWarn = false;
+      this.warningUndone = false;
     }
     if (d.action === 'stop') {
       m.stops.push(t);
@@ -305,7 +314,8 @@ class Driver {
   private recheck(sample: Sample, t: number): void {
     for (const kind of KEEP_AWAKE_KINDS) {
       const again = decide(this.state, { ...sample, keep_awake: [{ kind, reason: `a ${kind} since the sample` }] }, t, this.cfg);
-      if (again.action !== 'none' || again.stopAt !== null || !again.blockers.some((b) => b.metric === kind)) {
+      // 'cancel': the stop was warned, so the warned people are told it is off; never a stop.
+      if (again.action !== 'cancel' || again.stopAt !== null || !again.blockers.some((b) => b.metric === kind)) {
         throw new Error(`the re-check stopped (or did not name the source) with a ${kind} active: ${JSON.stringify(again)}`);
       }
     }
@@ -352,7 +362,7 @@ class Driver {
     if (held) {
       ok(d.status === 'stay_awake' && d.stopAt === null && d.action === 'none', 'a stay-awake wins at once');
     } else if (busy) {
-      ok(d.status === 'active' && d.stopAt === null && d.action === 'none', 'busy without a stay-awake is active');
+      ok(d.status === 'active' && d.stopAt === null && d.action === (this.warnedBefore ? 'cancel' : 'none'), 'busy without a stay-awake is active; a warned countdown is cancelled once');
     } else {
       ok(['idle', 'warning', 'postponed'].includes(d.status) && d.stopAt !== null, 'idle samples count down');
       const stopAt = d.stopAt as number;
