@@ -132,10 +132,10 @@ export const configSchema = z.strictObject({
   metrics_allow_remote: z._default(z.boolean(), false),
   /**
    * The same text, rewritten atomically for node_exporter's textfile collector: an absolute
-   * path ending in .prom; "" = off. File-only: root writes it.
+   * path ending in .prom, at most 200 characters (CONFIG_GET fits 4 KiB); "" = off. File-only: root writes it.
    */
   metrics_textfile: z._default(
-    z.string().check(z.maxLength(1024), z.regex(/^$|^\/[^\0]*\.prom$/, 'must be empty or an absolute path ending in .prom (node_exporter reads only *.prom)')),
+    z.string().check(z.maxLength(200), z.regex(/^$|^\/[^\0]*\.prom$/, 'must be empty or an absolute path ending in .prom (node_exporter reads only *.prom)')),
     '',
   ),
 });

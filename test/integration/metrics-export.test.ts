@@ -145,13 +145,13 @@ describe('metrics_listen configuration', () => {
   it('refuses a non-loopback address without metrics_allow_remote, naming the key', async () => {
     const a = await startAgent({ config: { metrics_listen: '0.0.0.0:9947' }, waitReady: false });
     expect(await a.exited).toBe(78);
-    expect(a.output()).toMatch(/metrics_listen 0\.0\.0\.0:9947 is not a loopback address.*metrics_allow_remote/);
+    expect(a.output()).toMatch(/metrics_listen: 0\.0\.0\.0:9947 is not a loopback address.*metrics_allow_remote/);
   });
 
   it('refuses a host name or a bad port', async () => {
     const a = await startAgent({ config: { metrics_listen: 'metrics.example.com:9947' }, waitReady: false });
     expect(await a.exited).toBe(78);
-    expect(a.output()).toMatch(/metrics_listen host must be an IP address or localhost/);
+    expect(a.output()).toMatch(/metrics_listen: .*host must be an IP address or localhost/);
   });
 
   it('an agent without metrics_listen / metrics_textfile never loads prom-client: it is only in its own chunk', () => {
