@@ -5,6 +5,7 @@
 import * as z from 'zod/mini';
 import './zod-locale.js';
 import { DEFAULT_SOCKET_PATH, DEFAULT_TAG_PREFIX, MAX_SOCKET_PATH } from './paths.js';
+import { metricsListenProblem, parseListenAddress } from './metrics-listen.js';
 import { scheduleSchema } from './schedule.js';
 import { describeIssues, warningNotShorter, type IssueLike } from './messages.js';
 
@@ -113,6 +114,30 @@ export const configSchema = z.strictObject({
   keep_awake_processes: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.maxLength(32)), []),
   /** Windows of the week that keep the instance awake or replace the naptime (contract/schedule.ts). */
   schedule: z._default(scheduleSchema, { timezone: '', windows: [] }),
+  /**
+   * Prometheus `/metrics` on "HOST:PORT" (contract/metrics-listen.ts); "" = off, and then
+   * prom-client is never loaded. File-only (RESTART_KEYS): the agent is root and opens the port.
+   */
+  metrics_listen: z._default(
+    z.string().check(
+      z.maxLength(64),
+      z.superRefine((s: string, ctx) => {
+        const a = s === '' ? null : parseListenAddress(s);
+        if (typeof a === 'string') ctx.addIssue({ code: 'custom', message: a });
+      }),
+    ),
+    '',
+  ),
+  /** metrics_listen may name a non-loopback address (the VPC then sees /metrics). File-only. */
+  metrics_allow_remote: z._default(z.boolean(), false),
+  /**
+   * The same text, rewritten atomically for node_exporter's textfile collector: an absolute
+   * path ending in .prom, at most 200 characters (CONFIG_GET fits 4 KiB); "" = off. File-only: root writes it.
+   */
+  metrics_textfile: z._default(
+    z.string().check(z.maxLength(200), z.regex(/^$|^\/[^\0]*\.prom$/, 'must be empty or an absolute path ending in .prom (node_exporter reads only *.prom)')),
+    '',
+  ),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -135,7 +160,7 @@ export const DEFAULT_CONFIG: Config = configSchema.parse({});
  * as root, which a socket client (a group member, a dashboard token holder) must not choose.
  * `admin_group` decides who may change settings at all, so only root's file may widen it.
  */
-export const RESTART_KEYS: readonly ConfigKey[] = ['socket_path', 'socket_group', 'admin_group', 'history_path', 'pre_stop_command'];
+export const RESTART_KEYS: readonly ConfigKey[] = ['socket_path', 'socket_group', 'admin_group', 'history_path', 'pre_stop_command', 'metrics_listen', 'metrics_allow_remote', 'metrics_textfile'];
 
 export class ConfigError extends Error {
   constructor(
@@ -189,6 +214,9 @@ export function parseConfig(raw: unknown): Config {
 function parseRanges(raw: unknown): Config {
   const r = configSchema.safeParse(raw, { reportInput: true });
   if (!r.success) throw configErrorOf(r.error.issues);
+  // Across two keys too: a non-loopback exporter needs metrics_allow_remote.
+  const listen = metricsListenProblem(r.data.metrics_listen, r.data.metrics_allow_remote);
+  if (listen) throw new ConfigError(`metrics_listen: ${listen}`, 'metrics_listen', { metrics_listen: listen });
   return r.data;
 }
 

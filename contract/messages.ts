@@ -113,6 +113,9 @@ export const FIELDS: Record<string, Field> = {
   keep_awake_processes: { label: 'Keep-awake processes' },
   schedule: { label: 'Schedule' },
   'schedule.timezone': { label: 'Schedule time zone' },
+  metrics_listen: { label: 'Metrics address' },
+  metrics_allow_remote: { label: 'Metrics beyond this host' },
+  metrics_textfile: { label: 'Metrics textfile' },
   // Request params, by command: what the CLI flag or dashboard control is called.
   'POSTPONE.minutes': { label: 'Postpone time', unit: 'minute' },
   'STAY_AWAKE.minutes': { label: 'Stay-awake time', unit: 'minute' },
