@@ -24,6 +24,8 @@ import type { CloudProvider } from './provider.js';
 import type { HandlerTable } from './server.js';
 import { socketHandlers } from './socket-handlers.js';
 import { StatusView } from './status-view.js';
+import { SavingsView } from './savings-view.js';
+import { PRICE_CACHE_FILE } from './aws/price-cache.js';
 import { StopAction } from './stop-action.js';
 import { VERSION } from './version.js';
 
@@ -53,6 +55,8 @@ export interface DaemonDeps {
   procDir?: string;
   /** Keys present in the config file (CONFIG_GET's `file` source). */
   fileKeys?: ReadonlySet<string>;
+  /** Told of every notice delivery attempt (metrics counters). */
+  onNotifyAttempt?: (target: 'webhook' | 'sns', ok: boolean) => void;
 }
 
 /** The shortest wait between two DescribeTags reads of this instance's tags (metadata reads follow fleet_refresh_minutes). */
@@ -64,6 +68,7 @@ export const CLOCK_JUMP_MS = 5000;
 export class Daemon {
   private readonly s: DaemonState;
   private readonly view: StatusView;
+  private readonly savings: SavingsView;
   private readonly stopper: StopAction;
   private readonly sources: DaemonSources;
   /** Recent samples for graphs (SAMPLES); at least SAMPLE_RING_SECONDS of them. */
@@ -94,6 +99,7 @@ export class Daemon {
       ? new Notifier({
           config: deps.config.notifications,
           log: deps.log,
+          ...(deps.onNotifyAttempt ? { onAttempt: deps.onNotifyAttempt } : {}),
           publishSns: (arn, message, subject) => {
             const p = this.s.provider;
             if (!p.publishSns) return Promise.reject(new Error('SNS needs the agent on EC2 (local mode makes no cloud calls)'));
@@ -104,7 +110,8 @@ export class Daemon {
     this.now = deps.now ?? Date.now;
     this.monoNow = deps.monoNow ?? (() => performance.now());
     this.holdsFile = path.join(path.dirname(deps.config.history_path), 'holds.json');
-    this.view = new StatusView(this.s);
+    this.savings = new SavingsView(deps.history, path.join(path.dirname(deps.config.history_path), PRICE_CACHE_FILE));
+    this.view = new StatusView(this.s, (now) => this.savings.get(now, this.s.instance));
     this.sources = new DaemonSources(this.s);
     this.sources.refresh(this.now());
     this.stopper = new StopAction({
@@ -154,6 +161,8 @@ export class Daemon {
     await this.refreshTags();
     const note = await s.provider.onAgentStart?.(s.config.tagging_prefix);
     if (note) await this.record(note);
+    // The start-up task may have refreshed this type's price (aws/price-cache.ts).
+    await this.savings.reloadPrices();
     await this.tick();
     this.schedule();
     this.scheduleTags();

@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import './zod-locale.js';
 import { DEFAULT_NOTIFICATIONS, notificationsSchema } from './notifications.js';
 import { DEFAULT_SOCKET_PATH, DEFAULT_TAG_PREFIX, MAX_SOCKET_PATH } from './paths.js';
+import { metricsListenProblem, parseListenAddress } from './metrics-listen.js';
 import { scheduleSchema } from './schedule.js';
 import { describeIssues, warningNotShorter, type IssueLike } from './messages.js';
 
@@ -118,6 +119,30 @@ export const configSchema = z.strictObject({
   fleet_refresh_minutes: z._default(num(z.gte(0.05), z.lte(1440)), 10),
   /** Webhook and SNS notices (contract/notifications.ts). File-only: the URL and ARN may carry secrets. */
   notifications: z._default(notificationsSchema, DEFAULT_NOTIFICATIONS),
+  /**
+   * Prometheus `/metrics` on "HOST:PORT" (contract/metrics-listen.ts); "" = off, and then
+   * prom-client is never loaded. File-only (RESTART_KEYS): the agent is root and opens the port.
+   */
+  metrics_listen: z._default(
+    z.string().check(
+      z.maxLength(64),
+      z.superRefine((s: string, ctx) => {
+        const a = s === '' ? null : parseListenAddress(s);
+        if (typeof a === 'string') ctx.addIssue({ code: 'custom', message: a });
+      }),
+    ),
+    '',
+  ),
+  /** metrics_listen may name a non-loopback address (the VPC then sees /metrics). File-only. */
+  metrics_allow_remote: z._default(z.boolean(), false),
+  /**
+   * The same text, rewritten atomically for node_exporter's textfile collector: an absolute
+   * path ending in .prom, at most 200 characters (CONFIG_GET fits 4 KiB); "" = off. File-only: root writes it.
+   */
+  metrics_textfile: z._default(
+    z.string().check(z.maxLength(200), z.regex(/^$|^\/[^\0]*\.prom$/, 'must be empty or an absolute path ending in .prom (node_exporter reads only *.prom)')),
+    '',
+  ),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -140,7 +165,7 @@ export const DEFAULT_CONFIG: Config = configSchema.parse({});
  * as root, which a socket client (a group member, a dashboard token holder) must not choose.
  * `admin_group` decides who may change settings at all, so only root's file may widen it.
  */
-export const RESTART_KEYS: readonly ConfigKey[] = ['socket_path', 'socket_group', 'admin_group', 'history_path', 'pre_stop_command', 'notifications'];
+export const RESTART_KEYS: readonly ConfigKey[] = ['socket_path', 'socket_group', 'admin_group', 'history_path', 'pre_stop_command', 'metrics_listen', 'metrics_allow_remote', 'metrics_textfile', 'notifications'];
 
 export class ConfigError extends Error {
   constructor(
@@ -182,10 +207,21 @@ export function crossFieldProblem(c: Pick<Config, 'warning_minutes' | 'naptime_m
 
 /** Validate a whole config object (defaults filled in). Throws ConfigError naming the key. */
 export function parseConfig(raw: unknown): Config {
+  const config = parseRanges(raw);
+  // Only a warning the user wrote is refused: files from before this rule with a short
+  // naptime and the default warning keep loading, and the policy halves the lead for them.
+  const explicit = typeof raw === 'object' && raw !== null && Object.hasOwn(raw, 'warning_minutes');
+  const problem = explicit ? crossFieldProblem(config) : null;
+  if (problem) throw problem;
+  return config;
+}
+
+function parseRanges(raw: unknown): Config {
   const r = configSchema.safeParse(raw, { reportInput: true });
   if (!r.success) throw configErrorOf(r.error.issues);
-  const problem = crossFieldProblem(r.data);
-  if (problem) throw problem;
+  // Across two keys too: a non-loopback exporter needs metrics_allow_remote.
+  const listen = metricsListenProblem(r.data.metrics_listen, r.data.metrics_allow_remote);
+  if (listen) throw new ConfigError(`metrics_listen: ${listen}`, 'metrics_listen', { metrics_listen: listen });
   return r.data;
 }
 
@@ -193,7 +229,11 @@ export function parseConfig(raw: unknown): Config {
 export function applyPatch(current: Config, patch: unknown): { config: Config; changed: ConfigKey[] } {
   const p = configPatchSchema.safeParse(patch, { reportInput: true });
   if (!p.success) throw configErrorOf(p.error.issues);
-  const next = parseConfig({ ...current, ...p.data });
+  const next = parseRanges({ ...current, ...p.data });
+  // The merged object always holds warning_minutes, so only a patch that sets it is held to
+  // the rule; a shorter naptime under the default warning halves the lead (agent/policy.ts).
+  const problem = 'warning_minutes' in p.data ? crossFieldProblem(next) : null;
+  if (problem) throw problem;
   const changed = CONFIG_KEYS.filter((k) => JSON.stringify(current[k]) !== JSON.stringify(next[k]));
   return { config: next, changed };
 }

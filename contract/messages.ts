@@ -118,6 +118,9 @@ export const FIELDS: Record<string, Field> = {
   'notifications.webhook_url': { label: 'Webhook URL' },
   'notifications.sns_topic_arn': { label: 'SNS topic ARN' },
   'notifications.events': { label: 'Notified events' },
+  metrics_listen: { label: 'Metrics address' },
+  metrics_allow_remote: { label: 'Metrics beyond this host' },
+  metrics_textfile: { label: 'Metrics textfile' },
   // Request params, by command: what the CLI flag or dashboard control is called.
   'POSTPONE.minutes': { label: 'Postpone time', unit: 'minute' },
   'STAY_AWAKE.minutes': { label: 'Stay-awake time', unit: 'minute' },

@@ -234,6 +234,23 @@ export interface Status {
   config_loaded?: boolean;
   /** `--dry-run` on the agent's command line: never stops, whatever `dry_run` in the file says. */
   dry_run_flag?: boolean;
+  /** What CloudSnooze's stops of this instance saved over the last 30 days; null off EC2 (no real stops). */
+  savings: Savings | null;
+}
+
+/** Where an hourly price came from: the AWS Price List API (cached a week) or the built-in table. */
+export const PRICE_SOURCES = ['price-list-api', 'built-in'] as const;
+export type PriceSource = (typeof PRICE_SOURCES)[number];
+
+export interface Savings {
+  /** Hours this instance spent stopped by CloudSnooze in the last 30 days (stop to the next agent start). */
+  hours_stopped_30d: number;
+  /** hours × on-demand price, USD (two decimals); null when no price is known for the type. */
+  estimated_usd: number | null;
+  price_source: PriceSource | null;
+  /** USD per hour, on-demand Linux. */
+  price_per_hour: number | null;
+  instance_type: string | null;
 }
 
 /**

@@ -37,11 +37,14 @@ if (want('agent')) {
   // `node`. No splitting in CommonJS: each entry is one file, and the AWS SDK is its own
   // file (chunks/aws-sdk.js) that only a cloud-task child or a CLI command loads.
   // Each AWS client its own chunk: SNS (notifications) is loaded only by a cloud-task child that publishes.
-  const SDK_CHUNKS = { '@aws-sdk/client-ec2': 'aws-sdk.js', '@aws-sdk/client-sns': 'aws-sns.js' };
+  const SDK_CHUNKS = { '@aws-sdk/client-ec2': 'aws-sdk.js', '@aws-sdk/client-sns': 'aws-sns.js', '@aws-sdk/client-pricing': 'aws-pricing.js' };
   const sdkChunk = {
     name: 'aws-sdk-chunk',
     setup(b) {
-      b.onResolve({ filter: /^@aws-sdk\/client-(ec2|sns)$/ }, (a) => (a.kind === 'dynamic-import' ? { path: `./chunks/${SDK_CHUNKS[a.path]}`, external: true } : undefined));
+      b.onResolve({ filter: /^@aws-sdk\/client-(ec2|sns|pricing)$/ }, (a) => (a.kind === 'dynamic-import' ? { path: `./chunks/${SDK_CHUNKS[a.path]}`, external: true } : undefined));
+      // The Prometheus exporter (prom-client, node:http): loaded only when metrics_listen or
+      // metrics_textfile is set, so it is a chunk of its own too.
+      b.onResolve({ filter: /\/metrics-export\/exporter\.js$/ }, (a) => (a.kind === 'dynamic-import' ? { path: './chunks/metrics-exporter.js', external: true } : undefined));
     },
   };
   const common = {
@@ -64,6 +67,7 @@ if (want('agent')) {
     banner: { js: `#!/usr/bin/env -S node ${AGENT_NODE_FLAGS.join(' ')}\n${metaUrl}` },
   });
   await build({ ...common, entryPoints: { snooze: 'agent/cli/main.ts' }, outdir: 'dist/agent', banner: { js: `#!/usr/bin/env node\n${metaUrl}` } });
+  // One chunk per AWS client: each is loaded only by a cloud-task child or a CLI command that needs it.
   for (const [pkgName, file] of Object.entries(SDK_CHUNKS)) {
     await build({
       stdin: { contents: `module.exports = require('${pkgName}');`, resolveDir: '.', sourcefile: file, loader: 'js' },
@@ -75,10 +79,11 @@ if (want('agent')) {
       logLevel: 'warning',
     });
   }
+  await build({ ...common, entryPoints: { 'metrics-exporter': 'agent/metrics-export/exporter.ts' }, outdir: 'dist/agent/chunks', plugins: [] });
   // The root package.json says "type": "module"; these files are CommonJS.
   writeFileSync('dist/agent/package.json', `${JSON.stringify({ type: 'commonjs' })}\n`);
   for (const f of ['dist/agent/snoozed.js', 'dist/agent/snooze.js']) if (existsSync(f)) chmodSync(f, 0o755);
-  console.log(`built dist/agent (snoozed, snooze, ${Object.values(SDK_CHUNKS).map((f) => `chunks/${f}`).join(', ')})`);
+  console.log(`built dist/agent (snoozed, snooze, ${Object.values(SDK_CHUNKS).map((f) => `chunks/${f}`).join(', ')}, chunks/metrics-exporter.js)`);
 }
 
 if (want('electron') && existsSync('electron/main.ts')) {

@@ -27,7 +27,7 @@ export type CloudTask =
   /** The same calls with DryRun=true: which permissions are there, nothing changes. */
   | (OnInstance & { kind: 'dry_run_stop'; tags: Record<string, string>; hibernate: boolean })
   /** DescribeTags; when `<prefix>:Status` is Stopped, CreateTags Status=Running. */
-  | (OnInstance & { kind: 'mark_restart'; prefix: string; tags?: Record<string, string> })
+  | (OnInstance & { kind: 'mark_restart'; prefix: string; tags?: Record<string, string>; prices?: { file: string; instanceType: string } })
   /** DescribeTags of this instance: the `keys` given (EC2 filter values, `*` wildcards allowed). */
   | (OnInstance & { kind: 'read_tags'; keys: string[] })
   /** SNS Publish of one notice (region: the topic's own). */

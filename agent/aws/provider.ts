@@ -46,6 +46,12 @@ export interface AwsProviderOptions {
    * agent that never stopped its host does not load the SDK at start.
    */
   stopMarkerPath?: string;
+  /**
+   * The Price List API cache (price-cache.ts). When set and this instance type's price is
+   * missing or older than a week, the start-up restart task (already a child with the SDK
+   * and credentials) refreshes it; the agent itself only reads the file.
+   */
+  priceCachePath?: string;
 }
 
 export class AwsProvider implements CloudProvider {
@@ -130,7 +136,9 @@ export class AwsProvider implements CloudProvider {
       }
       if (!known && !(await restartCheckNeeded(this.imds, prefix, ident.id, markerPath))) return null;
       const tasks = await this.tasks();
-      const task = { kind: 'mark_restart' as const, region: this.identity.regionFor(ident)!, instanceId: ident.id, prefix, ...(known ? { tags: Object.fromEntries(known) } : {}) };
+      const region = this.identity.regionFor(ident)!;
+      const prices = await this.staleprice(region, ident.type);
+      const task = { kind: 'mark_restart' as const, region, instanceId: ident.id, prefix, ...(known ? { tags: Object.fromEntries(known) } : {}), ...(prices ? { prices } : {}) };
       const note = await tasks.run(task, { log: this.log });
       if (markerPath) await clearStopMarker(markerPath);
       return note;
@@ -171,6 +179,14 @@ export class AwsProvider implements CloudProvider {
     if (!ident) throw new Error(this.identity.monitorOnly ?? 'instance identity unknown (metadata unavailable)');
     const tasks = await this.tasks();
     await tasks.run({ kind: 'sns_publish', region: this.identity.regionFor(ident)!, instanceId: ident.id, topicArn, message, subject }, { log: this.log });
+  }
+
+  /** What the restart task should refresh in the price cache, if anything. */
+  private async staleprice(region: string, type: string | null | undefined): Promise<{ file: string; instanceType: string } | null> {
+    const file = this.opts.priceCachePath;
+    if (!file || !type) return null;
+    const { readPriceCache, cachedPrice } = await import('./price-cache.js');
+    return cachedPrice(await readPriceCache(file), region, type, Date.now()) === null ? { file, instanceType: type } : null;
   }
 
   async close(): Promise<void> {

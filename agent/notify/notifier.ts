@@ -54,6 +54,8 @@ export interface NotifierDeps {
   now?: () => number;
   random?: () => number;
   limits?: Partial<NotifyLimits>;
+  /** Told of every attempt's outcome (the Prometheus counter `cloudsnooze_notifications_total`). */
+  onAttempt?: (target: NotifyTarget, ok: boolean) => void;
 }
 
 interface Item {
@@ -149,12 +151,14 @@ export class Notifier {
       let error: string;
       try {
         await this.attempt(target, item);
+        this.deps.onAttempt?.(target, true);
         c.sent++;
         c.last_error = null;
         return;
       } catch (err) {
         error = inert((err as Error).message ?? String(err)).slice(0, 300);
       }
+      this.deps.onAttempt?.(target, false);
       if (this.closing.signal.aborted) return;
       const delay = backoff.next();
       if (this.now() + delay - item.queuedAt > this.limits.windowMs) {

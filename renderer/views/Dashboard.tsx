@@ -10,6 +10,7 @@ import { browserZoneName, minutesWords, whenText, zoneText } from '../time-words
 import { askNoticePermission, noticeSupport, type NoticeSupport } from '../warning-notice.js';
 import { MetricChart } from './MetricChart.js';
 import { EventType } from './History.js';
+import { SavedLine } from './Savings.js';
 
 function useColorScheme(): string {
   const query = '(prefers-color-scheme: dark)';
@@ -440,6 +441,7 @@ function InstanceCard() {
           </div>
         ))}
       </dl>
+      <SavedLine />
     </section>
   );
 }

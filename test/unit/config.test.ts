@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyPatch, ConfigError, CONFIG_KEYS, DEFAULT_CONFIG, loadConfig, parseConfig, saveConfig } from '../../agent/config.js';
+import { policyConfigFrom, warningLeadMs } from '../../agent/policy.js';
 
 describe('config', () => {
   it('has every documented key with its default', () => {
@@ -51,10 +52,6 @@ describe('config', () => {
         { warning_minutes: 45, naptime_minutes: 1 },
         'warning_minutes, naptime_minutes: Warning time (45 minutes) must be shorter than the naptime (1 minute): lower warning_minutes first, or raise naptime_minutes',
       ],
-      [
-        { naptime_minutes: 1 },
-        'warning_minutes, naptime_minutes: Warning time (5 minutes) must be shorter than the naptime (1 minute): lower warning_minutes first, or raise naptime_minutes',
-      ],
     ];
     for (const [raw, words] of cases) {
       let err: unknown;
@@ -87,6 +84,16 @@ describe('config', () => {
     }
     expect(Object.keys(err?.fields ?? {})).toEqual(['warning_minutes', 'naptime_minutes']);
     expect(err?.fields?.warning_minutes).toBe('Warning time (10 minutes) must be shorter than the naptime (10 minutes): lower warning_minutes first, or raise naptime_minutes');
+  });
+
+  it('a short naptime under the default warning still loads (files written before the rule) and warns at half the naptime', () => {
+    const c = parseConfig({ naptime_minutes: 1 });
+    expect(c.warning_minutes).toBe(5);
+    const pcfg = policyConfigFrom(c);
+    expect(warningLeadMs(pcfg)).toBe(30_000);
+    expect(warningLeadMs(policyConfigFrom(parseConfig({ naptime_minutes: 10, warning_minutes: 2 })))).toBe(120_000);
+    // A shorter naptime over the default warning is a change to the naptime only: accepted.
+    expect(applyPatch(DEFAULT_CONFIG, { naptime_minutes: 3 }).changed).toEqual(['naptime_minutes']);
   });
 
   it('applyPatch changes only valid keys, reports what changed, and leaves the current config alone on error', () => {

@@ -38,6 +38,7 @@ function status(over: Partial<Status> = {}): Status {
     error: null,
     sampled_at: new Date(T0).toISOString(),
     version: '0.0.0',
+    savings: null,
     ...over,
   };
 }

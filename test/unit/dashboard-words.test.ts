@@ -52,6 +52,7 @@ function status(over: Partial<Status> = {}): Status {
     error: null,
     sampled_at: local('2026-03-02T15:00:00Z'),
     version: '0.2.0',
+    savings: null,
     ...over,
   };
 }

@@ -48,7 +48,9 @@ describe('Notifier', () => {
     let tries = 0;
     let t = 0;
     const logs: string[] = [];
+    const attempts: string[] = [];
     const n = new Notifier({
+      onAttempt: (target, ok) => attempts.push(`${target}:${ok}`),
       config: { ...DEFAULT_NOTIFICATIONS, webhook_url: 'http://127.0.0.1:9/hook' },
       log: (_l, m) => logs.push(m),
       post: async () => {
@@ -64,6 +66,8 @@ describe('Notifier', () => {
     expect(tries).toBe(5);
     expect(n.stats().webhook).toMatchObject({ sent: 0, failed: 1, retries: 4, last_error: 'HTTP 500' });
     expect(logs.at(-1)).toMatch(/webhook notice of stop not delivered after 5 tries: HTTP 500; given up/);
+    // Every attempt reaches the metrics counter.
+    expect(attempts).toEqual(Array(5).fill('webhook:false'));
   });
 
   it('the queue is bounded: the oldest waiting notice is dropped; offer never waits', async () => {

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { afterAction, decide, initialPolicyState, postpone, release, statusOf, stayAwake } from '../../agent/policy.js';
+import { afterAction, decide, initialPolicyState, postpone, release, statusOf, stayAwake, warningLeadMs } from '../../agent/policy.js';
 import type { Decision, PolicyConfig, PolicyState } from '../../agent/policy-types.js';
 import { KEEP_AWAKE_KINDS, METRIC_NAMES, type KeepAwakeKind, type MetricName, type Sample } from '../../contract/protocol.js';
 
@@ -324,7 +324,8 @@ class Driver {
   /** Checked on every sample, so plain throws instead of expect(): thousands of samples per run. */
   private check(d: Decision, t: number, busy: boolean): void {
     const m = this.m;
-    const { naptimeMs: N, warningMs: W } = this.cfg;
+    const { naptimeMs: N } = this.cfg;
+    const W = warningLeadMs(this.cfg);
     const held = stayActive(m, t);
     const ok = (cond: boolean, rule: string) => {
       if (!cond) {
@@ -347,7 +348,7 @@ class Driver {
       // (b) holds win.
       ok(!held, 'no stop under a stay-awake');
       ok(t >= m.postponedMax, 'no stop before the postpone time');
-      ok(m.stayEnd === null || t >= m.stayEnd + Math.min(W, N), 'a warning window after a stay-awake ends');
+      ok(m.stayEnd === null || t >= m.stayEnd + W, 'a warning window after a stay-awake ends');
       // (c) warned first, at an earlier sample of this countdown.
       ok(m.warnAt !== null && m.warnAt < t, 'a warning at an earlier sample of this countdown');
       ok(d.stopAt === t, 'a stop reports stopAt = now');
@@ -470,14 +471,14 @@ describe('idle decision, property-based', () => {
             const due = idleStart + cfg.naptimeMs;
             let expected: Decision['action'] = 'none';
             if (warned !== null && warned < t && t >= due) expected = 'stop';
-            else if (warned === null && t >= due - cfg.warningMs) expected = 'warn';
+            else if (warned === null && t >= due - warningLeadMs(cfg)) expected = 'warn';
             const d = drv.sample(dt, spec);
             expect(d.action).toBe(expected);
             if (expected === 'warn') warned = t;
             if (expected === 'stop') {
               // Within two intervals of the naptime always; within one when the warning window covers an interval.
               expect(t - due).toBeLessThan(2 * maxStep);
-              if (cfg.warningMs >= maxStep) expect(t - due).toBeLessThan(maxStep);
+              if (warningLeadMs(cfg) >= maxStep) expect(t - due).toBeLessThan(maxStep);
               idleStart = null;
               warned = null;
             }

@@ -246,13 +246,13 @@ describe('decide: idle timer and the warning', () => {
     expect(actionsAt(after.steps, 'stop')).toEqual([T0 + 58 * MIN]);
   });
 
-  it('fractional naptime (0.05 min) with a warning longer than the naptime: warns at once, stops at 3 s', () => {
+  it('fractional naptime (0.05 min) under the default (longer) warning: warns half-way, stops at 3 s', () => {
     const cfg = cfgOf({ naptime_minutes: 0.05, warning_minutes: 5 });
     const { steps } = drive(initialPolicyState(), cfg, every(T0, T0 + 5 * S, S));
-    // After the stop the 4 s sample starts a new countdown, which again warns at once.
-    expect(actionsAt(steps, 'warn')).toEqual([T0, T0 + 4 * S]);
+    // A warning as long as the naptime would make every countdown a final warning (issue 12).
+    expect(actionsAt(steps, 'warn')).toEqual([T0 + 2 * S]);
     expect(actionsAt(steps, 'stop')).toEqual([T0 + 3 * S]);
-    expect(steps[0]?.d).toMatchObject({ status: 'warning', stopAt: T0 + 3 * S });
+    expect(steps[0]?.d).toMatchObject({ status: 'idle', stopAt: T0 + 3 * S });
   });
 
   it('warning_minutes 0: the stop waits one sample after the warning', () => {
@@ -429,10 +429,10 @@ describe('release', () => {
     expect(actionsAt(steps, 'stop')).toEqual([T0 + 126 * MIN]);
   });
 
-  it('the window is capped at the naptime when the warning is longer', () => {
+  it('the window is half the naptime when the (default) warning is not shorter than it', () => {
     const cfg = cfgOf({ naptime_minutes: 2, warning_minutes: 10 });
     const s = release(stayAwake({ ...initialPolicyState(), idleSince: T0 }, undefined, 'x', T0), T0 + 60 * MIN, cfg);
-    expect(s.notBefore).toBe(T0 + 62 * MIN);
+    expect(s.notBefore).toBe(T0 + 61 * MIN);
   });
 
   it('also clears a postpone', () => {
