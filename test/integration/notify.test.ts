@@ -4,7 +4,7 @@
  * fail or hang never delay the stop.
  */
 import path from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -79,14 +79,14 @@ afterEach(async () => {
   await Promise.all(agents.splice(0).map((a) => a.stop('SIGKILL')));
 });
 
-async function agent(notifications: Record<string, unknown>): Promise<AgentHandle> {
+async function agent(notifications: Record<string, unknown>, extra: (dir: string) => Record<string, unknown> = () => ({})): Promise<AgentHandle> {
   const dir = tempDir('cs-notify-');
   mkdirSync(path.join(dir, 'dev'), { recursive: true });
   imds.tags = () => ec2.instance(ID).tags;
   const a = await startAgent({
     dir,
     // Stop 3 s after idle, warned 1.2 s before.
-    config: { ...ALWAYS_IDLE, notifications },
+    config: { ...ALWAYS_IDLE, notifications, ...extra(dir) },
     env: { ...fakeAwsEnv({ ec2Url: ec2.url, imdsUrl: imds.url, dmiDir: dmi.dir }), AWS_ENDPOINT_URL_SNS: sns.url },
   });
   agents.push(a);
@@ -108,8 +108,9 @@ const waitEvent = (a: AgentHandle, type: HistoryEvent['type'], ms = 30_000) =>
 const LATE_MS = 9_000;
 
 async function lateness(a: AgentHandle): Promise<number> {
-  const [warned] = await events(a, 'warning');
-  const [stopped] = await events(a, 'stop');
+  // HISTORY is newest first; the first cycle's events are the last ones.
+  const warned = (await events(a, 'warning')).at(-1);
+  const stopped = (await events(a, 'stop')).at(-1);
   return Date.parse(stopped!.time) - Date.parse(String(warned!.details!.stop_at));
 }
 
@@ -117,7 +118,7 @@ describe('notifications', () => {
   it('the webhook gets warning then stop, each with instance_id and text; SNS is published the same bodies; CONFIG_GET redacts both', async () => {
     const hook = await receiver();
     try {
-      const a = await agent({ webhook_url: hook.url, sns_topic_arn: TOPIC });
+      const a = await agent({ webhook_url: hook.url, sns_topic_arn: TOPIC }, (dir) => ({ metrics_textfile: path.join(dir, 'cloudsnooze.prom') }));
       const view = await a.req('CONFIG_GET');
       expect(view.notifications).toEqual({ webhook_url: `http://127.0.0.1:${new URL(hook.url).port}/(redacted)`, sns_topic_arn: 'arn:aws:sns:us-west-2:(redacted)', events: ['warning', 'stop', 'stop_failed'] });
       expect(JSON.stringify(view)).not.toMatch(/secret-token|123456789012/);
@@ -126,15 +127,16 @@ describe('notifications', () => {
 
       await waitEvent(a, 'stop');
       await waitFor(() => hook.bodies.length >= 2 && sns.published.length >= 2, 15_000, `webhook and SNS notices; agent output:\n${a.output()}`);
-      expect(hook.bodies.map((b) => b.event)).toEqual(['warning', 'stop']);
+      // The agent goes on after the (fake) stop: the first two notices are this cycle's.
+      expect(hook.bodies.slice(0, 2).map((b) => b.event)).toEqual(['warning', 'stop']);
       const [warning, stop] = hook.bodies as [Record<string, unknown>, Record<string, unknown>];
       for (const b of [warning, stop]) {
         expect(b.instance_id).toBe(ID);
         expect(b).toMatchObject({ instance_type: 't3.small', region: 'us-east-1', name: 'notebook-7' });
         expect(b.text).toMatch(/^CloudSnooze on notebook-7 \(i-0c1d2e3f4a5b60710\): .+[.]$/);
       }
-      const [warned] = await events(a, 'warning');
-      const [stopped] = await events(a, 'stop');
+      const warned = (await events(a, 'warning')).at(-1);
+      const stopped = (await events(a, 'stop')).at(-1);
       // The sentence is the history message's words.
       expect(warning.text).toBe(`CloudSnooze on notebook-7 (${ID}): ${warned!.message}.`);
       expect(stop.text).toBe(`CloudSnooze on notebook-7 (${ID}): ${stopped!.message}.`);
@@ -143,8 +145,16 @@ describe('notifications', () => {
       expect(stop.metrics).toMatchObject({ cpu_percent: expect.any(Number) });
 
       // SNS: the same JSON, in the topic's own region, through the real SDK.
-      expect(sns.published.map((p) => JSON.parse(p.message) as unknown)).toEqual(hook.bodies);
+      expect(sns.published.slice(0, 2).map((p) => JSON.parse(p.message) as unknown)).toEqual(hook.bodies.slice(0, 2));
       expect(sns.published[0]).toMatchObject({ topicArn: TOPIC, region: 'us-west-2', subject: `CloudSnooze: warning ${ID}` });
+      // Every delivery counts in the Prometheus text (the textfile exporter here). The agent keeps
+      // running after the (fake) stop, so later cycles add more: at least the two seen above.
+      const promFile = path.join(a.dir, 'cloudsnooze.prom');
+      const count = (text: string, channel: string) => Number(new RegExp(`cloudsnooze_notifications_total\\{channel="${channel}",result="ok"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      await waitFor(() => {
+        const text = existsSync(promFile) ? readFileSync(promFile, 'utf8') : '';
+        return count(text, 'webhook') >= 2 && count(text, 'sns') >= 2;
+      }, 35_000, 'notification counters in the textfile');
     } finally {
       await hook.close();
     }
