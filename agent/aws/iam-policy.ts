@@ -61,6 +61,9 @@ export function agentIamPolicy(prefix = DEFAULT_TAG_PREFIX, partition = 'aws'): 
     Statement: [
       // Describe* has no resource-level permissions in EC2: "*" is the only resource it takes.
       { Sid: 'CloudSnoozeDescribe', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeTags'], Resource: '*' },
+      // Public on-demand prices for the savings estimate (read-only; the Price List API has no
+      // resources to scope). Without it the estimate uses the built-in table and says so.
+      { Sid: 'CloudSnoozePrices', Effect: 'Allow', Action: 'pricing:GetProducts', Resource: '*' },
       {
         Sid: 'CloudSnoozeStopSelf',
         Effect: 'Allow',
@@ -97,7 +100,8 @@ export function operatorIamPolicy(prefix = 'CloudSnooze', partition = 'aws'): Ia
   return {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'CloudSnoozeFleetRead', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeTags'], Resource: '*' },
+      // DescribeRegions for `--region all`; GetProducts for `fleet savings` at today's prices.
+      { Sid: 'CloudSnoozeFleetRead', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeTags', 'ec2:DescribeRegions', 'pricing:GetProducts'], Resource: '*' },
       {
         Sid: 'CloudSnoozeFleetStartStopped',
         Effect: 'Allow',

@@ -40,7 +40,7 @@ describe('docs/iam-policy.json (the instance role)', () => {
     expect(agentFile.Version).toBe('2012-10-17');
     expect(agentFile).toEqual(agentIamPolicy());
     const actions = agentFile.Statement.flatMap((s) => arr(s.Action)).sort();
-    expect(actions).toEqual(['ec2:CreateTags', 'ec2:DescribeInstances', 'ec2:DescribeTags', 'ec2:StopInstances']);
+    expect(actions).toEqual(['ec2:CreateTags', 'ec2:DescribeInstances', 'ec2:DescribeTags', 'ec2:StopInstances', 'pricing:GetProducts']);
   });
 
   it('every mutating statement carries the self-only condition; none grants StopInstances without it', () => {
