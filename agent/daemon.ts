@@ -16,6 +16,7 @@ import { loadHolds, saveHolds } from './holds-store.js';
 import { endedEvent, runsKeepAwake, withRuns } from './keep-awake/run-holds.js';
 import type { LogFn } from './log.js';
 import type { Sampler } from './metrics/sampler.js';
+import { SampleRing } from './sample-ring.js';
 import * as policy from './policy.js';
 import type { Decision } from './policy-types.js';
 import type { CloudProvider } from './provider.js';
@@ -57,7 +58,7 @@ export class Daemon {
   private readonly stopper: StopAction;
   private readonly sources: DaemonSources;
   /** Recent samples for graphs (SAMPLES); at least SAMPLE_RING_SECONDS of them. */
-  private ring: Sample[] = [];
+  private readonly ring = new SampleRing(SAMPLE_RING_SECONDS);
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> = Promise.resolve();
   private mutations: Promise<unknown> = Promise.resolve();
@@ -160,7 +161,6 @@ export class Daemon {
     s.lastSample = sample;
     this.refreshInputSources();
     this.ring.push(sample);
-    if (this.ring.length > SAMPLE_RING_SECONDS) this.ring.splice(0, this.ring.length - SAMPLE_RING_SECONDS);
     if (s.config.monitoring_mode === 'advanced') this.deps.log('debug', `sample ${JSON.stringify(sample)}`);
     await this.serialized(() => this.evaluate(sample, now, mono));
     this.broadcastStatus();
@@ -276,9 +276,7 @@ export class Daemon {
   }
 
   private samplesSince(since: number): Sample[] {
-    let i = this.ring.length;
-    while (i > 0 && this.ring[i - 1]!.t >= since) i--;
-    return this.ring.slice(i);
+    return this.ring.since(since);
   }
 
   status(): Status {
