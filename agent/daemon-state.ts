@@ -35,6 +35,8 @@ export interface DaemonState {
   lastError: string | null;
   /** Read once per sample (and on desktop reports): listing /dev/pts per STATUS would dominate its cost. */
   inputSources: string[];
+  /** Sources a reporter said cannot measure idle time; refreshed with inputSources. */
+  inputUnavailable: string[];
   /** Process-bound holds (`snooze run`); they block through the sample's keep_awake entries. */
   readonly runHolds: RunHolds;
   /** --dry-run on the command line: never stop, whatever the config says. */
@@ -53,6 +55,7 @@ export function initialDaemonState(config: Config, provider: CloudProvider, dryR
     stopping: false,
     lastError: null,
     inputSources: [],
+    inputUnavailable: [],
     runHolds: new RunHolds(procDir),
     dryRunFlag,
   };

@@ -205,6 +205,8 @@ export class Daemon {
     const next = this.deps.sampler.inputSources();
     // Replaced only when it changed: the status view reuses its reply while this is the same array.
     if (next.join() !== this.s.inputSources.join()) this.s.inputSources = next;
+    const off = this.deps.sampler.unavailableInputSources?.() ?? [];
+    if (off.join() !== this.s.inputUnavailable.join()) this.s.inputUnavailable = off;
   }
 
   private async evaluate(sample: Sample, now: number, mono: number): Promise<void> {
@@ -297,8 +299,8 @@ export class Daemon {
       record: (ev) => this.record(ev),
       persistHolds: () => this.persistHolds(),
       samplesSince: (since) => this.samplesSince(since),
-      reportInput: (source, idleSecs) => {
-        this.deps.sampler.reportInput(source, idleSecs, this.now());
+      reportInput: (source, idleSecs, available) => {
+        this.deps.sampler.reportInput(source, idleSecs, this.now(), available);
         this.refreshInputSources();
       },
     });

@@ -44,7 +44,7 @@ export interface HandlerHost {
   /** Samples taken at or after `since` (epoch ms), oldest first. */
   samplesSince(since: number): Sample[];
   /** A reporter (the desktop app) says how long its user has been idle. */
-  reportInput(source: string, idleSecs: number): void;
+  reportInput(source: string, idleSecs: number, available?: boolean): void;
 }
 
 export function socketHandlers(host: HandlerHost): HandlerTable {
@@ -69,7 +69,7 @@ export function socketHandlers(host: HandlerHost): HandlerTable {
     },
     SAMPLES: (p) => ({ samples: host.samplesSince(host.now() - p.seconds * 1000) }),
     INPUT_ACTIVITY: (p) => {
-      host.reportInput(p.source, p.idle_secs);
+      host.reportInput(p.source, p.idle_secs, p.available ?? true);
       return { accepted: true as const };
     },
   };

@@ -27,7 +27,7 @@ export class StatusView {
   get(now: number): Status {
     const s = this.s;
     const health = s.provider.health();
-    const key = [Math.floor(now / 1000), s.policy, s.config, s.pcfg, s.schedule, s.lastSample, s.stopping, s.lastError, s.instance, s.inputSources, health.monitorOnly, health.lastError, s.provider, s.runHolds.list];
+    const key = [Math.floor(now / 1000), s.policy, s.config, s.pcfg, s.schedule, s.lastSample, s.stopping, s.lastError, s.instance, s.inputSources, s.inputUnavailable, health.monitorOnly, health.lastError, s.provider, s.runHolds.list];
     const c = this.cache;
     if (c && c.key.length === key.length && c.key.every((v, i) => v === key[i])) return c.value;
     const value = buildStatus(s, now, health);
@@ -76,6 +76,8 @@ function buildStatus(s: DaemonState, now: number, health: ProviderHealth): Statu
     runs_total: s.runHolds.list.length,
     instance: s.instance,
     input_sources: s.inputSources,
+    // Only when there is one: STATUS must fit the Go client's 4 KiB read.
+    ...(s.inputUnavailable.length ? { input_unavailable: s.inputUnavailable } : {}),
     error: clip(health.monitorOnly ?? health.lastError ?? s.lastError),
     sampled_at: s.lastSample ? rfc3339Seconds(s.lastSample.t) : null,
     version: VERSION,

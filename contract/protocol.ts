@@ -208,6 +208,12 @@ export interface Status {
   instance: InstanceInfo;
   /** Input sources on this host, e.g. ["pts", "x11", "desktop"]; empty = input unavailable (not blocking). */
   input_sources: string[];
+  /**
+   * Sources a reporter said cannot measure idle time here (e.g. ["desktop"] on a display that
+   * always reports 0 s): not counted, named so doctor and the dashboard can say why. Absent
+   * from agents before 0.2.
+   */
+  input_unavailable?: string[];
   /** Last cloud or metadata error, or why the agent is monitor_only. */
   error: string | null;
   /** RFC 3339 time of the sample this status reflects. */
@@ -279,6 +285,9 @@ export const commandParams = {
   INPUT_ACTIVITY: z.strictObject({
     idle_secs: num(z.gte(0), z.lte(10 * 365 * 86400)),
     source: z._default(z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be a short lowercase name such as "desktop"')), 'desktop'),
+    // false: this source exists but cannot measure idle time (a display stuck at 0 s);
+    // the agent drops it from the decision and lists it in input_unavailable.
+    available: z.optional(z.boolean()),
   }),
 } as const;
 

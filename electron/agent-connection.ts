@@ -10,6 +10,7 @@ import { lstat } from 'node:fs/promises';
 import { AgentError, request as socketRequest, subscribe as socketSubscribe, type Subscription, type SubscriptionHandlers } from '../lib/client.js';
 import type { Command, CommandResults, HistoryEvent, ParamsIn, Status } from '../contract/protocol.js';
 import type { ConnectionState } from '../contract/ipc.js';
+import { IdleSourceJudge } from './idle-source.js';
 
 /** 'unresponsive': the socket file exists but refuses connections or does not answer. */
 export type ProbeResult = 'ok' | 'absent' | 'denied' | 'unresponsive';
@@ -191,18 +192,36 @@ export class AgentConnection {
   }
 }
 
-/** Sends desktop input idle to the agent every few seconds while connected. */
+/** What the app tells the agent about desktop input (INPUT_ACTIVITY's params). */
+export type InputReport = { idle_secs: number; available?: false };
+
+/**
+ * Sends desktop input idle to the agent every few seconds while connected. A source the
+ * judge finds stuck at 0 (see idle-source.ts) is reported unavailable instead: the agent
+ * then leaves it out of the decision and says so in STATUS and `snooze doctor`.
+ */
 export function startInputReporter(o: {
   getIdleSeconds(): number;
   isOnline(): boolean;
-  send(idleSecs: number): Promise<unknown>;
+  send(report: InputReport): Promise<unknown>;
+  /** Called when the source turns unavailable (with why) or available again (null). */
+  onAvailability?(reason: string | null): void;
   intervalMs?: number;
+  now?: () => number;
 }): () => void {
+  const judge = new IdleSourceJudge();
+  let unavailable: string | null = null;
   const tick = () => {
+    // Judged whether or not the agent listens: the verdict is about the display, not the connection.
+    const v = judge.read(o.getIdleSeconds(), (o.now ?? Date.now)());
+    const reason = v.available ? null : v.reason;
+    if (reason !== unavailable) {
+      unavailable = reason;
+      o.onAvailability?.(reason);
+    }
     if (!o.isOnline()) return;
-    const idle = Math.max(0, Math.floor(o.getIdleSeconds()));
     // A lost report is harmless: the next one follows in a few seconds.
-    o.send(idle).catch(() => undefined);
+    o.send(v.available ? { idle_secs: v.idleSecs } : { idle_secs: 0, available: false }).catch(() => undefined);
   };
   const timer = setInterval(tick, o.intervalMs ?? 5000);
   timer.unref();

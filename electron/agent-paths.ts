@@ -15,7 +15,16 @@ export interface AgentPaths {
   userHistory: string;
   /** dist/agent/snoozed.js in development; resources/agent/snoozed.js in a packaged app. */
   bundledAgent: string;
+  /**
+   * Start the bundled agent with --dry-run: always from a checkout (`npm start` on an EC2
+   * dev box must not stop it), and when CLOUDSNOOZE_AGENT_DRY_RUN=1 (the smoke test of a
+   * packaged app).
+   */
+  dryRun: boolean;
 }
+
+/** Set by scripts/start.mjs and the smoke test; a packaged app started by a user leaves it unset. */
+export const DRY_RUN_ENV = 'CLOUDSNOOZE_AGENT_DRY_RUN';
 
 export interface PathInputs {
   env: NodeJS.ProcessEnv;
@@ -39,6 +48,7 @@ export function agentPaths(i: PathInputs): AgentPaths {
     userConfig: path.join(configHome, 'cloudsnooze', 'snooze.json'),
     userHistory: path.join(stateHome, 'cloudsnooze', 'history.jsonl'),
     bundledAgent: i.isPackaged ? path.join(i.resourcesPath, 'agent', 'snoozed.js') : path.join(i.appRoot, 'dist', 'agent', 'snoozed.js'),
+    dryRun: !i.isPackaged || env[DRY_RUN_ENV] === '1',
   };
 }
 
@@ -80,5 +90,5 @@ export function agentSpawnArgs(p: AgentPaths): string[] {
 
 /** Arguments for the bundled agent; --socket wins over whatever the config says. */
 export function bundledAgentArgs(p: AgentPaths): string[] {
-  return [p.bundledAgent, '--config', p.userConfig, '--socket', p.userSocket];
+  return [p.bundledAgent, '--config', p.userConfig, '--socket', p.userSocket, ...(p.dryRun ? ['--dry-run'] : [])];
 }

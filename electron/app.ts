@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { request as socketRequest } from '../lib/client.js';
+import os from 'node:os';
 import path from 'node:path';
 import type * as Electron from 'electron';
 import type { HistoryEvent, Status } from '../contract/protocol.js';
@@ -30,11 +31,23 @@ import { AgentSupervisor } from './supervisor.js';
 import { panelVariant, TrayController, trayIconPath, traySize } from './tray.js';
 import type { TrayAction } from './tray-view.js';
 import { WarningNotifier } from './warning-notifier.js';
+import { appProtocolHandler } from './app-protocol.js';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES } from './app-scheme.js';
+import { gdbusCall, notificationCapabilities, trayHostPresent, type BusCall } from './desktop-bus.js';
+import { startPlan } from './launch.js';
+import { explainConnectionError, groupFacts } from './permission-advice.js';
 
 export type ElectronModule = Pick<
   typeof Electron,
-  'app' | 'BrowserWindow' | 'Tray' | 'Menu' | 'Notification' | 'nativeImage' | 'nativeTheme' | 'ipcMain' | 'powerMonitor' | 'session' | 'shell'
+  'app' | 'BrowserWindow' | 'Tray' | 'Menu' | 'Notification' | 'nativeImage' | 'nativeTheme' | 'ipcMain' | 'powerMonitor' | 'session' | 'shell' | 'protocol'
 >;
+
+/**
+ * The app's name, which Electron also uses as the X11 WM_CLASS: it must equal the desktop
+ * entry's StartupWMClass (electron-builder.yml), or docks do not link the window to its
+ * launcher. scripts/check-package.mjs checks they agree.
+ */
+export const APP_NAME = 'CloudSnooze';
 
 export interface RunOptions {
   /** Folder of main.cjs: dist/electron in development, app.asar/dist/electron when packaged. */
@@ -46,6 +59,10 @@ export interface RunOptions {
   log?: (msg: string) => void;
   /** Runs pkexec for a settings unlock; tests inject a fake. */
   exec?: (file: string, args: string[]) => Promise<ExecResult>;
+  /** The app's command line (process.argv): --hidden starts it in the tray. */
+  argv?: readonly string[];
+  /** Session bus queries (tray host, notification capabilities); tests inject a fake. */
+  bus?: BusCall;
 }
 
 export interface RunningApp {
@@ -55,6 +72,14 @@ export interface RunningApp {
 
 const STAY_AWAKE_REASON = 'Stay awake requested from the desktop app';
 
+function userName(env: NodeJS.ProcessEnv): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return env.USER || env.LOGNAME || '$USER';
+  }
+}
+
 export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningApp | null> {
   const { app } = e;
   const env = o.env ?? process.env;
@@ -62,17 +87,23 @@ export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningA
   const execPath = o.execPath ?? process.execPath;
   const log = o.log ?? ((m: string) => console.error(`cloudsnooze: ${m}`));
 
+  // First: the single-instance lock lives in the user-data folder, which follows the name.
+  app.setName(APP_NAME);
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return null;
   }
+  // Before ready, as Electron requires: app:// is a standard, secure origin of its own.
+  e.protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 
   const appRoot = path.resolve(o.baseDir, '..', '..');
   const assetsDir = path.join(appRoot, 'assets');
   const origin: RendererOrigin = {
-    indexFile: path.join(appRoot, 'dist', 'renderer', 'index.html'),
+    rendererDir: path.join(appRoot, 'dist', 'renderer'),
     devServerUrl: app.isPackaged ? undefined : env.CLOUDSNOOZE_DEV_SERVER_URL || undefined,
   };
+  const bus = o.bus ?? gdbusCall;
+  const argv = o.argv ?? process.argv;
   const webPreferences = secureWebPreferences(path.join(o.baseDir, 'preload.cjs'));
   let quitting = false;
 
@@ -86,10 +117,19 @@ export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningA
   // The app lives in the tray: closing the window must not quit it.
   app.on('window-all-closed', () => undefined);
 
+  // Asked while Electron starts; a bus that does not answer costs at most its timeout.
+  const trayHostP = platform === 'linux' ? trayHostPresent(bus) : Promise.resolve(null);
+  let notificationCaps: string[] | null = null;
+  if (platform === 'linux') void notificationCapabilities(bus).then((c) => (notificationCaps = c));
+
   await app.whenReady();
+  // No default application menu: it would offer Reload and Toggle Developer Tools (Ctrl+Shift+I).
+  e.Menu.setApplicationMenu(null);
+  e.protocol.handle(APP_SCHEME, appProtocolHandler(origin.rendererDir));
   const ses = e.session.defaultSession as unknown as SessionLike;
   installCsp(ses);
   denyAllPermissions(ses);
+  const plan = startPlan({ platform, argv, trayHost: await trayHostP });
 
   const dashboard = new DashboardWindow({
     create: () =>
@@ -107,7 +147,8 @@ export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningA
       }),
     url: rendererUrl(origin),
     isQuitting: () => quitting,
-    onLoadError: (err) => log(`cannot load the dashboard (${origin.indexFile}): ${err.message}`),
+    closeMinimizes: plan.closeMinimizes,
+    onLoadError: (err) => log(`cannot load the dashboard (${origin.rendererDir}): ${err.message}`),
   });
 
   const loginDeps: LoginItemDeps = {
@@ -170,6 +211,7 @@ export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningA
   };
 
   const tray = new TrayController({
+    platform,
     createTray: (iconPath) => {
       const t = new e.Tray(e.nativeImage.createFromPath(iconPath));
       return {
@@ -188,6 +230,9 @@ export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningA
   const notifier = new WarningNotifier({
     platform,
     isSupported: () => e.Notification.isSupported(),
+    capabilities: () => notificationCaps,
+    // The dashboard shows the countdown and the postpone buttons.
+    onUnsupported: () => dashboard.show('dashboard'),
     create: (opts) => new e.Notification(opts),
     onAction: (a) => {
       if (a === 'postpone:30') dispatch('postpone:30');
@@ -240,7 +285,9 @@ export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningA
       notifier.onEvent(ev);
       dashboard.send('push:event', ev);
     },
-    onConnection: (c: ConnectionState) => {
+    onConnection: (raw: ConnectionState) => {
+      // "Permission denied" alone leaves the user stuck: say which command, and that a new login is needed.
+      const c: ConnectionState = raw.online ? raw : { online: false, error: explainConnectionError(raw.error, () => groupFacts(userName(env))) };
       // An agent that answers again (system agent back, manual restart) ends the failure.
       tray.update(c.online ? { connection: c, agentFailure: null } : { connection: c });
       dashboard.send('push:connection', c);
@@ -263,7 +310,8 @@ export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningA
   const stopInputReporter = startInputReporter({
     getIdleSeconds: () => e.powerMonitor.getSystemIdleTime(),
     isOnline: () => connection.connection.online,
-    send: (idle) => connection.request('INPUT_ACTIVITY', { idle_secs: idle, source: 'desktop' }),
+    send: (report) => connection.request('INPUT_ACTIVITY', { ...report, source: 'desktop' }),
+    onAvailability: (reason) => log(reason ? `desktop input idle unavailable: ${reason}; it is not counted` : 'desktop input idle works again'),
   });
 
   app.on('second-instance', () => dashboard.show());
@@ -304,7 +352,17 @@ export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningA
 
   tray.start();
   tray.update({ openAtLogin: getOpenAtLogin(loginDeps) });
-  dashboard.preload();
+  if (plan.showWindow) dashboard.show();
+  else dashboard.preload();
+  // The AppImage's AppRun adds --no-sandbox where unprivileged user namespaces are restricted
+  // (Ubuntu 24.04+): say so once, with the way to keep the sandbox.
+  if (env.APPIMAGE && argv.includes('--no-sandbox')) {
+    log("running from an AppImage without Chromium's sandbox: this system restricts unprivileged user namespaces; the .deb package keeps the sandbox (it installs an AppArmor profile)");
+  }
+  if (plan.notice) {
+    log(plan.notice);
+    if (e.Notification.isSupported()) new e.Notification({ title: 'CloudSnooze', body: plan.notice }).show();
+  }
   startConnection();
   return { shutdown, connection };
 }

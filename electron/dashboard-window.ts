@@ -1,5 +1,5 @@
 /**
- * The one dashboard window: created hidden on first use, shown from the tray, hidden
+ * The one dashboard window: shown at start unless started --hidden (launch.ts), shown from the tray, hidden
  * (not destroyed) on close so the app lives on in the tray, told which view to show
  * through 'push:navigate'.
  */
@@ -10,6 +10,7 @@ export type View = PushChannels['push:navigate'];
 export interface WindowLike {
   show(): void;
   hide(): void;
+  minimize(): void;
   focus(): void;
   isDestroyed(): boolean;
   isMinimized(): boolean;
@@ -28,6 +29,8 @@ export interface DashboardWindowDeps {
   url: string;
   /** True once the app is quitting: then close really closes. */
   isQuitting(): boolean;
+  /** No tray to bring a hidden window back: close minimizes instead (see launch.ts). */
+  closeMinimizes?: boolean;
   onLoadError?: (err: Error) => void;
 }
 
@@ -42,7 +45,8 @@ export class DashboardWindow {
     win.on('close', (e) => {
       if (this.d.isQuitting()) return;
       e.preventDefault();
-      win.hide();
+      if (this.d.closeMinimizes) win.minimize();
+      else win.hide();
     });
     win.loadURL(this.d.url).catch((err: Error) => this.d.onLoadError?.(err));
     this.win = win;

@@ -3,7 +3,7 @@
  * webPreferences, a CSP without unsafe-eval, navigation / new windows / webviews /
  * permission requests denied, and the check that an IPC message comes from our page.
  */
-import { pathToFileURL } from 'node:url';
+import { APP_HOST, APP_INDEX_URL, APP_SCHEME } from './app-scheme.js';
 
 export interface SecureWebPreferences {
   readonly contextIsolation: true;
@@ -66,7 +66,7 @@ export interface SessionLike {
   setPermissionCheckHandler(handler: ((wc: unknown, permission: string) => boolean) | null): void;
 }
 
-/** Adds our CSP to every response the window loads (the file:// page and, in development, the dev server). */
+/** Adds our CSP to every response from the network (the dev server); app:// responses carry it themselves. */
 export function installCsp(session: SessionLike): void {
   session.webRequest.onHeadersReceived((details, callback) => {
     const headers = { ...(details.responseHeaders ?? {}) };
@@ -123,14 +123,18 @@ export function guardWebContents(contents: WebContentsLike, openExternal: (url: 
   });
 }
 
-/** Which page may talk to the main process: our renderer's index.html, or the dev server in development. */
+/**
+ * Which page may talk to the main process: app://cloudsnooze/index.html (the files of
+ * `rendererDir`, served by app-protocol.ts), or the dev server in development.
+ */
 export interface RendererOrigin {
-  indexFile: string;
+  /** dist/renderer: what app:// serves. */
+  rendererDir: string;
   devServerUrl?: string | undefined;
 }
 
 export function rendererUrl(o: RendererOrigin): string {
-  return o.devServerUrl ?? pathToFileURL(o.indexFile).href;
+  return o.devServerUrl ?? APP_INDEX_URL;
 }
 
 /** Same page, ignoring the query and hash the renderer uses for its views. */
@@ -145,8 +149,7 @@ export function isOwnRendererUrl(url: string, o: RendererOrigin): boolean {
     const dev = new URL(o.devServerUrl);
     return u.origin === dev.origin && u.protocol === dev.protocol;
   }
-  const own = new URL(pathToFileURL(o.indexFile).href);
-  return u.protocol === 'file:' && u.host === '' && decodeURIComponent(u.pathname) === decodeURIComponent(own.pathname);
+  return u.protocol === `${APP_SCHEME}:` && u.host === APP_HOST && (u.pathname === '/index.html' || u.pathname === '/');
 }
 
 export interface IpcSenderLike {

@@ -3,7 +3,7 @@
  * Pure so every state is unit-tested without Electron; tray.ts turns the menu spec
  * into an Electron Menu.
  */
-import { isKeepAwake, type Status } from '../contract/protocol.js';
+import { isKeepAwake, type MetricName, type Status } from '../contract/protocol.js';
 import { clockTime as formatClock, formatCountdown } from '../contract/time-format.js';
 import type { ConnectionState } from '../contract/ipc.js';
 
@@ -44,6 +44,11 @@ export interface TrayViewOptions {
   agentFailure?: string | null;
   /** Clock for the countdown; the status's stop_at is absolute, so the tooltip can tick between frames. */
   now?: number;
+  /**
+   * Linux: the tooltip counts down in whole minutes. Setting it re-sends the whole D-Bus
+   * menu there, which refreshes a menu the user has open.
+   */
+  coarseTooltip?: boolean;
 }
 
 /** Seconds until the stop: from the absolute stop time when known, so it keeps counting between frames. */
@@ -138,13 +143,16 @@ function keepAwakeLines(status: Status | null, canAct: boolean): MenuSpec[] {
   return lines;
 }
 
+const canActOn = (status: Status | null, connection: ConnectionState, opts: TrayViewOptions) => connection.online && status !== null && !opts.agentFailure;
+
 export function trayView(status: Status | null, connection: ConnectionState, opts: TrayViewOptions = {}): TrayView {
   const icon = iconFor(status, connection, opts.agentFailure);
   const line = stateLine(status, connection, opts);
-  const full = `CloudSnooze: ${line}`;
+  const counting = canActOn(status, connection, opts) && status !== null && COUNTING.has(status.state) && status.state !== 'stopping';
+  const full = `CloudSnooze: ${opts.coarseTooltip && counting && status ? menuCountdownLine(status, opts.now ?? Date.now()) : line}`;
   const tooltip = full.length > TOOLTIP_MAX ? `${full.slice(0, TOOLTIP_MAX - 1)}…` : full;
 
-  const canAct = connection.online && status !== null && !opts.agentFailure;
+  const canAct = canActOn(status, connection, opts);
   const holding = status?.state === 'postponed' || status?.state === 'stay_awake';
   // The menu's state line changes at most once a minute (menu rebuilds are visible on some panels),
   // so it shows the countdown in whole minutes while the tooltip ticks by the second.
@@ -153,6 +161,8 @@ export function trayView(status: Status | null, connection: ConnectionState, opt
   if (canAct && status && COUNTING.has(status.state) && status.state !== 'stopping') menuLine = menuCountdownLine(status, opts.now ?? Date.now());
   // The lines below name the sources; the state line then need not (and stays the same while they last).
   else if (status?.state === 'active' && kept.length) menuLine = 'Active — kept awake';
+  // Names, not values: "CPU 43%" would rebuild the menu at every sample (the tooltip has the values).
+  else if (canAct && status?.state === 'active') menuLine = activeMenuLine(status);
 
   const item = (label: string, action: TrayAction, enabled = true): MenuSpec => ({ kind: 'item', label, action, enabled });
   const menu: MenuSpec[] = [
@@ -181,6 +191,14 @@ export function trayView(status: Status | null, connection: ConnectionState, opt
     item('Quit', 'quit'),
   ];
   return { icon, tooltip, menu };
+}
+
+const METRIC_WORDS: Record<MetricName, string> = { cpu: 'CPU', memory: 'memory', network: 'network', disk_io: 'disk I/O', gpu: 'GPU', input: 'input' };
+
+/** "Active — CPU, input": which metrics keep it awake, without their changing values. */
+function activeMenuLine(status: Status): string {
+  const names = [...new Set(status.blockers.filter((b) => !isKeepAwake(b)).map((b) => METRIC_WORDS[b.metric as MetricName] ?? b.metric))];
+  return names.length ? `Active — ${names.join(', ')}` : 'Active';
 }
 
 function menuCountdownLine(status: Status, now: number): string {

@@ -65,7 +65,16 @@ export interface TrayControllerDeps {
   /** Left click: Linux panels often swallow it, hence the always-present menu. */
   onClick(): void;
   now?: () => number;
+  /** Linux: tooltip at most once a minute (see TOOLTIP_MIN_INTERVAL_MS). */
+  platform?: NodeJS.Platform;
 }
+
+/**
+ * On Linux a tooltip change re-sends the whole StatusNotifierItem menu over D-Bus, which
+ * refreshes a menu the user has open: a changed tooltip waits until a minute after the
+ * last one, unless the state itself (the icon) changed.
+ */
+export const TOOLTIP_MIN_INTERVAL_MS = 60_000;
 
 export class TrayController {
   private tray: TrayLike | null = null;
@@ -74,6 +83,8 @@ export class TrayController {
   private opts: Omit<TrayViewOptions, 'now'> = {};
   private shown = { icon: '', tooltip: '', menu: '' };
   private ticker: NodeJS.Timeout | null = null;
+  private tooltipAt = -Infinity;
+  private tooltipTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: TrayControllerDeps) {}
 
@@ -96,25 +107,45 @@ export class TrayController {
   stop(): void {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = null;
+    if (this.tooltipTimer) clearTimeout(this.tooltipTimer);
+    this.tooltipTimer = null;
     this.tray?.destroy();
     this.tray = null;
   }
 
   private view() {
-    return trayView(this.status, this.connection, { ...this.opts, now: (this.deps.now ?? Date.now)() });
+    return trayView(this.status, this.connection, { ...this.opts, now: this.now(), coarseTooltip: this.deps.platform === 'linux' });
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
   }
 
   private apply(): void {
     const tray = this.tray;
     if (!tray) return;
     const view = this.view();
-    if (view.icon !== this.shown.icon) {
+    const iconChanged = view.icon !== this.shown.icon;
+    if (iconChanged) {
       tray.setImage(this.deps.iconPath(view.icon));
       this.shown.icon = view.icon;
     }
     if (view.tooltip !== this.shown.tooltip) {
-      tray.setToolTip(view.tooltip);
-      this.shown.tooltip = view.tooltip;
+      const now = this.now();
+      const wait = this.deps.platform === 'linux' && !iconChanged ? this.tooltipAt + TOOLTIP_MIN_INTERVAL_MS - now : 0;
+      if (wait <= 0) {
+        tray.setToolTip(view.tooltip);
+        this.shown.tooltip = view.tooltip;
+        this.tooltipAt = now;
+        if (this.tooltipTimer) clearTimeout(this.tooltipTimer);
+        this.tooltipTimer = null;
+      } else if (!this.tooltipTimer) {
+        this.tooltipTimer = setTimeout(() => {
+          this.tooltipTimer = null;
+          this.apply();
+        }, wait);
+        this.tooltipTimer.unref();
+      }
     }
     const menuKey = JSON.stringify(view.menu);
     if (menuKey !== this.shown.menu) {

@@ -19,6 +19,7 @@ export interface NotificationLike {
   on(event: 'click', listener: () => void): unknown;
   on(event: 'action', listener: (event: unknown, index: number) => void): unknown;
   show(): void;
+  close(): void;
 }
 
 export type NotifierAction = 'postpone:30' | 'stay-awake' | 'open-dashboard';
@@ -28,10 +29,17 @@ export interface WarningNotifierDeps {
   isSupported(): boolean;
   create(options: NotificationOptionsLike): NotificationLike;
   onAction(action: NotifierAction): void;
+  /**
+   * Linux: the notification server's capabilities (GetCapabilities), null when unknown.
+   * Electron's libnotify notifications are clickable only where it has "actions".
+   */
+  capabilities?(): string[] | null;
+  /** No notifications on this desktop: show the warning some other way (the dashboard). */
+  onUnsupported?(title: string, body: string): void;
   now?: () => number;
 }
 
-/** Electron supports notification buttons on macOS only; elsewhere the click opens the dashboard. */
+/** Buttons on macOS only; elsewhere a click opens the dashboard where the server supports it. */
 export const NOTIFICATION_ACTIONS: { text: string; action: NotifierAction }[] = [
   { text: 'Postpone 30 min', action: 'postpone:30' },
   { text: 'Stay awake', action: 'stay-awake' },
@@ -57,6 +65,8 @@ export class WarningNotifier {
     this.last = status;
     if (!WARNING_STATES.has(status.state)) {
       this.announced = false;
+      // Postponed, stay awake, activity again: a final warning left on screen would be a lie.
+      this.close();
       return;
     }
     if (status.state === 'warning') this.notify(status, null);
@@ -66,17 +76,37 @@ export class WarningNotifier {
     if (event.type === 'warning') this.notify(this.last, event.message);
   }
 
+  /** Closes the warning on screen, if any (a countdown that ended or was cancelled). */
+  close(): void {
+    const n = this.current;
+    this.current = null;
+    n?.close();
+  }
+
+  /** Whether a click on the notification reaches us (and "click to postpone" is true). */
+  private clickable(): boolean {
+    if (this.deps.platform !== 'linux') return true;
+    return this.deps.capabilities?.()?.includes('actions') ?? false;
+  }
+
   private notify(status: Status | null, reason: string | null): void {
     if (this.announced) return;
     this.announced = true;
-    if (!this.deps.isSupported()) return;
+    const supported = this.deps.isSupported();
 
     const left = status ? secondsUntilStop(status, (this.deps.now ?? Date.now)()) : null;
     const title = left === null ? 'CloudSnooze will stop this instance soon' : `CloudSnooze will stop this instance in ${formatCountdown(left)}`;
     const why = reason ?? (status ? `idle for ${status.effective_naptime_minutes} min (all metrics below their thresholds)` : 'the instance is idle');
     const at = status?.stop_at ? ` at ${formatClock(status.stop_at)}` : '';
     const mac = this.deps.platform === 'darwin';
-    const body = `Stopping${at}: ${why}.${mac ? '' : ' Click to postpone or stay awake.'}`;
+    const clickable = this.clickable();
+    const hint = mac ? '' : clickable ? ' Click to postpone or stay awake.' : ' Postpone or stay awake from the tray menu.';
+    const body = `Stopping${at}: ${why}.${hint}`;
+    if (!supported) {
+      this.deps.onUnsupported?.(title, body);
+      return;
+    }
+    this.close();
     const n = this.deps.create({
       title,
       body,
@@ -84,7 +114,7 @@ export class WarningNotifier {
       timeoutType: 'never',
       ...(mac ? { actions: NOTIFICATION_ACTIONS.map((a) => ({ type: 'button' as const, text: a.text })) } : {}),
     });
-    n.on('click', () => this.deps.onAction('open-dashboard'));
+    if (clickable) n.on('click', () => this.deps.onAction('open-dashboard'));
     if (mac) {
       n.on('action', (_e, index) => {
         const a = NOTIFICATION_ACTIONS[index];

@@ -3,25 +3,14 @@
 // browser, served by `snooze dashboard` against a local agent. Ctrl-C stops everything.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { agentFlagsOfBundle } from './agent-launch.mjs';
+import { electronLaunch, findElectron } from './electron-binary.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
-
-function electronBinary() {
-  try {
-    const p = require('electron');
-    return typeof p === 'string' && existsSync(p) ? p : null;
-  } catch {
-    // node_modules/electron throws when its binary was never downloaded.
-    return null;
-  }
-}
 
 /** Resolves 'ok' when an agent answers STATUS on the socket, 'denied' when we may not connect, else 'no'. */
 function probe(socketPath, timeoutMs = 1000) {
@@ -41,9 +30,11 @@ function probe(socketPath, timeoutMs = 1000) {
 
 const answers = async (socketPath, timeoutMs) => (await probe(socketPath, timeoutMs)) === 'ok';
 
-const electron = electronBinary();
+const electron = findElectron().path;
 if (electron) {
-  const child = spawn(electron, ['.'], { cwd: root, stdio: 'inherit' });
+  // The bundled agent it starts runs --dry-run, like the browser fallback's below.
+  const launch = electronLaunch(electron, root);
+  const child = spawn(launch.command, launch.args, { cwd: root, stdio: 'inherit', env: launch.env });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {

@@ -25,6 +25,7 @@ export async function localChecks(io: CliIO, configPath: string): Promise<Doctor
       try {
         const s = await io.request(io.socketPath, 'STATUS', {}, { timeoutMs: 3000 });
         lines.push({ ok: true, text: `agent answers on ${io.socketPath} (mode ${mode}; ${s.mode} mode, state ${s.state}, version ${s.version})` });
+        for (const src of s.input_unavailable ?? []) lines.push({ ok: true, info: true, text: unavailableSourceLine(src) });
       } catch (err) {
         lines.push({ ok: false, text: `socket ${io.socketPath} (mode ${mode}) does not answer: ${(err as Error).message}` });
       }
@@ -52,6 +53,13 @@ export async function localChecks(io: CliIO, configPath: string): Promise<Doctor
   const gpu = detectGpuTool(io.env);
   lines.push({ ok: true, info: true, text: gpu.tool ? `GPU tool: ${gpu.tool} at ${gpu.path}` : 'GPU tool: none found (nvidia-smi, rocm-smi): GPU not monitored' });
   return lines;
+}
+
+/** A reporter (the tray app) said its source cannot measure idle time here. */
+export function unavailableSourceLine(source: string): string {
+  return source === 'desktop'
+    ? 'input source desktop: unavailable (this display always reports 0 s idle, e.g. Xvnc or DCV without MIT-SCREEN-SAVER); desktop input is not counted, terminals still are'
+    : `input source ${source}: unavailable (its reporter cannot measure idle time here); not counted`;
 }
 
 export function printDoctor(io: CliIO, lines: DoctorLine[]): number {

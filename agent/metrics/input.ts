@@ -140,6 +140,8 @@ export interface InputReading {
 
 export class InputTracker {
   private readonly reports = new Map<string, { idleSecs: number; at: number }>();
+  /** Reporters that said their source cannot measure idle time, with when they last said so. */
+  private readonly unavailable = new Map<string, number>();
   private readonly ttys: TtyList;
   private x11: { path: string | null; at: number } = { path: null, at: -Infinity };
 
@@ -150,15 +152,31 @@ export class InputTracker {
     this.ttys = new TtyList(devRoot);
   }
 
-  report(source: string, idleSecs: number, now: number): void {
+  report(source: string, idleSecs: number, now: number, available = true): void {
     if (!Number.isFinite(idleSecs) || idleSecs < 0 || !Number.isFinite(now)) return;
     const name = source || 'desktop';
-    // A handful of reporting apps is normal; a client inventing names must not grow STATUS past 4 KiB.
-    if (!this.reports.has(name) && this.reports.size >= MAX_REPORT_SOURCES) {
-      const oldest = [...this.reports].sort((a, b) => a[1].at - b[1].at)[0];
-      if (oldest) this.reports.delete(oldest[0]);
+    // One bound over both maps: every name here may appear in STATUS.
+    if (!this.reports.has(name) && !this.unavailable.has(name) && this.reports.size + this.unavailable.size >= MAX_REPORT_SOURCES) {
+      const oldest = [...this.reports].map(([n, r]): [string, number] => [n, r.at]).concat([...this.unavailable]).sort((a, b) => a[1] - b[1])[0];
+      if (oldest) {
+        this.reports.delete(oldest[0]);
+        this.unavailable.delete(oldest[0]);
+      }
     }
+    if (!available) {
+      // Not a source any more: its last reading must not count as input either.
+      this.reports.delete(name);
+      this.unavailable.set(name, now);
+      return;
+    }
+    this.unavailable.delete(name);
     this.reports.set(name, { idleSecs, at: now });
+  }
+
+  /** Sources reported unavailable within the report TTL (a reporter that quit is forgotten). */
+  unavailableSources(now: number): string[] {
+    for (const [name, at] of this.unavailable) if (now - at > REPORT_TTL_MS) this.unavailable.delete(name);
+    return [...this.unavailable.keys()].sort();
   }
 
   /** Reports still fresh at `now`, with their idle aged; stale ones are dropped. */

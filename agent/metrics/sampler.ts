@@ -42,7 +42,9 @@ export interface Sampler {
   /** One reading of every metric; rates are over the time since the previous call. Never throws. */
   sample(now: number): Promise<Sample>;
   /** INPUT_ACTIVITY from the desktop app. */
-  reportInput(source: string, idleSecs: number, now: number): void;
+  reportInput(source: string, idleSecs: number, now: number, available?: boolean): void;
+  /** Sources a reporter said cannot measure idle time (STATUS input_unavailable). */
+  unavailableInputSources?(): string[];
   /** Input sources present on this host now, e.g. ['pts'], ['pts','x11','desktop']. */
   inputSources(): string[];
   /**
@@ -118,8 +120,12 @@ class ProcSampler implements Sampler {
     this.readDisk(this.prevAt);
   }
 
-  reportInput(source: string, idleSecs: number, now: number): void {
-    this.input.report(source, idleSecs, now);
+  reportInput(source: string, idleSecs: number, now: number, available = true): void {
+    this.input.report(source, idleSecs, now, available);
+  }
+
+  unavailableInputSources(): string[] {
+    return this.input.unavailableSources(Date.now());
   }
 
   inputSources(): string[] {

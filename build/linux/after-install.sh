@@ -67,6 +67,20 @@ if [ -f "$CS_UNIT_SRC" ] && [ -d /lib/systemd/system ]; then
     if ! getent group cloudsnooze >/dev/null 2>&1; then
         groupadd --system cloudsnooze || true
     fi
+    # The installing user (sudo apt install, or pkexec from a graphical installer) may use the
+    # agent at once after a new login; anybody else is told the command. Membership counts
+    # only in sessions started after it, hence "log out and in again" (the app says so too).
+    CS_USER=''
+    if [ -n "$SUDO_USER" ] && [ "$SUDO_USER" != root ]; then
+        CS_USER="$SUDO_USER"
+    elif [ -n "$PKEXEC_UID" ] && [ "$PKEXEC_UID" != 0 ]; then
+        CS_USER=$(getent passwd "$PKEXEC_UID" | cut -d: -f1)
+    fi
+    if [ -n "$CS_USER" ] && id "$CS_USER" >/dev/null 2>&1 && usermod -a -G cloudsnooze "$CS_USER"; then
+        echo "CloudSnooze: added $CS_USER to the cloudsnooze group. Log out and log in again so the tray app may use the agent."
+    else
+        echo "CloudSnooze: to use the tray app, add yourself to the cloudsnooze group (sudo adduser YOUR_USER cloudsnooze), then log out and log in again."
+    fi
     mkdir -p /etc/cloudsnooze /var/lib/cloudsnooze
     if [ -d /run/systemd/system ] && ! { [ -x '/usr/bin/ischroot' ] && /usr/bin/ischroot; }; then
         systemctl daemon-reload || true

@@ -205,6 +205,7 @@ function ChartFor({ spec, theme }: { spec: MetricSpec; theme: string }) {
       if (s.settings.config && !s.settings.config.gpu_monitoring_enabled) return 'GPU monitoring is off';
       if (st.metrics.gpu_count === 0) return 'No GPU on this host';
     }
+    if (spec.name === 'input' && st.input_unavailable?.includes('desktop')) return 'Desktop idle time unavailable on this display (always 0 s): desktop input not counted';
     if (spec.name === 'input' && st.input_sources.length === 0) return 'No input source on this host (does not block)';
     return null;
   });

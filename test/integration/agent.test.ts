@@ -235,6 +235,14 @@ describe('agent process (local mode)', () => {
     }, 10_000, 'input blocker');
     expect(st.input_sources).toContain('desktop');
     expect(st.state).toBe('active');
+    // The desktop app finds its display stuck at 0 s: the source leaves the decision and is named.
+    await a.req('INPUT_ACTIVITY', { idle_secs: 0, available: false });
+    const off = await waitFor(async () => {
+      const s = await a.req('STATUS');
+      return !s.blockers.some((b) => b.metric === 'input') ? s : null;
+    }, 10_000, 'no input blocker');
+    expect(off.input_sources).not.toContain('desktop');
+    expect(off.input_unavailable).toEqual(['desktop']);
   });
 
   it('writes the warning to logged-in terminals', async () => {

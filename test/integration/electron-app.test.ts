@@ -6,10 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MenuItemConstructorOptions } from 'electron';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { request } from '../../lib/client.js';
 import { runApp, type ElectronModule, type RunningApp } from '../../electron/app.js';
 
@@ -28,6 +27,10 @@ function fakeElectron(home: string) {
     handlers: new Map<string, Listener>(),
     csp: 0,
     permissions: 0,
+    name: '',
+    appMenu: undefined as unknown,
+    schemes: [] as unknown[],
+    protocolHandlers: new Map<string, (req: { url: string; method?: string }) => Promise<Response>>(),
   };
   class Tray {
     r = { images: [] as string[], tooltips: [] as string[], menus: [] as MenuItemConstructorOptions[][], destroyed: false };
@@ -62,6 +65,7 @@ function fakeElectron(home: string) {
     show() {
       rec.notifications.push({ title: this.o.title, body: this.o.body });
     }
+    close() {}
   }
   class BrowserWindow {
     r: { opts: Record<string, unknown>; url?: string; sent: [string, unknown][]; shown: number } = { opts: {}, sent: [], shown: 0 };
@@ -78,6 +82,7 @@ function fakeElectron(home: string) {
       this.r.shown++;
     }
     hide() {}
+    minimize() {}
     focus() {}
     isDestroyed() {
       return false;
@@ -105,13 +110,18 @@ function fakeElectron(home: string) {
     getPath: () => home,
     getLoginItemSettings: () => ({ openAtLogin: false }),
     setLoginItemSettings: () => undefined,
+    setName: (n: string) => void (rec.name = n),
   };
   const electron = {
     app,
     Tray,
     Notification,
     BrowserWindow,
-    Menu: { buildFromTemplate: (t: MenuItemConstructorOptions[]) => t },
+    Menu: { buildFromTemplate: (t: MenuItemConstructorOptions[]) => t, setApplicationMenu: (m: unknown) => void (rec.appMenu = m) },
+    protocol: {
+      registerSchemesAsPrivileged: (s: unknown[]) => void rec.schemes.push(...s),
+      handle: (scheme: string, h: (req: { url: string }) => Promise<Response>) => void rec.protocolHandlers.set(scheme, h),
+    },
     nativeImage: { createFromPath: (p: string) => ({ path: p }) },
     nativeTheme: { shouldUseDarkColors: false },
     ipcMain: { handle: (c: string, l: Listener) => void rec.handlers.set(c, l), removeHandler: (c: string) => void rec.handlers.delete(c) },
@@ -126,6 +136,21 @@ function fakeElectron(home: string) {
     shell: { openExternal: async () => undefined },
   };
   return { electron: electron as unknown as ElectronModule, rec };
+}
+
+/** The command line of the process started with `--socket <socket>`, from /proc. */
+function agentCommandLine(socket: string): string[] {
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    const i = args.indexOf('--socket');
+    if (i >= 0 && args[i + 1] === socket) return args;
+  }
+  return [];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -186,6 +211,9 @@ describe('runApp with a fake Electron and the real bundled agent', () => {
       execPath: process.execPath,
       resourcesPath: '',
       log: (m) => void logs.push(m),
+      argv: ['/usr/bin/cloudsnooze'],
+      // A session bus with a tray host and a notification server that has actions.
+      bus: async (args) => (args.includes('org.freedesktop.Notifications.GetCapabilities') ? "(['actions', 'body'],)\n" : args.includes('org.freedesktop.DBus.Properties.Get') ? '(<true>,)\n' : '(true,)\n'),
     });
   });
 
@@ -206,9 +234,23 @@ describe('runApp with a fake Electron and the real bundled agent', () => {
     // Security wiring happened before any window.
     expect(fake.rec.csp).toBe(1);
     expect(fake.rec.permissions).toBe(1);
+    // Created hidden, then shown: a first launch (no --hidden) opens the dashboard.
     expect(fake.rec.windows[0]!.opts.show).toBe(false);
+    expect(fake.rec.windows[0]!.shown).toBe(1);
     expect(Object.isFrozen(fake.rec.windows[0]!.opts.webPreferences)).toBe(true);
-    expect(fake.rec.windows[0]!.url).toBe(pathToFileURL(path.join(ROOT, 'dist', 'renderer', 'index.html')).href);
+    expect(fake.rec.windows[0]!.url).toBe('app://cloudsnooze/index.html');
+    // The name is the WM_CLASS; no default menu (no DevTools shortcut).
+    expect(fake.rec.name).toBe('CloudSnooze');
+    expect(fake.rec.appMenu).toBeNull();
+    expect(fake.rec.schemes).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+    const served = await fake.rec.protocolHandlers.get('app')!({ url: 'app://cloudsnooze/index.html', method: 'GET' });
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await served.text()).toContain('<div id="root">');
+    expect((await fake.rec.protocolHandlers.get('app')!({ url: 'app://cloudsnooze/../../package.json' })).status).toBe(404);
+    // A checkout's bundled agent is a dry run (npm start on an EC2 dev box must not stop it).
+    expect(agentCommandLine(socket)).toContain('--dry-run');
+    expect(logs.join('\n')).not.toMatch(/No system tray/);
     expect(fake.rec.appListeners['web-contents-created']).toHaveLength(1);
   });
 
@@ -236,7 +278,7 @@ describe('runApp with a fake Electron and the real bundled agent', () => {
   });
 
   it('IPC: our page is served, a foreign frame is refused', async () => {
-    const own = { senderFrame: { url: pathToFileURL(path.join(ROOT, 'dist', 'renderer', 'index.html')).href, parent: null } };
+    const own = { senderFrame: { url: 'app://cloudsnooze/index.html', parent: null } };
     const release = fake.rec.handlers.get('agent:release')!;
     expect(await release(own)).toMatchObject({ ok: true, data: { state: expect.any(String) } });
     await expect(fake.rec.handlers.get('agent:status')!({ senderFrame: { url: 'https://evil.example/', parent: null } })).rejects.toThrow(/refused/);

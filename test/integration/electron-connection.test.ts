@@ -274,12 +274,14 @@ describe('per-user agent paths', () => {
       userConfig: '/home/u/.config/cloudsnooze/snooze.json',
       userHistory: '/home/u/.local/state/cloudsnooze/history.jsonl',
       bundledAgent: '/opt/CloudSnooze/resources/agent/snoozed.js',
+      dryRun: false,
     });
     const dev = agentPaths({ env: { CLOUDSNOOZE_SOCKET: '/tmp/s.sock' }, home: '/home/u', isPackaged: false, resourcesPath: '', appRoot: '/src/cs' });
     expect(dev.systemSocket).toBe('/tmp/s.sock');
     expect(dev.userSocket).toBe('/home/u/.cache/cloudsnooze/agent.sock');
     expect(dev.bundledAgent).toBe('/src/cs/dist/agent/snoozed.js');
-    expect(bundledAgentArgs(dev)).toEqual(['/src/cs/dist/agent/snoozed.js', '--config', '/home/u/.config/cloudsnooze/snooze.json', '--socket', '/home/u/.cache/cloudsnooze/agent.sock']);
+    // From a checkout (npm start): always a dry run.
+    expect(bundledAgentArgs(dev)).toEqual(['/src/cs/dist/agent/snoozed.js', '--config', '/home/u/.config/cloudsnooze/snooze.json', '--socket', '/home/u/.cache/cloudsnooze/agent.sock', '--dry-run']);
   });
 
   it('ensureUserConfig creates the config with per-user paths, keeps what the user set, leaves a broken file alone', async () => {
@@ -315,9 +317,9 @@ describe('input reporter', () => {
       const stop = startInputReporter({
         getIdleSeconds: () => idle,
         isOnline: () => online,
-        send: async (s) => {
-          sent.push(s);
-          if (s === 99) throw new Error('agent busy');
+        send: async (r) => {
+          sent.push(r.idle_secs);
+          if (r.idle_secs === 99) throw new Error('agent busy');
         },
       });
       vi.advanceTimersByTime(4999);

@@ -1,20 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { AgentError } from '../../lib/client.js';
 import type { Command } from '../../contract/protocol.js';
 import { INVOKE_CHANNELS, type InvokeChannel } from '../../contract/ipc.js';
 import { ForbiddenSenderError, makeHandler, PAYLOAD_SCHEMAS, registerIpcHandlers, type IpcDeps } from '../../electron/ipc-handlers.js';
 import { status } from '../helpers/status-fixtures.js';
 
-const indexFile = path.resolve('/opt/CloudSnooze/resources/app.asar/dist/renderer/index.html');
-const ownUrl = pathToFileURL(indexFile).href;
+const rendererDir = path.resolve('/opt/CloudSnooze/resources/app.asar/dist/renderer');
+const ownUrl = 'app://cloudsnooze/index.html';
 const own = { senderFrame: { url: `${ownUrl}#/settings`, parent: null } };
 
 function deps(over: Partial<IpcDeps> = {}) {
   const calls: { command: Command; params: unknown }[] = [];
   const d: IpcDeps = {
-    origin: { indexFile },
+    origin: { rendererDir },
     connection: () => ({ online: true }),
     request: (async (command: Command, params?: unknown) => {
       calls.push({ command, params });
@@ -33,7 +32,9 @@ describe('IPC sender check', () => {
     { senderFrame: { url: 'file:///tmp/other/index.html', parent: null } },
     { senderFrame: { url: `${ownUrl}`, parent: { url: ownUrl } } }, // a subframe of our page
     { senderFrame: { url: 'devtools://devtools/bundled/inspector.html', parent: null } },
-    { senderFrame: { url: 'file://remotehost' + new URL(ownUrl).pathname, parent: null } },
+    { senderFrame: { url: `file://${rendererDir}/index.html`, parent: null } }, // the same files over file:// are not our page
+    { senderFrame: { url: 'app://other/index.html', parent: null } },
+    { senderFrame: { url: 'app://cloudsnooze/evil.html', parent: null } },
     { senderFrame: null },
     {},
   ];
@@ -56,7 +57,7 @@ describe('IPC sender check', () => {
   });
 
   it('in development the dev server origin is ours, other origins are not', async () => {
-    const { d } = deps({ origin: { indexFile, devServerUrl: 'http://localhost:5173/' } });
+    const { d } = deps({ origin: { rendererDir, devServerUrl: 'http://localhost:5173/' } });
     await expect(makeHandler('agent:status', d)({ senderFrame: { url: 'http://localhost:5173/#x', parent: null } })).resolves.toMatchObject({ ok: true });
     await expect(makeHandler('agent:status', d)({ senderFrame: { url: 'http://localhost:5174/', parent: null } })).rejects.toThrow(/refused/);
     await expect(makeHandler('agent:status', d)({ senderFrame: { url: ownUrl, parent: null } })).rejects.toThrow(/refused/);

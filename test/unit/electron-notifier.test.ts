@@ -3,27 +3,31 @@ import type { HistoryEvent } from '../../contract/protocol.js';
 import { WarningNotifier, type NotificationLike, type NotificationOptionsLike, type NotifierAction } from '../../electron/warning-notifier.js';
 import { counting, NOW, status } from '../helpers/status-fixtures.js';
 
-function setup(platform: NodeJS.Platform = 'linux', supported = true) {
-  const shown: { options: NotificationOptionsLike; handlers: Record<string, (...a: unknown[]) => void> }[] = [];
+function setup(platform: NodeJS.Platform = 'linux', supported = true, caps: string[] | null = ['actions', 'body']) {
+  const shown: { options: NotificationOptionsLike; handlers: Record<string, (...a: unknown[]) => void>; closed: number }[] = [];
   const actions: NotifierAction[] = [];
+  const fallback: string[] = [];
   const n = new WarningNotifier({
     platform,
     isSupported: () => supported,
+    capabilities: () => caps,
+    onUnsupported: (title) => void fallback.push(title),
     now: () => NOW,
     onAction: (a) => void actions.push(a),
     create: (options) => {
-      const rec = { options, handlers: {} as Record<string, (...a: unknown[]) => void> };
+      const rec = { options, handlers: {} as Record<string, (...a: unknown[]) => void>, closed: 0 };
       const notification: NotificationLike = {
         on: (event: string, listener: (...a: never[]) => void) => {
           rec.handlers[event] = listener as (...a: unknown[]) => void;
           return notification;
         },
         show: () => void shown.push(rec),
+        close: () => void rec.closed++,
       };
       return notification;
     },
   });
-  return { n, shown, actions };
+  return { n, shown, actions, fallback };
 }
 
 const warningEvent = (id: number): HistoryEvent => ({
@@ -142,9 +146,43 @@ describe('WarningNotifier', () => {
     expect(actions).toEqual(['postpone:30', 'stay-awake', 'open-dashboard']);
   });
 
-  it('no notification where the platform has none', () => {
-    const { n, shown } = setup('linux', false);
+  it('no notification where the platform has none: the warning goes to the fallback (the dashboard) once', () => {
+    const { n, shown, fallback } = setup('linux', false);
     n.onStatus(counting('warning', 300));
+    n.onStatus(counting('warning', 290));
     expect(shown).toHaveLength(0);
+    expect(fallback).toEqual(['CloudSnooze will stop this instance in 05:00']);
+  });
+
+  it('closes the final warning when the countdown is cancelled (postpone, activity), not while it runs on', () => {
+    for (const next of [status({ state: 'postponed' }), status(), status({ state: 'stay_awake' })]) {
+      const { n, shown } = setup();
+      n.onStatus(counting('warning', 300));
+      n.onStatus(counting('warning', 200, { state: 'stopping' }));
+      expect(shown[0]!.closed).toBe(0);
+      n.onStatus(next);
+      expect(shown[0]!.closed, next.state).toBe(1);
+      n.onStatus(next);
+      expect(shown[0]!.closed).toBe(1);
+    }
+  });
+
+  it('a new warning replaces the one still on screen', () => {
+    const { n, shown } = setup();
+    n.onStatus(counting('warning', 300));
+    n.onStatus(counting('idle', 900));
+    n.onStatus(counting('warning', 300));
+    expect(shown).toHaveLength(2);
+    expect(shown[0]!.closed).toBe(1);
+  });
+
+  it('Linux without the "actions" capability (or unknown): no click handler, no promise of one', () => {
+    for (const caps of [['body'], null]) {
+      const { n, shown } = setup('linux', true, caps);
+      n.onStatus(counting('warning', 300));
+      expect(shown[0]!.options.body).not.toContain('Click');
+      expect(shown[0]!.options.body).toContain('from the tray menu');
+      expect(shown[0]!.handlers.click).toBeUndefined();
+    }
   });
 });

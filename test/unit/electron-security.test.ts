@@ -12,8 +12,8 @@ import {
   type WebContentsLike,
 } from '../../electron/security.js';
 
-const origin = { indexFile: '/opt/CloudSnooze/resources/app.asar/dist/renderer/index.html' };
-const own = 'file:///opt/CloudSnooze/resources/app.asar/dist/renderer/index.html';
+const origin = { rendererDir: '/opt/CloudSnooze/resources/app.asar/dist/renderer' };
+const own = 'app://cloudsnooze/index.html';
 
 describe('webPreferences', () => {
   it('one frozen object with exactly the secure values', () => {

@@ -34,7 +34,7 @@ describe('trayView: state → icon, tooltip, menu', () => {
     const v = trayView(status(), online, { now: NOW });
     expect(v.icon).toBe('active');
     expect(v.tooltip).toBe('CloudSnooze: Active — CPU 43% (threshold 10%)');
-    expect(v.menu[0]).toEqual({ kind: 'label', label: 'Active — CPU 43% (threshold 10%)' });
+    expect(v.menu[0]).toEqual({ kind: 'label', label: 'Active — CPU' });
     expect(enabled(find(v.menu, 'Release'))).toBe(false);
   });
 
@@ -146,7 +146,7 @@ describe('trayView: state → icon, tooltip, menu', () => {
   it('the Linux menu has every entry, in order, with Start at login as a checkbox', () => {
     const v = trayView(status(), online, { now: NOW, openAtLogin: true });
     expect(labels(v.menu)).toEqual([
-      'Active — CPU 43% (threshold 10%)',
+      'Active — CPU',
       '—',
       'Postpone 30 min',
       'Postpone 1 h',
@@ -252,6 +252,69 @@ describe('TrayController', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('TrayController on Linux (finding 6: tooltip and menu churn)', () => {
+  function fakeTray() {
+    const calls = { tooltip: [] as string[], menus: [] as string[] };
+    const tray: TrayLike = {
+      setImage: () => undefined,
+      setToolTip: (t) => void calls.tooltip.push(t),
+      setContextMenu: (tpl) => void calls.menus.push(String(tpl[0]!.label)),
+      onClick: () => undefined,
+      destroy: () => undefined,
+    };
+    return { tray, calls };
+  }
+
+  it('sets the tooltip at most once a minute during a 10-minute countdown', () => {
+    vi.useFakeTimers({ now: NOW });
+    try {
+      const { tray, calls } = fakeTray();
+      const c = new TrayController({ createTray: () => tray, iconPath: (i) => i, dispatch: () => undefined, onClick: () => undefined, platform: 'linux' });
+      c.start();
+      c.update({ connection: online, status: counting('idle', 600) });
+      const start = calls.tooltip.length;
+      expect(calls.tooltip.at(-1)).toBe('CloudSnooze: Idle — stops in 10 min');
+      // Frames every 5 s as the agent samples, plus the 1 s ticker.
+      for (let t = 5; t <= 600; t += 5) {
+        vi.advanceTimersByTime(5000);
+        c.update({ status: counting('idle', 600 - t) });
+      }
+      const during = calls.tooltip.length - start;
+      expect(during).toBeGreaterThan(0);
+      expect(during).toBeLessThanOrEqual(10);
+      // The menu follows the minutes too, never the seconds.
+      expect(calls.menus.length).toBeLessThanOrEqual(12);
+      c.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a state change still shows at once', () => {
+    vi.useFakeTimers({ now: NOW });
+    try {
+      const { tray, calls } = fakeTray();
+      const c = new TrayController({ createTray: () => tray, iconPath: (i) => i, dispatch: () => undefined, onClick: () => undefined, platform: 'linux' });
+      c.start();
+      c.update({ connection: online, status: counting('idle', 600) });
+      vi.advanceTimersByTime(2000);
+      c.update({ status: counting('warning', 120) });
+      expect(calls.tooltip.at(-1)).toBe('CloudSnooze: Stopping soon — stops in 2 min');
+      c.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps the "Active" menu line the same while only the values change', () => {
+    const a = trayView(status(), online, { now: NOW });
+    const b = trayView({ ...status(), blockers: [{ metric: 'cpu', value: 71, threshold: 10, reason: 'CPU 71% (threshold 10%)' }] }, online, { now: NOW });
+    expect(a.menu[0]).toEqual({ kind: 'label', label: 'Active — CPU' });
+    expect(b.menu).toEqual(a.menu);
+    expect(b.tooltip).not.toBe(a.tooltip);
   });
 });
 

@@ -152,7 +152,9 @@ describe('STATUS with many keep-awake sources', () => {
     };
     s.lastError = 'e'.repeat(2000);
     s.instance = { id: 'i-0123456789abcdef0', type: 'p4de.24xlarge', region: 'ap-southeast-4', source: 'ec2' };
-    s.inputSources = ['pts', 'x11', 'desktop'];
+    // The desktop app reported its idle source unavailable: it moves from one list to the other.
+    s.inputSources = ['pts', 'x11'];
+    s.inputUnavailable = ['desktop'];
     const st = new StatusView(s).get(T0);
     const ka = st.blockers.filter((b) => b.threshold === null && b.value === null && !unreadable.includes(b.metric as never));
     expect(ka).toHaveLength(MAX_STATUS_KEEP_AWAKE + 1);

@@ -83,10 +83,10 @@ describe('desktop settings', () => {
     const handler = makeHandler('app:settings-unlock', {
       request: () => Promise.reject(new Error('unused')),
       connection: () => ({ online: true }),
-      origin: { indexFile: '/app/index.html' },
+      origin: { rendererDir: '/app' },
       settings: d.auth,
     });
-    const event = { senderFrame: { url: 'file:///app/index.html', parent: null } } as never;
+    const event = { senderFrame: { url: 'app://cloudsnooze/index.html', parent: null } } as never;
     const r = await handler(event, { history_path: '/etc/passwd' }).catch((e: Error) => ({ ok: false, error: e.message }));
     expect(r.ok).toBe(false);
     expect(d.execs).toEqual([]);
