@@ -25,6 +25,7 @@ import { socketHandlers } from './socket-handlers.js';
 import { StatusView } from './status-view.js';
 import { StopAction } from './stop-action.js';
 import { VERSION } from './version.js';
+import { monoNowMs } from './mono-clock.js';
 
 export interface DaemonDeps {
   config: Config;
@@ -43,7 +44,7 @@ export interface DaemonDeps {
   /** Called when the log level changes. */
   onConfigApplied?: (config: Config, changed: ConfigKey[]) => void;
   now?: () => number;
-  /** Monotonic milliseconds (performance.now), to notice wall-clock jumps. */
+  /** Monotonic milliseconds (mono-clock.ts), to notice wall-clock jumps. */
   monoNow?: () => number;
   /** Where process holds are checked (default /proc). */
   procDir?: string;
@@ -75,7 +76,7 @@ export class Daemon {
   constructor(private readonly deps: DaemonDeps) {
     this.s = initialDaemonState(deps.config, deps.provider, deps.dryRunFlag, deps.procDir);
     this.now = deps.now ?? Date.now;
-    this.monoNow = deps.monoNow ?? (() => performance.now());
+    this.monoNow = deps.monoNow ?? monoNowMs;
     this.holdsFile = path.join(path.dirname(deps.config.history_path), 'holds.json');
     this.view = new StatusView(this.s);
     this.sources = new DaemonSources(this.s);
