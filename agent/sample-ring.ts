@@ -1,10 +1,10 @@
 /**
  * The last hour of samples for graphs (SAMPLES), kept as columns of numbers rather than
- * 3600 objects: about 260 KB at 1 sample/s instead of about 1 MB of objects, boxed numbers
- * and arrays, written in place (no array shifting each second). The columns grow in blocks
- * of five minutes as samples arrive, so a young agent holds only what it has. Samples are
- * rebuilt when asked for, equal to the ones pushed (`unreadable` comes back in
- * METRIC_NAMES order, the order the sampler writes it in).
+ * 3600 objects: about 270 KB at 1 sample/s instead of about 1.1 MB of objects, boxed
+ * numbers and arrays (heap measured), written in place (no array shifting each second).
+ * The columns grow in blocks of five minutes as samples arrive, so a young agent holds
+ * only what it has. Samples are rebuilt when asked for, equal to the ones pushed
+ * (`unreadable` comes back in METRIC_NAMES order, the order the sampler writes it in).
  */
 import { METRIC_NAMES, type GpuCard, type KeepAwake, type MetricName, type Sample } from '../contract/protocol.js';
 
