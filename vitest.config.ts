@@ -9,6 +9,7 @@ const env = {
   CLOUDSNOOZE_DMI_DIR: '/nonexistent/cloudsnooze-tests-are-not-on-ec2',
   AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://127.0.0.1:9',
   AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:9',
+  AWS_ENDPOINT_URL_PRICING: 'http://127.0.0.1:9',
   AWS_ACCESS_KEY_ID: 'AKIDTESTONLY',
   AWS_SECRET_ACCESS_KEY: 'test-only-secret',
   AWS_REGION: 'us-east-1',

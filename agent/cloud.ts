@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { detectEc2 } from './aws/detect.js';
+import { PRICE_CACHE_FILE } from './aws/price-cache.js';
 import type { CloudTaskCommand } from './aws/cloud-task-command.js';
 import type { Config } from '../contract/config-schema.js';
 import { LocalProvider, type CloudProvider } from './provider.js';
@@ -41,6 +42,7 @@ export async function chooseProvider(opts: ChooseProviderOptions): Promise<Cloud
     log: opts.log,
     // Beside the history (persistent, agent-owned): lets an agent that never stopped this host start without the SDK.
     stopMarkerPath: path.join(path.dirname(opts.config.history_path), STOP_MARKER_FILE),
+    priceCachePath: path.join(path.dirname(opts.config.history_path), PRICE_CACHE_FILE),
     ...(opts.cloudTaskCommand ? { tasks: new ChildProcessTasks({ ...opts.cloudTaskCommand, env: opts.env }) } : {}),
   });
   // Identity first so STATUS shows it (or monitor_only) from the first sample; identify() never throws.

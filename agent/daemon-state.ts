@@ -41,6 +41,9 @@ export interface DaemonState {
   readonly runHolds: RunHolds;
   /** --dry-run on the command line: never stop, whatever the config says. */
   readonly dryRunFlag: boolean;
+  /** The config file this agent loaded (or writes on CONFIG_SET), and whether it existed at start. */
+  configPath?: string;
+  configLoaded?: boolean;
 }
 
 export function initialDaemonState(config: Config, provider: CloudProvider, dryRunFlag: boolean, procDir = '/proc'): DaemonState {

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import type { Config, ConfigKey } from '../contract/config-schema.js';
 import { rfc3339Seconds, SAMPLE_RING_SECONDS, type AgentMode, type HistoryEvent, type KeepAwake, type Sample, type Status } from '../contract/protocol.js';
-import { formatDuration } from '../contract/time-format.js';
+import { localStamp, MESSAGES } from '../contract/messages.js';
 import { initialDaemonState, modeOf, type DaemonState } from './daemon-state.js';
 import type { History, NewEvent } from './history.js';
 import { DaemonSources } from './keep-awake/daemon-sources.js';
@@ -23,6 +23,8 @@ import type { CloudProvider } from './provider.js';
 import type { HandlerTable } from './server.js';
 import { socketHandlers } from './socket-handlers.js';
 import { StatusView } from './status-view.js';
+import { SavingsView } from './savings-view.js';
+import { PRICE_CACHE_FILE } from './aws/price-cache.js';
 import { StopAction } from './stop-action.js';
 import { VERSION } from './version.js';
 import { monoNowMs } from './mono-clock.js';
@@ -36,11 +38,14 @@ export interface DaemonDeps {
   log: LogFn;
   /** --dry-run: never stop, whatever the config says. */
   dryRunFlag: boolean;
+  /** Whether the config file existed at start (false: defaults); STATUS says so beside its path. */
+  configLoaded?: boolean;
   /** Picks the provider again when dry_run changes at run time. */
   reselectProvider: (config: Config) => Promise<CloudProvider>;
   /** Status frames and events go to subscribers through this. */
   broadcast: (frame: { frame: 'status'; data: Status } | { frame: 'event'; data: HistoryEvent }) => void;
-  warnTerminals: (message: string) => Promise<number>;
+  /** One banner on every terminal: before a stop ('warning'), or when activity cancelled a warned one. */
+  warnTerminals: (message: string, kind?: 'warning' | 'cancelled') => Promise<number>;
   /** Called when the log level changes. */
   onConfigApplied?: (config: Config, changed: ConfigKey[]) => void;
   now?: () => number;
@@ -56,6 +61,7 @@ export const CLOCK_JUMP_MS = 5000;
 export class Daemon {
   private readonly s: DaemonState;
   private readonly view: StatusView;
+  private readonly savings: SavingsView;
   private readonly stopper: StopAction;
   private readonly sources: DaemonSources;
   /** Recent samples for graphs (SAMPLES); at least SAMPLE_RING_SECONDS of them. */
@@ -74,11 +80,12 @@ export class Daemon {
   private readonly closing = new AbortController();
 
   constructor(private readonly deps: DaemonDeps) {
-    this.s = initialDaemonState(deps.config, deps.provider, deps.dryRunFlag, deps.procDir);
+    this.s = { ...initialDaemonState(deps.config, deps.provider, deps.dryRunFlag, deps.procDir), configPath: deps.configPath, configLoaded: deps.configLoaded ?? true };
     this.now = deps.now ?? Date.now;
     this.monoNow = deps.monoNow ?? monoNowMs;
     this.holdsFile = path.join(path.dirname(deps.config.history_path), 'holds.json');
-    this.view = new StatusView(this.s);
+    this.savings = new SavingsView(deps.history, path.join(path.dirname(deps.config.history_path), PRICE_CACHE_FILE));
+    this.view = new StatusView(this.s, (now) => this.savings.get(now, this.s.instance));
     this.sources = new DaemonSources(this.s);
     this.sources.refresh(this.now());
     this.stopper = new StopAction({
@@ -88,6 +95,7 @@ export class Daemon {
       log: deps.log,
       broadcastStatus: () => void this.broadcastStatus(),
       warn: (d, now) => this.warn(d, now),
+      cancelled: (d, now) => this.cancelled(d, now),
       record: (ev) => this.record(ev),
       // Every re-check reads the keep-awake sources and the process holds again, like every decision.
       recheckSample: (sample, now) =>
@@ -125,6 +133,8 @@ export class Daemon {
     });
     const note = await s.provider.onAgentStart?.(s.config.tagging_prefix);
     if (note) await this.record(note);
+    // The start-up task may have refreshed this type's price (aws/price-cache.ts).
+    await this.savings.reloadPrices();
     await this.tick();
     this.schedule();
   }
@@ -220,24 +230,37 @@ export class Daemon {
     if (JSON.stringify(d.state.holds) !== holdsBefore) await this.persistHolds();
     if (s.provider.health().monitorOnly) return;
     if (d.action === 'warn') await this.warn(d, now);
+    else if (d.action === 'cancel') await this.cancelled(d, now);
     else if (d.action === 'stop') await this.stopper.act(sample, now);
   }
 
   private async warn(d: Decision, now: number): Promise<void> {
-    const secs = d.stopAt === null ? 0 : Math.max(0, Math.round((d.stopAt - now) / 1000));
-    const what = this.mode === 'aws' ? 'will be stopped' : 'would be stopped';
-    const message = `Idle: this instance ${what} in ${formatDuration(secs)} (at ${rfc3339Seconds(d.stopAt ?? now)})`;
+    const stopAt = d.stopAt ?? now;
+    const secs = Math.max(0, Math.round((stopAt - now) / 1000));
+    // People read this on a terminal or in history, maybe elsewhere: local time with its zone.
+    const message = MESSAGES.warning(this.mode, secs, localStamp(stopAt, now, { seconds: secs < 600 }));
     this.deps.log('warn', message);
     // The people come first: terminals are told even if the history write fails.
-    this.deps.warnTerminals(message).catch(() => undefined);
-    await this.record({ type: 'warning', message, details: { stop_at: rfc3339Seconds(d.stopAt ?? now), seconds_until_stop: secs } }).catch((err: Error) =>
+    this.deps.warnTerminals(message, 'warning').catch(() => undefined);
+    await this.record({ type: 'warning', message, details: { stop_at: rfc3339Seconds(stopAt), seconds_until_stop: secs, mode: this.mode } }).catch((err: Error) =>
       this.deps.log('error', `history: could not record the warning: ${err.message}`),
     );
   }
 
+  /** Activity ended a warned countdown: the people who were warned hear, once, that it is off and why. */
+  private async cancelled(d: Decision, _now: number): Promise<void> {
+    const message = MESSAGES.cancelled(d.blockers);
+    this.deps.warnTerminals(message, 'cancelled').catch(() => undefined);
+    await this.record({
+      type: 'countdown_cancelled',
+      message,
+      details: { blockers: d.blockers.slice(0, 6).map((b) => ({ metric: b.metric, value: b.value, threshold: b.threshold })) },
+    }).catch((err: Error) => this.deps.log('error', `history: could not record the cancellation: ${err.message}`));
+  }
+
   private async record(ev: NewEvent): Promise<HistoryEvent> {
     const e = await this.deps.history.append(ev);
-    if (ev.type !== 'warning') this.deps.log('info', `${ev.type}: ${ev.message}`);
+    if (ev.type !== 'warning' && ev.type !== 'countdown_cancelled') this.deps.log('info', `${ev.type}: ${ev.message}`);
     this.deps.broadcast({ frame: 'event', data: e });
     return e;
   }

@@ -4,7 +4,7 @@
  * Never throws: every failure is an error reply.
  */
 import type { ZodMiniType } from 'zod/mini';
-import { describeZodError, ConfigError } from '../contract/config-schema.js';
+import { configErrorOf, describeZodError, ConfigError } from '../contract/config-schema.js';
 import type { Frame as RequestFrame } from './json-framer.js';
 import type { LogFn } from './log.js';
 import { commandParams, requestEnvelope, type Command, type CommandResults, type ErrorCode, type Params } from '../contract/protocol.js';
@@ -67,9 +67,23 @@ function isEmptyObject(v: unknown): boolean {
   return true;
 }
 
-export function errorLine(error: string, code: ErrorCode): string {
-  return `${JSON.stringify({ success: false, error, code })}\n`;
+export function errorLine(error: string, code: ErrorCode, fields?: Record<string, string>): string {
+  return `${JSON.stringify(fields ? { success: false, error, code, fields } : { success: false, error, code })}\n`;
 }
+
+/** What a person asked for, in their words, for refusals that name the request. */
+const COMMAND_WORDS: Record<Command, string> = {
+  STATUS: 'Status',
+  CONFIG_GET: 'Reading the settings',
+  CONFIG_SET: 'The settings change',
+  HISTORY: 'History',
+  POSTPONE: 'Postpone',
+  STAY_AWAKE: 'Stay awake',
+  RELEASE: 'Release',
+  SUBSCRIBE: 'Watching',
+  SAMPLES: 'Graphs',
+  INPUT_ACTIVITY: 'The input report',
+};
 
 export function createDispatch(handlers: HandlerTable, log: LogFn, budgets: ChangeBudgets): Dispatch {
   return async (f, conn) => {
@@ -96,9 +110,13 @@ export function createDispatch(handlers: HandlerTable, log: LogFn, budgets: Chan
     else {
       const params = (commandParams[cmd] as ZodMiniType).safeParse(env.data.params ?? {}, { reportInput: true });
       if (!params.success) {
-        // CONFIG_SET errors name the config key itself ("naptime_minutes must be ..."), as in snooze.json.
-        const described = cmd === 'CONFIG_SET' ? describeZodError(params.error, '', 1) : describeZodError(params.error, 'params');
-        return errorLine(`${cmd}: ${described}`, 'INVALID_PARAMS');
+        // CONFIG_SET errors name the config key (as in snooze.json) and carry one message per field.
+        if (cmd === 'CONFIG_SET') {
+          const e = configErrorOf(params.error.issues, 1);
+          return errorLine(e.message, 'INVALID_PARAMS', e.fields);
+        }
+        // Other commands: the control's name and unit ("Postpone time must be at most ..."), no wire names.
+        return errorLine(describeZodError(params.error, '', 0, cmd), 'INVALID_PARAMS');
       }
       parsed = params.data;
     }
@@ -108,7 +126,7 @@ export function createDispatch(handlers: HandlerTable, log: LogFn, budgets: Chan
       const b = budgets[kind];
       const secs = Math.max(1, Math.ceil(b.retryAfterMs() / 1000));
       return errorLine(
-        `${cmd} refused: too many ${BUDGET_WORDS[kind]} on this socket (at most ${b.burst} at once, then ${b.perMinute} a minute, to keep the history bounded); try again in ${secs} s`,
+        `${COMMAND_WORDS[cmd]} refused: too many ${BUDGET_WORDS[kind]} on this socket (at most ${b.burst} at once, then ${b.perMinute} a minute, to keep the history bounded); try again in ${secs} s`,
         'BUSY',
       );
     }
@@ -118,9 +136,9 @@ export function createDispatch(handlers: HandlerTable, log: LogFn, budgets: Chan
       return `${JSON.stringify({ success: true, data })}\n`;
     } catch (err) {
       if (err instanceof RequestError) return errorLine(err.message, err.code);
-      if (err instanceof ConfigError) return errorLine(err.message, 'INVALID_CONFIG');
+      if (err instanceof ConfigError) return errorLine(err.message, 'INVALID_CONFIG', err.fields);
       log('error', `socket: ${cmd} failed: ${(err as Error).stack ?? String(err)}`);
-      return errorLine(`${cmd} failed inside the agent: ${(err as Error).message}`, 'INTERNAL');
+      return errorLine(`${COMMAND_WORDS[cmd]} failed inside the agent: ${(err as Error).message}`, 'INTERNAL');
     }
   };
 }

@@ -13,6 +13,8 @@ export interface HistoryQueryOptions {
   limit: number;
   since?: string;
   type?: HistoryType;
+  /** Only events with a smaller id (older): the next page. */
+  before_id?: number;
   details: boolean;
 }
 
@@ -130,7 +132,19 @@ export class History {
   query(opts: HistoryQueryOptions): HistoryEvent[] {
     const sinceMs = opts.since ? Date.parse(opts.since) : -Infinity;
     const out: HistoryEvent[] = [];
-    for (let i = this.events.length - 1; i >= 0 && out.length < opts.limit; i--) {
+    let i = this.events.length - 1;
+    // Ids grow with the array: skip the newer ones by bisection, not a scan of up to max_events.
+    if (opts.before_id !== undefined) {
+      let lo = 0;
+      let hi = this.events.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.events[mid]!.id < opts.before_id) lo = mid + 1;
+        else hi = mid;
+      }
+      i = lo - 1;
+    }
+    for (; i >= 0 && out.length < opts.limit; i--) {
       const e = this.events[i]!;
       if (Date.parse(e.time) < sinceMs) break;
       if (opts.type && e.type !== opts.type) continue;

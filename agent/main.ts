@@ -11,7 +11,10 @@ import { Daemon } from './daemon.js';
 import { History } from './history.js';
 import { monoNowMs } from './mono-clock.js';
 import { createLogger, type LogLevel } from './log.js';
-import { createSampler } from './metrics/sampler.js';
+import { createSampler, type Sampler } from './metrics/sampler.js';
+import { AgentCounters } from './metrics-export/counters.js';
+import type { Exporter } from './metrics-export/exporter.js';
+import { parseListenAddress } from '../contract/metrics-listen.js';
 import { PRIVILEGED_LISTENER, SocketServer } from './server.js';
 import { claimSocketPath, listenPrivately, secureAdminSocket, secureSocket, SocketPathError } from './socket-path.js';
 import { adminSocketPath } from '../contract/paths.js';
@@ -99,7 +102,9 @@ async function main(): Promise<void> {
   const provider = await pick(config);
   const devRoot = process.env.CLOUDSNOOZE_DEV_DIR ?? '/dev';
   let liveConfig = config;
-  const sampler = createSampler({
+  const counters = new AgentCounters();
+  const exportWanted = config.metrics_listen !== '' || config.metrics_textfile !== '';
+  const rawSampler = createSampler({
     procRoot: process.env.CLOUDSNOOZE_PROC_DIR,
     sysRoot: process.env.CLOUDSNOOZE_SYS_DIR,
     devRoot,
@@ -107,6 +112,8 @@ async function main(): Promise<void> {
     keepAwakeProcesses: () => liveConfig.keep_awake_processes,
     env: process.env,
   });
+  // Timed only for the exporter's histogram: without one, the sampler is used as is.
+  const sampler: Sampler = exportWanted ? timedSampler(rawSampler, (s) => counters.onSample(s)) : rawSampler;
 
   let server: SocketServer | null = null;
   const daemon = new Daemon({
@@ -117,11 +124,15 @@ async function main(): Promise<void> {
     history,
     log: logger.child('agent'),
     dryRunFlag,
+    configLoaded: fromFile,
     reselectProvider: pick,
     procDir: process.env.CLOUDSNOOZE_PROC_DIR,
-    broadcast: (frame) => server?.broadcast(frame),
+    broadcast: (frame) => {
+      if (frame.frame === 'event') counters.onEvent(frame.data);
+      server?.broadcast(frame);
+    },
     monoNow: monoNowMs,
-    warnTerminals: (msg) => (process.env.CLOUDSNOOZE_TTY_WARNINGS === '0' ? Promise.resolve(0) : warnTerminals(msg, devRoot)),
+    warnTerminals: (msg, kind) => (process.env.CLOUDSNOOZE_TTY_WARNINGS === '0' ? Promise.resolve(0) : warnTerminals(msg, devRoot, { hint: kind !== 'cancelled' })),
     onConfigApplied: (c, changed) => {
       liveConfig = c;
       if (changed.includes('logging') && !levelArg) logger.setLevel(c.logging.log_level);
@@ -157,6 +168,7 @@ async function main(): Promise<void> {
     fail(`cannot listen on ${listening}: ${e.message}${e.code === 'EACCES' ? ' (use --socket PATH or run as root)' : ''}`);
   }
 
+  let exporter: Exporter | null = null;
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
     if (shuttingDown) {
@@ -171,6 +183,7 @@ async function main(): Promise<void> {
     }, SHUTDOWN_DEADLINE_MS).unref();
     log('info', `${signal}: shutting down`);
     await server?.close();
+    await exporter?.close();
     await daemon.close();
     await history.close();
     // server.close() has removed our socket file; whatever is at the path now is not ours to delete.
@@ -195,11 +208,55 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (err) => report('unhandled rejection', err));
 
   await daemon.start();
+  if (exportWanted) exporter = await startMetrics(config, () => daemon.status(), counters, logger.child('metrics'));
   const st = daemon.status();
   log(
     'info',
     `agent: ${st.mode} mode, naptime ${config.naptime_minutes} min, sampling every ${config.check_interval_seconds} s, input sources: ${st.input_sources.join(', ') || 'none (input does not block)'}`,
   );
+}
+
+/**
+ * prom-client and node:http are loaded here only (their own chunk), so an agent without
+ * metrics_listen / metrics_textfile carries neither. A failure is logged: the agent keeps
+ * watching and stopping without its exporter.
+ */
+async function startMetrics(config: Config, status: () => ReturnType<Daemon['status']>, counters: AgentCounters, log: (level: 'info' | 'warn' | 'error', msg: string) => void): Promise<Exporter | null> {
+  try {
+    const listen = config.metrics_listen ? parseListenAddress(config.metrics_listen) : null;
+    if (typeof listen === 'string') throw new Error(listen); // parseConfig already refused it
+    const { startExporter } = await import('./metrics-export/exporter.js');
+    const exp = await startExporter({
+      listen,
+      textfile: config.metrics_textfile || null,
+      textfileIntervalMs: Math.max(15, config.check_interval_seconds) * 1000,
+      status,
+      counters,
+      log,
+    });
+    if (exp.address) log('info', `metrics: serving http://${exp.address.host.includes(':') ? `[${exp.address.host}]` : exp.address.host}:${exp.address.port}/metrics`);
+    if (config.metrics_textfile) log('info', `metrics: writing ${config.metrics_textfile}`);
+    return exp;
+  } catch (err) {
+    log('error', `metrics: exporter not started: ${(err as Error).message}`);
+    return null;
+  }
+}
+
+function timedSampler(inner: Sampler, took: (seconds: number) => void): Sampler {
+  return {
+    async sample(now) {
+      const t0 = performance.now();
+      try {
+        return await inner.sample(now);
+      } finally {
+        took((performance.now() - t0) / 1000);
+      }
+    },
+    reportInput: (source, idleSecs, now) => inner.reportInput(source, idleSecs, now),
+    inputSources: () => inner.inputSources(),
+    keepAwake: (now) => inner.keepAwake(now),
+  };
 }
 
 if (process.argv[2] === CLOUD_TASK_FLAG) {

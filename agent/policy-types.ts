@@ -30,7 +30,8 @@ export interface PolicyState {
   holds: Holds;
 }
 
-export type PolicyAction = 'none' | 'warn' | 'stop';
+/** 'cancel': activity ended a countdown that had been warned (tell the people who were warned). */
+export type PolicyAction = 'none' | 'warn' | 'stop' | 'cancel';
 
 export interface Decision {
   state: PolicyState;

@@ -123,9 +123,18 @@ function inputBlocker(sample: Sample, threshold: number): Blocker | null {
   };
 }
 
+/**
+ * How long before the stop the warning comes. A warning as long as the naptime would make
+ * every countdown start as a final warning, so a default (or schedule-shortened naptime)
+ * that leaves no room gives half the naptime instead; an explicit one is refused upstream.
+ */
+export function warningLeadMs(cfg: Pick<PolicyConfig, 'warningMs' | 'naptimeMs'>): number {
+  return cfg.warningMs < cfg.naptimeMs ? cfg.warningMs : cfg.naptimeMs / 2;
+}
+
 /** After a stay-awake ends the user gets at least this long between the warning and the stop. */
 function resumeWindowMs(cfg: PolicyConfig): number {
-  return Math.min(cfg.warningMs, cfg.naptimeMs);
+  return warningLeadMs(cfg);
 }
 
 function maxOf(a: number | null, b: number): number {
@@ -175,9 +184,11 @@ export function decide(state: PolicyState, sample: Sample, now: number, cfg: Pol
   const stayAwake = s.holds.stayAwake !== null;
 
   if (blockers.length > 0) {
+    // A warned countdown that activity ends is cancelled once: the next sample finds warnedAt cleared.
+    const cancel = s.warnedAt !== null && !stayAwake;
     // notBefore only matters inside an idle run; a new run starts a full naptime later anyway.
     s = { ...s, idleSince: null, warnedAt: null, notBefore: null };
-    return { state: s, status: stayAwake ? 'stay_awake' : 'active', blockers, stopAt: null, action: 'none' };
+    return { state: s, status: stayAwake ? 'stay_awake' : 'active', blockers, stopAt: null, action: cancel ? 'cancel' : 'none' };
   }
 
   s = { ...s, idleSince: s.idleSince ?? now };
@@ -188,12 +199,12 @@ export function decide(state: PolicyState, sample: Sample, now: number, cfg: Pol
 
   const stopAt = rawStopAt(s, cfg) as number;
   // A warning given for an earlier, sooner stop time (the naptime was raised) no longer tells the truth.
-  if (s.warnedAt !== null && now < stopAt - cfg.warningMs) s = { ...s, warnedAt: null };
+  if (s.warnedAt !== null && now < stopAt - warningLeadMs(cfg)) s = { ...s, warnedAt: null };
 
   if (s.warnedAt !== null && s.warnedAt < now && now >= stopAt) {
     return { state: s, status: 'warning', blockers, stopAt: now, action: 'stop' };
   }
-  if (s.warnedAt === null && now >= stopAt - cfg.warningMs) {
+  if (s.warnedAt === null && now >= stopAt - warningLeadMs(cfg)) {
     // Even when the stop time has passed already, the stop waits for the next sample: always warn first.
     s = { ...s, warnedAt: now };
     return { state: s, status: 'warning', blockers, stopAt: Math.max(stopAt, now), action: 'warn' };
@@ -257,6 +268,6 @@ export function statusOf(state: PolicyState, now: number, cfg: PolicyConfig): { 
   if (s.holds.stayAwake !== null) return { status: 'stay_awake', stopAt: null };
   const stopAt = rawStopAt(s, cfg);
   if (stopAt === null) return { status: 'active', stopAt: null };
-  if (s.warnedAt !== null && now < stopAt - cfg.warningMs) s = { ...s, warnedAt: null };
+  if (s.warnedAt !== null && now < stopAt - warningLeadMs(cfg)) s = { ...s, warnedAt: null };
   return { status: countdownStatus(s, now), stopAt: Math.max(stopAt, now) };
 }

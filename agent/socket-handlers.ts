@@ -5,9 +5,9 @@
  * validated the params; handlers only act on them.
  */
 import { applyPatch, RESTART_KEYS, type Config, type ConfigKey } from '../contract/config-schema.js';
-import { rfc3339Seconds, type CommandResults, type HistoryEvent, type Params, type Sample, type Status } from '../contract/protocol.js';
-import { formatDuration } from '../contract/time-format.js';
-import { saveConfig } from './config.js';
+import { rfc3339Seconds, type CommandResults, type HistoryEvent, type HoldOutcome, type HoldReply, type Params, type Sample, type Status } from '../contract/protocol.js';
+import { localStamp, MESSAGES } from '../contract/messages.js';
+import { saveConfigChanges } from './config-file-edit.js';
 import type { DaemonState } from './daemon-state.js';
 import type { History, NewEvent } from './history.js';
 import { historyReply } from './history-reply.js';
@@ -88,7 +88,8 @@ async function configSet(host: HandlerHost, p: Params<'CONFIG_SET'>, by: History
   if (changed.length === 0) return s.config;
   // Saved before it is applied: a setting that would be lost at the next start is refused instead.
   try {
-    await saveConfig(host.configPath, next);
+    // Only the changed keys are written: the owner's other keys, order and spacing stay as they were.
+    await saveConfigChanges(host.configPath, Object.fromEntries(changed.map((k) => [k, next[k]])));
   } catch (err) {
     throw new RequestError(`cannot save the config to ${host.configPath}: ${(err as Error).message}; nothing changed`, 'INTERNAL');
   }
@@ -120,21 +121,23 @@ function refuseRootHold(what: string, hold: string): never {
   throw new RequestError(`${what} refused: the ${hold} was placed by root on the admin channel, and only root can ${what === 'RELEASE' ? 'release' : 'replace'} it (sudo snooze release); nothing changed`, 'FORBIDDEN');
 }
 
-function postpone(host: HandlerHost, p: Params<'POSTPONE'>, conn: Connection): Promise<Status> {
+function postpone(host: HandlerHost, p: Params<'POSTPONE'>, conn: Connection): Promise<HoldReply> {
   const s = host.state;
   const now = host.now();
   // A postpone only ever extends; root's stays root's until released by root or run out.
-  const wasAdmin = s.policy.holds.postponeAdmin === true && s.policy.holds.postponedUntil !== null && s.policy.holds.postponedUntil > now;
+  const before = s.policy.holds.postponedUntil !== null && s.policy.holds.postponedUntil > now ? s.policy.holds.postponedUntil : null;
+  const wasAdmin = s.policy.holds.postponeAdmin === true && before !== null;
   s.policy = policy.postpone(s.policy, p.minutes, now, s.pcfg);
   s.policy = { ...s.policy, holds: { ...s.policy.holds, postponeAdmin: wasAdmin || conn.privileged } };
   const until = s.policy.holds.postponedUntil ?? now;
-  return holdChanged(host, conn, 'postpone', `Postponed by ${formatMinutes(p.minutes)}: no stop before ${rfc3339Seconds(until)}`, {
-    minutes: p.minutes,
-    until: rfc3339Seconds(until),
-  });
+  // One sentence for the reply and the history event: what really happened to the stop time.
+  const changed = before === null || until > before;
+  const at = (t: number) => localStamp(t, now);
+  const message = before === null ? MESSAGES.postponed(p.minutes, at(until)) : changed ? MESSAGES.postponeExtended(p.minutes, at(before), at(until)) : MESSAGES.postponeNoChange(p.minutes, at(until));
+  return holdChanged(host, conn, 'postpone', { changed, message }, { minutes: p.minutes, until: rfc3339Seconds(until), moved: changed });
 }
 
-function stayAwake(host: HandlerHost, p: Params<'STAY_AWAKE'>, conn: Connection): Promise<Status> {
+function stayAwake(host: HandlerHost, p: Params<'STAY_AWAKE'>, conn: Connection): Promise<HoldReply> {
   if (p.while_pid !== undefined) return stayAwhile(host, p.while_pid, p, conn);
   const s = host.state;
   // The latest stay-awake replaces the one before: a member could shorten root's to a second.
@@ -144,7 +147,8 @@ function stayAwake(host: HandlerHost, p: Params<'STAY_AWAKE'>, conn: Connection)
   const sa = s.policy.holds.stayAwake;
   if (sa && conn.privileged) s.policy = { ...s.policy, holds: { ...s.policy.holds, stayAwake: { ...sa, admin: true } } };
   const until = sa?.until ?? null;
-  return holdChanged(host, conn, 'stay_awake', `Stay awake ${until === null ? 'until released' : `until ${rfc3339Seconds(until)}`}: ${reason}`, {
+  const message = `Stay awake ${until === null ? 'until released' : `until ${localStamp(until, host.now())}`}: ${reason}`;
+  return holdChanged(host, conn, 'stay_awake', { changed: true, message }, {
     minutes: p.minutes ?? null,
     until: until === null ? null : rfc3339Seconds(until),
     reason,
@@ -152,7 +156,7 @@ function stayAwake(host: HandlerHost, p: Params<'STAY_AWAKE'>, conn: Connection)
 }
 
 /** A hold bound to a process (`snooze run`): the agent watches the process and ends the hold with it. */
-function stayAwhile(host: HandlerHost, pid: number, p: Params<'STAY_AWAKE'>, conn: Connection): Promise<Status> {
+function stayAwhile(host: HandlerHost, pid: number, p: Params<'STAY_AWAKE'>, conn: Connection): Promise<HoldReply> {
   const s = host.state;
   const now = host.now();
   let added;
@@ -167,7 +171,8 @@ function stayAwhile(host: HandlerHost, pid: number, p: Params<'STAY_AWAKE'>, con
   if (s.lastSample) s.lastSample = withRuns(s.lastSample, runsKeepAwake(s.runHolds.list, now));
   s.policy = { ...s.policy, idleSince: null, warnedAt: null, notBefore: null };
   const { hold } = added;
-  return holdChanged(host, conn, 'stay_awake', `Stay awake while pid ${hold.pid} runs: ${plainText(hold.command, 120)}${hold.reason ? ` — ${hold.reason}` : ''}`, {
+  const message = `Stay awake while pid ${hold.pid} runs: ${plainText(hold.command, 120)}${hold.reason ? ` — ${hold.reason}` : ''}`;
+  return holdChanged(host, conn, 'stay_awake', { changed: true, message }, {
     while_pid: hold.pid,
     command: hold.command,
     reason: hold.reason,
@@ -175,16 +180,22 @@ function stayAwhile(host: HandlerHost, pid: number, p: Params<'STAY_AWAKE'>, con
   });
 }
 
-function release(host: HandlerHost, conn: Connection): Promise<Status> {
+function release(host: HandlerHost, conn: Connection): Promise<HoldReply> {
   const s = host.state;
+  const now = host.now();
   const rootHold = conn.privileged ? null : adminHoldActive(host);
   if (rootHold) refuseRootHold('RELEASE', rootHold);
-  const had = s.policy.holds.stayAwake !== null || s.policy.holds.postponedUntil !== null;
-  s.policy = policy.release(s.policy, host.now(), s.pcfg);
+  const { postponedUntil, stayAwake: sa } = s.policy.holds;
+  // Named as the user placed them, so the reply says what it released (or that nothing was held).
+  const what: string[] = [];
+  if (postponedUntil !== null && postponedUntil > now) what.push(`the postponement until ${localStamp(postponedUntil, now)}`);
+  if (sa !== null && (sa.until === null || sa.until > now)) what.push(`the stay-awake${sa.until === null ? '' : ` until ${localStamp(sa.until, now)}`} (${sa.reason})`);
+  s.policy = policy.release(s.policy, now, s.pcfg);
   const runs = s.runHolds.list.length;
   // Process holds end with their process, not here: a release must not stop the box under a running job.
   const kept = runs ? `; ${runs} snooze run hold${runs === 1 ? '' : 's'} stay${runs === 1 ? 's' : ''} until ${runs === 1 ? 'its command ends' : 'their commands end'}` : '';
-  return holdChanged(host, conn, 'release', `${had ? 'Released: holds cleared, idle countdown resumes' : 'Release: there was no hold'}${kept}`, { had_hold: had, runs_kept: runs });
+  const message = `${what.length ? MESSAGES.released(what.join(' and ')) : MESSAGES.nothingToRelease}${kept}`;
+  return holdChanged(host, conn, 'release', { changed: what.length > 0, message }, { had_hold: what.length > 0, runs_kept: runs });
 }
 
 /** Holds survive a restart (saved first), are recorded with who asked, and every subscriber sees them at once. */
@@ -192,14 +203,10 @@ async function holdChanged(
   host: HandlerHost,
   conn: Connection,
   type: 'postpone' | 'stay_awake' | 'release',
-  message: string,
+  outcome: HoldOutcome,
   details: Record<string, unknown>,
-): Promise<Status> {
+): Promise<HoldReply> {
   await host.persistHolds();
-  await host.record({ type, by: requesterOf(conn), message, details });
-  return host.broadcastStatus();
-}
-
-function formatMinutes(m: number): string {
-  return formatDuration(Math.round(m * 60));
+  await host.record({ type, by: requesterOf(conn), message: outcome.message, details: { ...details, changed: outcome.changed } });
+  return { ...host.broadcastStatus(), outcome };
 }

@@ -3,7 +3,7 @@
  * tools polling the guide's contract). A projection only: it reads the shared state and
  * changes nothing.
  */
-import { nullSample, rfc3339Seconds, STATUS_MAX_RUNS, type AgentState, type Status } from '../contract/protocol.js';
+import { nullSample, rfc3339Seconds, STATUS_MAX_RUNS, type AgentState, type Savings, type Status } from '../contract/protocol.js';
 import { modeOf, type DaemonState } from './daemon-state.js';
 import { runInfo } from './keep-awake/run-holds.js';
 import * as policy from './policy.js';
@@ -13,11 +13,17 @@ import { VERSION } from './version.js';
 
 /** STATUS must fit the Go client's one 4 KiB read; cloud error messages can be long. */
 const MAX_ERROR_CHARS = 300;
+/** Longer config paths are shown clipped (doctor then falls back to --config). */
+const MAX_CONFIG_PATH_CHARS = 100;
 
 export class StatusView {
   private cache: { key: unknown[]; value: Status } | null = null;
 
-  constructor(private readonly s: DaemonState) {}
+  constructor(
+    private readonly s: DaemonState,
+    /** STATUS `savings` (savings-view.ts keeps its own per-minute cache). */
+    private readonly savings: (now: number) => Savings | null = () => null,
+  ) {}
 
   /**
    * STATUS is asked far more often than anything changes (pollers, dashboards), so the
@@ -27,16 +33,17 @@ export class StatusView {
   get(now: number): Status {
     const s = this.s;
     const health = s.provider.health();
-    const key = [Math.floor(now / 1000), s.policy, s.config, s.pcfg, s.schedule, s.lastSample, s.stopping, s.lastError, s.instance, s.inputSources, s.inputUnavailable, health.monitorOnly, health.lastError, s.provider, s.runHolds.list];
+    const savings = this.savings(now);
+    const key = [Math.floor(now / 1000), savings, s.policy, s.config, s.pcfg, s.schedule, s.lastSample, s.stopping, s.lastError, s.instance, s.inputSources, s.inputUnavailable, health.monitorOnly, health.lastError, s.provider, s.runHolds.list];
     const c = this.cache;
     if (c && c.key.length === key.length && c.key.every((v, i) => v === key[i])) return c.value;
-    const value = buildStatus(s, now, health);
+    const value = buildStatus(s, now, health, savings);
     this.cache = { key, value };
     return value;
   }
 }
 
-function buildStatus(s: DaemonState, now: number, health: ProviderHealth): Status {
+function buildStatus(s: DaemonState, now: number, health: ProviderHealth, savings: Savings | null): Status {
   const cfg = s.config;
   const view = policy.statusOf(s.policy, now, s.pcfg);
   let state: AgentState = view.status;
@@ -66,7 +73,7 @@ function buildStatus(s: DaemonState, now: number, health: ProviderHealth): Statu
     naptime_minutes: cfg.naptime_minutes,
     effective_naptime_minutes: Math.round((s.pcfg.naptimeMs / 60_000) * 1e6) / 1e6,
     schedule: capSchedule(s.schedule),
-    warning_minutes: cfg.warning_minutes,
+    warning_minutes: Math.round((policy.warningLeadMs(s.pcfg) / 60_000) * 1e6) / 1e6,
     check_interval_seconds: cfg.check_interval_seconds,
     seconds_until_stop: stopAt === null ? null : Math.max(0, Math.ceil((stopAt - now) / 1000)),
     stop_at: stopAt === null ? null : rfc3339Seconds(stopAt),
@@ -81,6 +88,11 @@ function buildStatus(s: DaemonState, now: number, health: ProviderHealth): Statu
     error: clip(health.monitorOnly ?? health.lastError ?? s.lastError),
     sampled_at: s.lastSample ? rfc3339Seconds(s.lastSample.t) : null,
     version: VERSION,
+    savings,
+    // Clipped, and the flags only when they say something: STATUS must fit 4 KiB whatever the agent was started with.
+    config_path: s.configPath === undefined ? undefined : (clip(s.configPath, MAX_CONFIG_PATH_CHARS) ?? undefined),
+    config_loaded: s.configLoaded === false ? false : undefined,
+    dry_run_flag: s.dryRunFlag ? true : undefined,
   };
 }
 

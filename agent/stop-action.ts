@@ -9,7 +9,7 @@ import { Backoff, type BackoffPolicy } from '../contract/backoff.js';
 import type { Config } from '../contract/config-schema.js';
 import { rfc3339Seconds, type AgentMode, type HistoryEvent, type InstanceInfo, type Sample } from '../contract/protocol.js';
 import { buildStopTags, stopReason } from '../contract/tags.js';
-import { formatDuration } from '../contract/time-format.js';
+import { durationWords, MESSAGES } from '../contract/messages.js';
 import type { DaemonState } from './daemon-state.js';
 import type { NewEvent } from './history.js';
 import type { LogFn } from './log.js';
@@ -28,6 +28,8 @@ export interface StopHost {
   broadcastStatus(): void;
   /** Gives the warning for a countdown (the re-check may find one owed). */
   warn(d: Decision, now: number): Promise<void>;
+  /** Tells the warned people that activity cancelled the countdown. */
+  cancelled(d: Decision, now: number): Promise<void>;
   record(ev: NewEvent): Promise<HistoryEvent>;
   /**
    * The sample a re-check decides on: the decision's metrics with every keep-awake source
@@ -80,13 +82,16 @@ export class StopAction {
       const cfg = s.config;
       // The naptime in force: an open schedule window's when it set one.
       const naptimeMinutes = Math.round((s.pcfg.naptimeMs / 60_000) * 1e6) / 1e6;
-      const reason = stopReason(now - (s.policy.idleSince ?? decidedAt), naptimeMinutes);
+      const idleMs = now - (s.policy.idleSince ?? decidedAt);
+      // The tag keeps the guide's documented wording; people read the history line, pluralised.
+      const reason = stopReason(idleMs, naptimeMinutes);
+      const words = MESSAGES.idleFor(idleMs, naptimeMinutes);
       if (cfg.pre_stop_command) {
         const hook = await this.preStop(reason, now);
         if (hook.aborted) return;
         if (hookFailed(hook) && cfg.pre_stop_on_failure === 'abort') {
           const failed = { kind: 'failed' as const, error: `pre-stop hook ${describeHook(hook, cfg.pre_stop_timeout_seconds * 1000)}`, code: 'PRE_STOP_FAILED' };
-          const event = this.settle(failed, { reason, tags: {}, mode: host.mode(), instance: s.instance }, host.now());
+          const event = this.settle(failed, { reason, tags: {}, mode: host.mode(), instance: s.instance }, host.now(), words);
           s.stopping = false;
           await host.record(event).catch((err: Error) => host.log('error', `history: could not record ${event.type}: ${err.message}`));
           return;
@@ -123,7 +128,7 @@ export class StopAction {
         host.log('info', `stop cancelled before StopInstances: ${outcome.note}`);
         return;
       }
-      const event = this.settle(outcome, { reason, tags, mode: host.mode(), instance: s.instance }, now);
+      const event = this.settle(outcome, { reason, tags, mode: host.mode(), instance: s.instance }, now, words);
       // State first (in settle, and the stop is over): a failed history write must not make the
       // agent act again at the next sample, and a reader who sees the event sees the state after it.
       s.stopping = false;
@@ -143,6 +148,7 @@ export class StopAction {
     host.log('info', `stop cancelled ${when} (a hold or activity arrived)`);
     // A short postpone can put the stop back inside the warning window: that warning is owed now.
     if (recheck.action === 'warn') await host.warn(recheck, now);
+    else if (recheck.action === 'cancel') await host.cancelled(recheck, now);
     return false;
   }
 
@@ -197,16 +203,15 @@ export class StopAction {
   }
 
   /** Applies a stop's outcome to the state and says what to record. */
-  private settle(outcome: Exclude<StopOutcome, { kind: 'cancelled' }>, base: StopFacts, now: number): NewEvent {
+  private settle(outcome: Exclude<StopOutcome, { kind: 'cancelled' }>, base: StopFacts, now: number, words: string): NewEvent {
     const s = this.host.state;
-    const { reason } = base;
     if (outcome.kind === 'stopped') {
       this.retry.reset();
       s.lastError = outcome.taggingError ? `tagging failed: ${outcome.taggingError}` : null;
       s.policy = policy.afterAction(s.policy, now);
       return {
         type: 'stop',
-        message: `Stopped: ${reason}`,
+        message: `Stopped: ${words}`,
         details: { ...base, request_id: outcome.requestId ?? null, tagging_error: outcome.taggingError ?? null, note: outcome.note ?? null },
       };
     }
@@ -216,7 +221,7 @@ export class StopAction {
       s.policy = policy.afterAction(s.policy, now);
       return {
         type: 'dry_run_stop',
-        message: `Would have stopped (${base.mode === 'local' ? 'local mode' : 'dry run'}): ${reason}`,
+        message: `Would have stopped (${base.mode === 'local' ? 'local mode: not on EC2' : 'dry run'}), nothing was stopped: ${words}`,
         details: { ...base, note: outcome.note, permission_errors: outcome.permissionErrors ?? [] },
       };
     }
@@ -226,7 +231,7 @@ export class StopAction {
     s.policy = { ...s.policy, notBefore: now + retryMs };
     return {
       type: 'stop_failed',
-      message: `Stop failed: ${outcome.error}; retrying in ${formatDuration(Math.round(retryMs / 1000))} if still idle`,
+      message: `Stop failed: ${outcome.error}; retrying in ${durationWords(Math.round(retryMs / 1000))} if still idle`,
       details: { ...base, error: outcome.error, code: outcome.code ?? null, attempt: this.retry.attempts },
     };
   }

@@ -7,7 +7,8 @@ import * as fs from '../lib/fs-async.js';
 import path from 'node:path';
 import { inert } from '../contract/text.js';
 
-export async function warnTerminals(message: string, devRoot = '/dev'): Promise<number> {
+/** `hint`: the banner before a stop says how to keep the instance; a cancellation needs no advice. */
+export async function warnTerminals(message: string, devRoot = '/dev', opts: { hint?: boolean } = {}): Promise<number> {
   const targets: string[] = [];
   try {
     for (const name of await fs.readdir(path.join(devRoot, 'pts'))) if (/^\d+$/.test(name)) targets.push(path.join(devRoot, 'pts', name));
@@ -16,7 +17,8 @@ export async function warnTerminals(message: string, devRoot = '/dev'): Promise<
   }
   // The banner's own CR LF and bell are ours; the message may quote a user's reason and is
   // written to every logged-in user's terminal, so it is made inert and kept on one line.
-  const text = `\r\n\x07*** CloudSnooze: ${inert(message)} ***\r\n(postpone: snooze postpone 30 · keep running: snooze stay-awake)\r\n`;
+  const hint = opts.hint === false ? '' : '(postpone: snooze postpone 30m · keep running: snooze stay-awake)\r\n';
+  const text = `\r\n${opts.hint === false ? '' : '\x07'}*** CloudSnooze: ${inert(message)} ***\r\n${hint}`;
   let written = 0;
   await Promise.all(
     targets.map(async (t) => {

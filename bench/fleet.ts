@@ -174,3 +174,101 @@ function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
     });
   });
 }
+
+export interface FleetRegionsBench {
+  instances: number;
+  regions: number;
+  /** `snooze fleet list --region r1,...,r4 --json` (the built CLI, a child process). */
+  list_calls: number;
+  list_ms: number;
+  list_peak_rss_mb: number;
+  list_output_mb: number;
+  /** `snooze fleet savings --region ... --json --builtin-prices`. */
+  savings_calls: number;
+  savings_ms: number;
+  savings_peak_rss_mb: number;
+  /** A bare `node` process's peak RSS, the floor. */
+  node_peak_rss_mb: number;
+  /** ceil(N_region / 1000) × 2 per region. */
+  expected_calls: number;
+}
+
+/** The CLI's peak RSS (getrusage maxrss, reported at exit), its wall time and output size. */
+function runCliMeasured(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; peakMb: number; outBytes: number; code: number | null; stderr: string }> {
+  const snooze = path.join(ROOT, 'dist/agent/snooze.js');
+  const wrapper = `process.on('exit', () => process.stderr.write('\\nmaxrss_kb=' + process.resourceUsage().maxRSS + '\\n')); process.argv = [process.argv[0], ${JSON.stringify(snooze)}, ...JSON.parse(process.env.CS_BENCH_ARGS)]; require(${JSON.stringify(snooze)});`;
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const p = spawn(process.execPath, ['-e', wrapper], { env: { ...env, CS_BENCH_ARGS: JSON.stringify(args) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let outBytes = 0;
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (outBytes += d.length));
+    p.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => p.kill('SIGKILL'), 300_000);
+    p.on('error', reject);
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      const kb = Number(/maxrss_kb=(\d+)/.exec(stderr)?.[1] ?? NaN);
+      resolve({ ms: performance.now() - t0, peakMb: kb / 1024, outBytes, code, stderr });
+    });
+  });
+}
+
+/**
+ * `snooze fleet list|savings` over 4 regions of 12,500 stopped instances each (50,000) on the
+ * fake EC2 regions: API calls, wall time and the CLI process's peak RSS, beside a bare node.
+ * The list is streamed page by page, so the peak should stay near one page per region.
+ */
+export async function benchFleetRegions(instances = 50_000, regionCount = 4): Promise<FleetRegionsBench> {
+  const { FakeEc2Regions } = await import('../test/fakes/ec2-regions.js');
+  const names = ['eu-west-1', 'us-east-1', 'us-east-2', 'us-west-2', 'ap-south-1', 'eu-central-1'].slice(0, regionCount);
+  const fakes = await FakeEc2Regions.start(names);
+  const per = Math.ceil(instances / regionCount);
+  try {
+    for (const name of names) {
+      const f = fakes.region(name);
+      f.logCalls = false;
+      f.seed(per, (i) => ({
+        state: 'stopped',
+        type: i % 3 ? 't3.medium' : 'm5.large',
+        tags: {
+          Name: `worker-${i}`,
+          'CloudSnooze:Status': 'Stopped',
+          'CloudSnooze:StopTimestamp': new Date(Date.now() - ((i % 48) + 1) * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          'CloudSnooze:StopReason': 'System idle for 30 minutes (threshold: 30 minutes)',
+          'CloudSnooze:CPUPercent': '2.50',
+        },
+      }));
+    }
+    const env = { ...process.env, ...fakeAwsEnv({ ec2Url: fakes.url }) };
+    const regionArg = names.join(',');
+    const calls = () => [...fakes.regions.values()].reduce((n, f) => n + f.count(), 0);
+
+    let before = calls();
+    const list = await runCliMeasured(['fleet', 'list', '--region', regionArg, '--json'], env);
+    if (list.code !== 0) throw new Error(`fleet list exited ${list.code}: ${list.stderr.slice(-500)}`);
+    const listCalls = calls() - before;
+
+    before = calls();
+    const sav = await runCliMeasured(['fleet', 'savings', '--region', regionArg, '--json', '--builtin-prices'], env);
+    if (sav.code !== 0) throw new Error(`fleet savings exited ${sav.code}: ${sav.stderr.slice(-500)}`);
+    const savCalls = calls() - before;
+
+    const bare = await runCliMeasured(['--version'], env);
+    return {
+      instances: per * regionCount,
+      regions: regionCount,
+      list_calls: listCalls,
+      list_ms: list.ms,
+      list_peak_rss_mb: list.peakMb,
+      list_output_mb: list.outBytes / 1048576,
+      savings_calls: savCalls,
+      savings_ms: sav.ms,
+      savings_peak_rss_mb: sav.peakMb,
+      node_peak_rss_mb: bare.peakMb,
+      expected_calls: regionCount * Math.ceil(per / 1000) * 2,
+    };
+  } finally {
+    await fakes.close();
+  }
+}

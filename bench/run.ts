@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { benchAbuse } from './abuse.js';
 import { benchAgentFootprint, benchStatusLatency } from './agent.js';
-import { benchFleet, benchSdkFootprint } from './fleet.js';
+import { benchFleet, benchFleetRegions, benchSdkFootprint } from './fleet.js';
 import { benchKeepAwake } from './keep-awake.js';
 import { benchRenderer } from './renderer.js';
 import { benchSampling } from './sampling.js';
@@ -114,6 +114,15 @@ await section('fleet', async () => {
   json.fleet = r;
   rows.push({ figure: `Fleet poll over ${r.instances} tagged instances: API calls`, ours: String(r.ours_calls), baseline: `${r.per_instance_calls} (guide: per instance)`, ratio: ratio(r.ours_calls, r.per_instance_calls), target: 'ceil(N/1000) × 2' });
   rows.push({ figure: `Fleet poll over ${r.instances} tagged instances: wall time (ms)`, ours: f(r.ours_ms, 0), baseline: `${f(r.per_instance_ms, 0)} (guide: per instance)`, ratio: ratio(r.ours_ms, r.per_instance_ms), target: '' });
+});
+
+await section('fleet-regions', async () => {
+  const r = await benchFleetRegions(Number(process.env.BENCH_FLEET_INSTANCES ?? 50_000));
+  json.fleet_regions = r;
+  rows.push({ figure: `snooze fleet list, ${r.instances} instances over ${r.regions} regions: API calls`, ours: String(r.list_calls), baseline: `${r.expected_calls} (ceil(N/1000) × 2 per region)`, ratio: ratio(r.list_calls, r.expected_calls), target: '1×' });
+  rows.push({ figure: `snooze fleet list, ${r.instances} instances over ${r.regions} regions: wall time (ms) / output (MB)`, ours: `${f(r.list_ms, 0)} / ${f(r.list_output_mb, 1)}`, baseline: '', ratio: '', target: '' });
+  rows.push({ figure: `snooze fleet list, ${r.instances} instances: peak RSS of the CLI (MB)`, ours: f(r.list_peak_rss_mb, 1), baseline: `${f(r.node_peak_rss_mb, 1)} (snooze --version)`, ratio: ratio(r.list_peak_rss_mb, r.node_peak_rss_mb), target: 'streamed: flat in N' });
+  rows.push({ figure: `snooze fleet savings, ${r.instances} instances over ${r.regions} regions: calls / ms / peak RSS (MB)`, ours: `${r.savings_calls} / ${f(r.savings_ms, 0)} / ${f(r.savings_peak_rss_mb, 1)}`, baseline: `${f(r.node_peak_rss_mb, 1)} MB (snooze --version)`, ratio: ratio(r.savings_peak_rss_mb, r.node_peak_rss_mb), target: 'sums only' });
 });
 
 await section('sdk', async () => {

@@ -5,7 +5,9 @@
 import * as z from 'zod/mini';
 import './zod-locale.js';
 import { DEFAULT_SOCKET_PATH, DEFAULT_TAG_PREFIX, MAX_SOCKET_PATH } from './paths.js';
+import { metricsListenProblem, parseListenAddress } from './metrics-listen.js';
 import { scheduleSchema } from './schedule.js';
+import { describeIssues, warningNotShorter, type IssueLike } from './messages.js';
 
 // zod/mini, not the full `zod`: the same checks and messages (the English locale is set in
 // zod-locale.ts) for a fraction of the code the agent keeps resident. Classic zod's methods
@@ -112,6 +114,30 @@ export const configSchema = z.strictObject({
   keep_awake_processes: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.maxLength(32)), []),
   /** Windows of the week that keep the instance awake or replace the naptime (contract/schedule.ts). */
   schedule: z._default(scheduleSchema, { timezone: '', windows: [] }),
+  /**
+   * Prometheus `/metrics` on "HOST:PORT" (contract/metrics-listen.ts); "" = off, and then
+   * prom-client is never loaded. File-only (RESTART_KEYS): the agent is root and opens the port.
+   */
+  metrics_listen: z._default(
+    z.string().check(
+      z.maxLength(64),
+      z.superRefine((s: string, ctx) => {
+        const a = s === '' ? null : parseListenAddress(s);
+        if (typeof a === 'string') ctx.addIssue({ code: 'custom', message: a });
+      }),
+    ),
+    '',
+  ),
+  /** metrics_listen may name a non-loopback address (the VPC then sees /metrics). File-only. */
+  metrics_allow_remote: z._default(z.boolean(), false),
+  /**
+   * The same text, rewritten atomically for node_exporter's textfile collector: an absolute
+   * path ending in .prom, at most 200 characters (CONFIG_GET fits 4 KiB); "" = off. File-only: root writes it.
+   */
+  metrics_textfile: z._default(
+    z.string().check(z.maxLength(200), z.regex(/^$|^\/[^\0]*\.prom$/, 'must be empty or an absolute path ending in .prom (node_exporter reads only *.prom)')),
+    '',
+  ),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -134,61 +160,75 @@ export const DEFAULT_CONFIG: Config = configSchema.parse({});
  * as root, which a socket client (a group member, a dashboard token holder) must not choose.
  * `admin_group` decides who may change settings at all, so only root's file may widen it.
  */
-export const RESTART_KEYS: readonly ConfigKey[] = ['socket_path', 'socket_group', 'admin_group', 'history_path', 'pre_stop_command'];
+export const RESTART_KEYS: readonly ConfigKey[] = ['socket_path', 'socket_group', 'admin_group', 'history_path', 'pre_stop_command', 'metrics_listen', 'metrics_allow_remote', 'metrics_textfile'];
 
 export class ConfigError extends Error {
   constructor(
     message: string,
     readonly key?: string,
+    /** Config key (dotted for nested) -> the problem in the user's words, for a form or `config set`. */
+    readonly fields?: Record<string, string>,
   ) {
     super(message);
     this.name = 'ConfigError';
   }
 }
 
-/** One sentence per problem, naming the key and what is allowed. */
-export function describeZodError(err: z.core.$ZodError, prefix = '', dropSegments = 0): string {
-  return err.issues
-    .map((issue) => {
-      const key = [prefix, ...issue.path.slice(dropSegments).map(String)].filter(Boolean).join('.');
-      if (issue.code === 'unrecognized_keys') {
-        return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${[key, k].filter(Boolean).join('.')}"`).join(', ')}`;
-      }
-      if (issue.code === 'too_small') return `${key} must ${bound('at least', issue.minimum, issue.origin)} (got ${describeInput(issue.input)})`;
-      if (issue.code === 'too_big') return `${key} must ${bound('at most', issue.maximum, issue.origin)} (got ${describeInput(issue.input)})`;
-      if (issue.code === 'invalid_type') return `${key} must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected} (got ${describeInput(issue.input)})`;
-      return key ? `${key} ${issue.message}` : issue.message;
-    })
+/**
+ * One sentence per problem, naming the key (for a file or a log, where the reader edits
+ * keys) and worded by the message catalogue. `dropSegments` drops leading path segments
+ * ("values" of CONFIG_SET); `labelPrefix` finds request params' labels ("POSTPONE").
+ */
+export function describeZodError(err: { issues: readonly IssueLike[] }, prefix = '', dropSegments = 0, labelPrefix = ''): string {
+  const { fields } = describeIssues(err.issues, { drop: dropSegments, prefix, labelPrefix });
+  return Object.values(fields).join('; ');
+}
+
+/** A ConfigError for zod's issues: the per-field messages, and one line naming each key. */
+export function configErrorOf(issues: readonly IssueLike[], dropSegments = 0): ConfigError {
+  const { fields } = describeIssues(issues, { drop: dropSegments });
+  const message = Object.entries(fields)
+    .map(([k, m]) => (k ? `${k}: ${m}` : m))
     .join('; ');
+  return new ConfigError(message, Object.keys(fields)[0], fields);
 }
 
-/** "be at least 1", "have at most 32 entries", "be at least 1 character long": a bare number misleads for strings and lists. */
-function bound(which: string, n: number | bigint, origin: string): string {
-  const count = Number(n);
-  if (origin === 'string') return `be ${which} ${count} character${count === 1 ? '' : 's'} long`;
-  if (origin === 'array' || origin === 'set') return `have ${which} ${count} entr${count === 1 ? 'y' : 'ies'}`;
-  return `be ${which} ${String(n)}`;
-}
-
-function describeInput(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v);
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+/** Rules across keys, which a per-key range cannot say; null when the config is consistent. */
+export function crossFieldProblem(c: Pick<Config, 'warning_minutes' | 'naptime_minutes'>): ConfigError | null {
+  if (c.warning_minutes < c.naptime_minutes) return null;
+  const msg = warningNotShorter(c.warning_minutes, c.naptime_minutes);
+  return new ConfigError(`warning_minutes, naptime_minutes: ${msg}`, 'warning_minutes', { warning_minutes: msg, naptime_minutes: msg });
 }
 
 /** Validate a whole config object (defaults filled in). Throws ConfigError naming the key. */
 export function parseConfig(raw: unknown): Config {
+  const config = parseRanges(raw);
+  // Only a warning the user wrote is refused: files from before this rule with a short
+  // naptime and the default warning keep loading, and the policy halves the lead for them.
+  const explicit = typeof raw === 'object' && raw !== null && Object.hasOwn(raw, 'warning_minutes');
+  const problem = explicit ? crossFieldProblem(config) : null;
+  if (problem) throw problem;
+  return config;
+}
+
+function parseRanges(raw: unknown): Config {
   const r = configSchema.safeParse(raw, { reportInput: true });
-  if (!r.success) throw new ConfigError(describeZodError(r.error), r.error.issues[0]?.path.map(String).join('.'));
+  if (!r.success) throw configErrorOf(r.error.issues);
+  // Across two keys too: a non-loopback exporter needs metrics_allow_remote.
+  const listen = metricsListenProblem(r.data.metrics_listen, r.data.metrics_allow_remote);
+  if (listen) throw new ConfigError(`metrics_listen: ${listen}`, 'metrics_listen', { metrics_listen: listen });
   return r.data;
 }
 
 /** Apply a patch to the running config; throws ConfigError and changes nothing on a bad value. */
 export function applyPatch(current: Config, patch: unknown): { config: Config; changed: ConfigKey[] } {
   const p = configPatchSchema.safeParse(patch, { reportInput: true });
-  if (!p.success) throw new ConfigError(describeZodError(p.error), p.error.issues[0]?.path.map(String).join('.'));
-  const next = parseConfig({ ...current, ...p.data });
+  if (!p.success) throw configErrorOf(p.error.issues);
+  const next = parseRanges({ ...current, ...p.data });
+  // The merged object always holds warning_minutes, so only a patch that sets it is held to
+  // the rule; a shorter naptime under the default warning halves the lead (agent/policy.ts).
+  const problem = 'warning_minutes' in p.data ? crossFieldProblem(next) : null;
+  if (problem) throw problem;
   const changed = CONFIG_KEYS.filter((k) => JSON.stringify(current[k]) !== JSON.stringify(next[k]));
   return { config: next, changed };
 }
-

@@ -11,12 +11,15 @@ import type { ConnectionState, HistoryEvent, HistoryType, Sample, Status } from 
 export type { ConnectionState };
 
 /** Errors cross IPC as values: Electron flattens thrown errors into unreadable strings. */
-export type Result<T> = { ok: true; data: T } | { ok: false; error: string; code: string };
+/** `fields`: a refused CONFIG_SET's message per config key (see ErrorReply), for the settings form. */
+export type Result<T> = { ok: true; data: T } | { ok: false; error: string; code: string; fields?: Record<string, string> };
 
 export interface HistoryQuery {
   limit?: number;
   since?: string;
   type?: HistoryType;
+  /** Only events older than this id: the next page. */
+  before_id?: number;
 }
 
 /**

@@ -25,6 +25,12 @@ export const STATUS_MAX_RUNS = 3;
 export const MAX_RUN_COMMAND_CHARS = 300;
 /** Linux's largest possible pid (pid_max's ceiling, 2^22). */
 export const MAX_PID = 4_194_304;
+/** Longest POSTPONE: a week. */
+export const POSTPONE_MAX_MINUTES = 7 * 24 * 60;
+/** Longest timed STAY_AWAKE: a year. */
+export const STAY_AWAKE_MAX_MINUTES = 365 * 24 * 60;
+/** Longest stay-awake reason. */
+export const STAY_AWAKE_REASON_MAX_CHARS = 200;
 
 export const AGENT_STATES = ['active', 'idle', 'warning', 'postponed', 'stay_awake', 'stopping', 'monitor_only'] as const;
 export type AgentState = (typeof AGENT_STATES)[number];
@@ -48,6 +54,8 @@ export const HISTORY_TYPES = [
   'restart_marked',
   /** The pre-stop hook ran: exit code, duration and the last lines of its output. */
   'pre_stop',
+  /** Activity ended a countdown that had been warned: names what woke it. */
+  'countdown_cancelled',
 ] as const;
 export type HistoryType = (typeof HISTORY_TYPES)[number];
 
@@ -219,7 +227,41 @@ export interface Status {
   /** RFC 3339 time of the sample this status reflects. */
   sampled_at: string | null;
   version: string;
+  /** The config file the agent loaded (or would write): `snooze doctor` checks this one. */
+  config_path?: string;
+  /** Whether that file existed when the agent started (false: defaults in use). */
+  config_loaded?: boolean;
+  /** `--dry-run` on the agent's command line: never stops, whatever `dry_run` in the file says. */
+  dry_run_flag?: boolean;
+  /** What CloudSnooze's stops of this instance saved over the last 30 days; null off EC2 (no real stops). */
+  savings: Savings | null;
 }
+
+/** Where an hourly price came from: the AWS Price List API (cached a week) or the built-in table. */
+export const PRICE_SOURCES = ['price-list-api', 'built-in'] as const;
+export type PriceSource = (typeof PRICE_SOURCES)[number];
+
+export interface Savings {
+  /** Hours this instance spent stopped by CloudSnooze in the last 30 days (stop to the next agent start). */
+  hours_stopped_30d: number;
+  /** hours × on-demand price, USD (two decimals); null when no price is known for the type. */
+  estimated_usd: number | null;
+  price_source: PriceSource | null;
+  /** USD per hour, on-demand Linux. */
+  price_per_hour: number | null;
+  instance_type: string | null;
+}
+
+/**
+ * What a hold command really did, in the same words as its history event (one source for
+ * both): `changed` false when the request left everything as it was (a release with no
+ * hold, a postpone shorter than the one in force).
+ */
+export interface HoldOutcome {
+  changed: boolean;
+  message: string;
+}
+export type HoldReply = Status & { outcome?: HoldOutcome };
 
 export const HISTORY_REQUESTERS = ['root', 'admin channel', 'socket group member'] as const;
 export type HistoryRequester = (typeof HISTORY_REQUESTERS)[number];
@@ -256,18 +298,20 @@ export const commandParams = {
     limit: z._default(num(z.int(), z.gte(1), z.lte(1000)), 10),
     since: z.optional(rfc3339),
     type: z.optional(z.enum(HISTORY_TYPES)),
+    /** Paging: only events older than this id (newest first), so new events never shift a page. */
+    before_id: z.optional(num(z.int(), z.gt(0))),
     details: z._default(z.boolean(), false),
   }),
-  POSTPONE: z.strictObject({ minutes: num(z.gt(0), z.lte(7 * 24 * 60)) }),
+  POSTPONE: z.strictObject({ minutes: num(z.gt(0), z.lte(POSTPONE_MAX_MINUTES)) }),
   /**
    * Without `while_pid`: stay awake for `minutes` or until released. With it: while that
    * process runs (the agent watches its pid and start time; RELEASE does not end it).
    */
   STAY_AWAKE: z
     .strictObject({
-      minutes: z.optional(num(z.gt(0), z.lte(365 * 24 * 60))),
+      minutes: z.optional(num(z.gt(0), z.lte(STAY_AWAKE_MAX_MINUTES))),
       /** Left out: "Stay awake requested" for a plain hold, none for a process hold. */
-      reason: z.optional(z.string().check(z.maxLength(200))),
+      reason: z.optional(z.string().check(z.maxLength(STAY_AWAKE_REASON_MAX_CHARS))),
       while_pid: z.optional(num(z.int(), z.gt(0), z.lte(MAX_PID))),
       /** How the process is shown; left out, the agent reads its command line. */
       command: z.optional(z.string().check(z.maxLength(MAX_RUN_COMMAND_CHARS))),
@@ -302,9 +346,9 @@ export interface CommandResults {
   CONFIG_GET: Config;
   CONFIG_SET: Config;
   HISTORY: { events: HistoryEvent[]; truncated: boolean };
-  POSTPONE: Status;
-  STAY_AWAKE: Status;
-  RELEASE: Status;
+  POSTPONE: HoldReply;
+  STAY_AWAKE: HoldReply;
+  RELEASE: HoldReply;
   SUBSCRIBE: { subscribed: true };
   SAMPLES: { samples: Sample[] };
   INPUT_ACTIVITY: { accepted: true };
@@ -336,7 +380,18 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type SuccessReply<T> = { success: true; data: T };
-export type ErrorReply = { success: false; error: string; code: ErrorCode };
+/**
+ * A refusal. `fields`: for CONFIG_SET, one plain-words message per config key at fault
+ * (dotted for nested keys, e.g. `logging.log_level`), so a form can put each on its field;
+ * `error` still says it all in one sentence for clients that show one line.
+ */
+export const errorReplySchema = z.object({
+  success: z.literal(false),
+  error: z.string(),
+  code: z.enum(ERROR_CODES),
+  fields: z.optional(z.record(z.string(), z.string())),
+});
+export type ErrorReply = z.infer<typeof errorReplySchema>;
 export type Reply<T> = SuccessReply<T> | ErrorReply;
 
 /** Whether a client (desktop app, dashboard bridge) currently reaches the agent. */

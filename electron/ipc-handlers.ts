@@ -60,7 +60,7 @@ async function asResult<T>(p: Promise<T>): Promise<Result<T>> {
   try {
     return { ok: true, data: await p };
   } catch (err) {
-    if (err instanceof AgentError) return { ok: false, error: err.message, code: err.code };
+    if (err instanceof AgentError) return { ok: false, error: err.message, code: err.code, ...(err.fields ? { fields: err.fields } : {}) };
     return { ok: false, error: (err as Error).message, code: 'INTERNAL' };
   }
 }
@@ -98,17 +98,31 @@ export function makeHandler<K extends InvokeChannel>(channel: K, deps: IpcDeps) 
     if (args.length > 1) return invalid(channel, `${channel} takes at most one argument`);
     // reportInput: describeZodError quotes the offending value ("got 150").
     const parsed = PAYLOAD_SCHEMAS[channel].safeParse(args[0], { reportInput: true });
-    if (!parsed.success) return invalid(channel, describeZodError(parsed.error));
+    if (!parsed.success) return invalid(channel, describeZodError(parsed.error), SETTINGS_CHANNELS.has(channel) ? issueFields(parsed.error) : undefined);
     // Forward what the renderer sent, not the parse with defaults filled in: the agent applies its own.
     return HANDLERS[channel](args[0] as InvokeChannels[K]['payload'], deps);
   };
 }
 
-function invalid<K extends InvokeChannel>(channel: K, message: string): Promise<InvokeChannels[K]['result']> {
+/** Channels that carry a settings patch: their refusals name each key, so the form can mark each field. */
+const SETTINGS_CHANNELS = new Set<InvokeChannel>(['agent:config-set', 'app:settings-unlock']);
+
+/** One message per config key (dotted for nested keys), as the agent's CONFIG_SET refusal carries them. */
+function issueFields(err: z.core.$ZodError): Record<string, string> | undefined {
+  const fields: Record<string, string> = {};
+  for (const issue of err.issues) {
+    const key = issue.path.map(String).join('.');
+    if (!key || fields[key]) continue;
+    fields[key] = describeZodError(new z.core.$ZodError([issue]));
+  }
+  return Object.keys(fields).length ? fields : undefined;
+}
+
+function invalid<K extends InvokeChannel>(channel: K, message: string, fields?: Record<string, string>): Promise<InvokeChannels[K]['result']> {
   const error = `invalid ${channel} payload: ${message || 'unexpected value'}`;
   // These answer a state, not a Result: a bad call to them is a programming error.
   if (channel === 'app:connection' || channel === 'app:settings-access') return Promise.reject(new Error(error));
-  const r: Result<never> = { ok: false, error, code: 'INVALID_PARAMS' };
+  const r: Result<never> = { ok: false, error, code: 'INVALID_PARAMS', ...(fields ? { fields } : {}) };
   return Promise.resolve(r as InvokeChannels[K]['result']);
 }
 

@@ -4,6 +4,7 @@
  * into an Electron Menu.
  */
 import { isKeepAwake, type MetricName, type Status } from '../contract/protocol.js';
+import { savedText } from '../contract/savings-text.js';
 import { clockTime as formatClock, formatCountdown } from '../contract/time-format.js';
 import type { ConnectionState } from '../contract/ipc.js';
 
@@ -150,7 +151,9 @@ export function trayView(status: Status | null, connection: ConnectionState, opt
   const line = stateLine(status, connection, opts);
   const counting = canActOn(status, connection, opts) && status !== null && COUNTING.has(status.state) && status.state !== 'stopping';
   const full = `CloudSnooze: ${opts.coarseTooltip && counting && status ? menuCountdownLine(status, opts.now ?? Date.now()) : line}`;
-  const tooltip = full.length > TOOLTIP_MAX ? `${full.slice(0, TOOLTIP_MAX - 1)}…` : full;
+  const saved = savedText(status?.savings);
+  // The saving on its own line, never clipped away by a long state line.
+  const tooltip = (full.length > TOOLTIP_MAX ? `${full.slice(0, TOOLTIP_MAX - 1)}…` : full) + (saved ? `\n${saved}` : '');
 
   const canAct = canActOn(status, connection, opts);
   const holding = status?.state === 'postponed' || status?.state === 'stay_awake';
@@ -168,6 +171,8 @@ export function trayView(status: Status | null, connection: ConnectionState, opt
   const menu: MenuSpec[] = [
     { kind: 'label', label: menuLine },
     ...kept,
+    // Changes at most once a minute (STATUS recomputes savings per minute): no menu churn.
+    ...(saved && canAct ? [{ kind: 'label', label: saved } as MenuSpec] : []),
     { kind: 'separator' },
     item('Postpone 30 min', 'postpone:30', canAct),
     item('Postpone 1 h', 'postpone:60', canAct),

@@ -13,6 +13,8 @@ export class AgentError extends Error {
   constructor(
     message: string,
     readonly code: ClientErrorCode,
+    /** Per config key messages of a refused CONFIG_SET, when the agent gave them. */
+    readonly fields?: Record<string, string>,
   ) {
     super(message);
     this.name = 'AgentError';
@@ -46,7 +48,7 @@ export class LineReader {
 
 function unwrap<T>(reply: Reply<T>): T {
   if (reply.success) return reply.data;
-  throw new AgentError(reply.error, reply.code);
+  throw new AgentError(reply.error, reply.code, reply.fields);
 }
 
 export interface RequestOptions {

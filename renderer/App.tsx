@@ -1,7 +1,10 @@
 /** The window: header with tabs, the offline banner, and one of Dashboard / Settings / History. */
-import { useEffect, useState, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { CloudSnoozeApi } from '../contract/ipc.js';
 import { useRenderer } from './context.js';
+import { deadlineOf, useCountdown } from './countdown.js';
+import { tabTitle } from './tab-title.js';
+import { noticeSupport, showNotice, warningNotice, warningStep } from './warning-notice.js';
 import { Dashboard } from './views/Dashboard.js';
 import { History } from './views/History.js';
 import { Settings } from './views/Settings.js';
@@ -38,7 +41,32 @@ function OfflineBanner() {
   );
 }
 
+/**
+ * Whatever view is open: the countdown in the tab title, and (browser only, permission
+ * given) one notification per final warning.
+ */
+function useTitleAndNotice() {
+  const status = useRenderer((s) => s.policy.status);
+  const receivedAt = useRenderer((s) => s.policy.receivedAt);
+  const online = useRenderer((s) => s.connection.online);
+  const counting = online && !!status && (status.state === 'idle' || status.state === 'warning');
+  const remaining = useCountdown(counting ? deadlineOf(status, receivedAt) : null);
+  const title = tabTitle(status, online, remaining);
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+
+  const announced = useRef(false);
+  useEffect(() => {
+    if (!status || !online) return;
+    const step = warningStep(announced.current, status);
+    announced.current = step.announced;
+    if (step.notify && noticeSupport() === 'granted') showNotice(warningNotice(status, status.seconds_until_stop));
+  }, [status, online]);
+}
+
 export function App({ api }: { api: CloudSnoozeApi }) {
+  useTitleAndNotice();
   const [view, setView] = useState<View>(initialView);
   const online = useRenderer((s) => s.connection.online);
 

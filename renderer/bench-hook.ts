@@ -66,6 +66,7 @@ function statusAt(t: number, i: number): Status {
     error: null,
     sampled_at: new Date(t).toISOString(),
     version: 'bench',
+    savings: null,
     runs: [],
     runs_total: 0,
   };

@@ -6,7 +6,7 @@
  */
 import type { Config, ConfigPatch } from '../contract/config-schema.js';
 import type { HistoryEvent, Status } from '../contract/protocol.js';
-import type { CloudSnoozeApi, ConnectionState, Result } from '../contract/ipc.js';
+import type { CloudSnoozeApi, ConnectionState, HistoryQuery, Result } from '../contract/ipc.js';
 import { keyOfError, readableAgentError } from './format.js';
 import { HISTORY_KEEP, appendPoint, pointFromSample, pointFromStatus, trimWindow, type RendererStore } from './store.js';
 
@@ -22,7 +22,8 @@ export interface Bridge {
   /** Take a fresh snapshot now (also done on every reconnect). */
   snapshot(): Promise<void>;
   postpone(minutes?: number): Promise<void>;
-  stayAwake(minutes?: number): Promise<void>;
+  /** No minutes: until released. A blank reason is left out (the agent then says "Stay awake requested"). */
+  stayAwake(minutes?: number, reason?: string): Promise<void>;
   release(): Promise<void>;
   /** Send only the changed keys; on error the agent's message lands next to its field and nothing changes. */
   saveConfig(patch: ConfigPatch): Promise<boolean>;
@@ -30,6 +31,8 @@ export interface Bridge {
   unlockAndSave(patch: ConfigPatch): Promise<boolean>;
   clearSettingsFeedback(): void;
   loadHistory(limit: number): Promise<void>;
+  /** One page of history for the History view; the store's recent events are left alone. */
+  queryHistory(query: HistoryQuery): Promise<Result<{ events: HistoryEvent[] }>>;
 }
 
 /** A call that throws (IPC gone, a bug in a transport) becomes a failed Result, never a stuck UI. */
@@ -136,8 +139,8 @@ export function createBridge(api: CloudSnoozeApi, store: RendererStore): Bridge 
       });
       return true;
     }
-    const key = keyOfError(r.error, Object.keys(patch)) ?? keyOfError(r.error, Object.keys(s.settings.config ?? {})) ?? '_';
-    store.setState({ settings: { ...s.settings, saving: false, errors: { [key]: readableAgentError(r.error) }, notice: null } });
+    const errors = settingsErrors(r, Object.keys(patch), Object.keys(s.settings.config ?? {}));
+    store.setState({ settings: { ...s.settings, saving: false, errors, notice: null } });
     return false;
   }
 
@@ -145,10 +148,10 @@ export function createBridge(api: CloudSnoozeApi, store: RendererStore): Bridge 
     const r = await settle(run);
     const s = store.getState();
     if (r.ok) {
-      store.setState({ policy: { ...s.policy, actionError: null } });
+      store.setState({ policy: { ...s.policy, actionError: null, actionNote: outcomeOf(r.data) } });
       applyStatus(r.data);
     } else {
-      store.setState({ policy: { ...s.policy, actionError: r.error } });
+      store.setState({ policy: { ...s.policy, actionError: r.error, actionNote: null } });
     }
   };
 
@@ -169,7 +172,10 @@ export function createBridge(api: CloudSnoozeApi, store: RendererStore): Bridge 
     },
     snapshot,
     postpone: (minutes = POSTPONE_MINUTES) => action(() => api.postpone(minutes)),
-    stayAwake: (minutes) => action(() => api.stayAwake(minutes, 'Stay awake from the dashboard')),
+    stayAwake: (minutes, reason) => {
+      const why = reason?.trim();
+      return action(() => api.stayAwake(minutes, why ? why : 'Stay awake from the dashboard'));
+    },
     release: () => action(() => api.release()),
     saveConfig: (patch) => save(patch, () => api.setConfig(patch)),
     unlockAndSave: (patch) => save(patch, () => api.unlockSettings(patch)),
@@ -177,12 +183,40 @@ export function createBridge(api: CloudSnoozeApi, store: RendererStore): Bridge 
       const s = store.getState().settings;
       if (s.notice || Object.keys(s.errors).length) store.setState({ settings: { ...s, errors: {}, notice: null } });
     },
+    queryHistory: (query) => settle(() => api.getHistory(query)),
     async loadHistory(limit) {
       const r = await settle(() => api.getHistory({ limit }));
       const h = store.getState().history;
       store.setState({ history: r.ok ? { events: r.data.events, error: null } : { ...h, error: r.error } });
     },
   };
+}
+
+/**
+ * The agent's account of what a hold command changed ("the stop time did not move"), the
+ * same words as its history event. Agents that predate it send a bare Status: no note.
+ */
+export function outcomeOf(reply: Status): string | null {
+  const o = (reply as Status & { outcome?: { changed?: unknown; message?: unknown } }).outcome;
+  return o && typeof o.message === 'string' && o.message ? o.message : null;
+}
+
+/**
+ * A refused save as messages by config key, so each lands on its field. The agent's
+ * `fields` when it sent them; otherwise its one sentence, split at "; " and each part put
+ * on the key it names (an older agent). What names no key goes under `_`.
+ */
+export function settingsErrors(r: { error: string; fields?: Record<string, string> }, patchKeys: string[], allKeys: string[]): Record<string, string> {
+  if (r.fields && Object.keys(r.fields).length > 0) return { ...r.fields };
+  const errors: Record<string, string> = {};
+  const loose: string[] = [];
+  for (const part of readableAgentError(r.error).split(/;\s+/)) {
+    const key = keyOfError(part, patchKeys) ?? keyOfError(part, allKeys);
+    if (key && !errors[key]) errors[key] = part;
+    else loose.push(part);
+  }
+  if (loose.length) errors._ = loose.join('; ');
+  return errors;
 }
 
 function sameInstance(a: Status['instance'] | null, b: Status['instance']): boolean {

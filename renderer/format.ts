@@ -17,20 +17,27 @@ export interface StateWords {
   counting: boolean;
 }
 
+/** Whether a stop here is only recorded: local mode (not EC2) and dry run never stop anything. */
+export function onlyWouldStop(mode: AgentMode): boolean {
+  return mode !== 'aws';
+}
+
 /**
  * The state in words; `online` false always wins, since nothing else is known then.
  * `connecting`: the first connection attempt has no outcome yet, so "offline" would alarm for nothing.
+ * In local and dry-run modes nothing is ever stopped, so no headline says it will be.
  */
 export function stateWords(status: Status | null, online: boolean, connecting = false): StateWords {
   if (!online && connecting) return { label: 'Connecting…', tone: 'offline', counting: false };
   if (!online || !status) return { label: 'Agent offline', tone: 'offline', counting: false };
+  const would = onlyWouldStop(status.mode);
   switch (status.state) {
     case 'active':
       return { label: 'Active', tone: 'calm', counting: false };
     case 'idle':
-      return { label: 'Idle — stopping in', tone: 'counting', counting: true };
+      return { label: would ? 'Idle — would stop in' : 'Idle — stopping in', tone: 'counting', counting: true };
     case 'warning':
-      return { label: 'Final warning', tone: 'warning', counting: true };
+      return { label: would ? 'Final warning — would stop in' : 'Final warning', tone: 'warning', counting: true };
     case 'postponed':
       return {
         label: status.postponed_until ? `Postponed until ${clockTime(status.postponed_until)}` : 'Postponed',
@@ -41,7 +48,7 @@ export function stateWords(status: Status | null, online: boolean, connecting = 
     case 'stay_awake':
       return { label: `Staying awake (${status.stay_awake?.reason || 'until released'})`, tone: 'hold', counting: false };
     case 'stopping':
-      return { label: 'Stopping now', tone: 'warning', counting: false };
+      return { label: would ? 'Would stop now (nothing is stopped)' : 'Stopping now', tone: 'warning', counting: false };
     case 'monitor_only':
       return { label: `Monitoring only${status.error ? ` (${status.error})` : ''}`, tone: 'error', counting: false };
   }
@@ -55,6 +62,18 @@ export function modeWords(mode: AgentMode): string {
       return 'Dry run';
     case 'aws':
       return 'AWS';
+  }
+}
+
+/** What the mode means for a stop, in one sentence; null on AWS, where a stop is real. */
+export function modeNote(mode: AgentMode): string | null {
+  switch (mode) {
+    case 'local':
+      return 'Local mode: this machine is not an EC2 instance, so nothing is stopped; CloudSnooze records what it would do.';
+    case 'dry_run':
+      return 'Dry run: nothing is stopped; CloudSnooze records what it would do.';
+    case 'aws':
+      return null;
   }
 }
 

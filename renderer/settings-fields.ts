@@ -3,6 +3,7 @@
  * whose value differs from the running config. No DOM, so it is unit-tested in Node.
  */
 import type { Config, ConfigKey, ConfigPatch } from '../contract/config-schema.js';
+import type { AgentMode } from '../contract/protocol.js';
 
 type Kind = 'number' | 'integer' | 'boolean' | 'text';
 
@@ -81,7 +82,7 @@ export function diffDraft(
         const text = String(d).trim();
         const n = text === '' ? NaN : Number(text);
         if (!Number.isFinite(n)) {
-          errors[f.key] = `${f.key} must be a number`;
+          errors[f.key] = text === '' ? `Enter a value for ${f.label}.` : `${f.label} must be a number (you entered ${text}).`;
           continue;
         }
         value = n;
@@ -90,4 +91,19 @@ export function diffDraft(
     }
   }
   return { patch: patch as ConfigPatch, errors };
+}
+
+/**
+ * Why the dry-run box does not tell the whole story: the agent's --dry-run flag (mode
+ * dry_run while the file says false), or local mode, where nothing is ever stopped.
+ */
+export function dryRunNote(mode: AgentMode | null, configured: boolean, flag: boolean | undefined): { forced: boolean; text: string } | null {
+  // Agents that report their --dry-run flag say so directly; older ones only show it as mode dry_run on EC2.
+  const fromFlag = flag === true || (flag === undefined && mode === 'dry_run' && !configured);
+  if (fromFlag) {
+    const local = mode === 'local' ? ' (and this machine is not an EC2 instance: local mode never stops anything)' : '';
+    return { forced: true, text: `On: the agent was started with --dry-run, which wins over this setting${local}.` };
+  }
+  if (mode === 'local') return { forced: false, text: 'Local mode: this machine is not an EC2 instance, so nothing is stopped whatever this says.' };
+  return null;
 }

@@ -45,6 +45,8 @@ export interface PolicySlice {
   blockers: Blocker[];
   /** Last error of a button action (postpone, stay awake, release). */
   actionError: string | null;
+  /** What the last action really did, in the agent's words (as its history says), when the agent tells. */
+  actionNote?: string | null;
 }
 
 export interface SettingsSlice {

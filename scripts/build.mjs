@@ -40,6 +40,10 @@ if (want('agent')) {
     name: 'aws-sdk-chunk',
     setup(b) {
       b.onResolve({ filter: /^@aws-sdk\/client-ec2$/ }, (a) => (a.kind === 'dynamic-import' ? { path: './chunks/aws-sdk.js', external: true } : undefined));
+      b.onResolve({ filter: /^@aws-sdk\/client-pricing$/ }, (a) => (a.kind === 'dynamic-import' ? { path: './chunks/aws-pricing.js', external: true } : undefined));
+      // The Prometheus exporter (prom-client, node:http): loaded only when metrics_listen or
+      // metrics_textfile is set, so it is a chunk of its own too.
+      b.onResolve({ filter: /\/metrics-export\/exporter\.js$/ }, (a) => (a.kind === 'dynamic-import' ? { path: './chunks/metrics-exporter.js', external: true } : undefined));
     },
   };
   const common = {
@@ -71,10 +75,21 @@ if (want('agent')) {
     target: 'node20',
     logLevel: 'warning',
   });
+  // The Price List API client (savings prices): the cloud-task child and the fleet CLI only.
+  await build({
+    stdin: { contents: "module.exports = require('@aws-sdk/client-pricing');", resolveDir: '.', sourcefile: 'aws-pricing.js', loader: 'js' },
+    outfile: 'dist/agent/chunks/aws-pricing.js',
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+  await build({ ...common, entryPoints: { 'metrics-exporter': 'agent/metrics-export/exporter.ts' }, outdir: 'dist/agent/chunks', plugins: [] });
   // The root package.json says "type": "module"; these files are CommonJS.
   writeFileSync('dist/agent/package.json', `${JSON.stringify({ type: 'commonjs' })}\n`);
   for (const f of ['dist/agent/snoozed.js', 'dist/agent/snooze.js']) if (existsSync(f)) chmodSync(f, 0o755);
-  console.log('built dist/agent (snoozed, snooze, chunks/aws-sdk.js)');
+  console.log('built dist/agent (snoozed, snooze, chunks/aws-sdk.js, chunks/aws-pricing.js, chunks/metrics-exporter.js)');
 }
 
 if (want('electron') && existsSync('electron/main.ts')) {

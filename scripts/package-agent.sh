@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds the headless agent package: release/cloudsnooze-agent_<version>_<arch>.deb.
+# Builds the headless agent packages: release/cloudsnooze-agent_<version>_<arch>.deb and,
+# where rpmbuild is installed, release/cloudsnooze-agent-<version>-1.noarch.rpm (Amazon
+# Linux 2023, RHEL, Fedora) from the same staged tree: same files, unit, conffile, group.
 # Needs dist/agent (node scripts/build.mjs agent); `npm run package:agent` does both.
 # Builds dist/renderer too when it is missing (`snooze dashboard` serves it).
-# Prints the path of the .deb as its last line.
+# Prints the path of the .rpm (when built) and then the path of the .deb as its last line.
 #
 # Environment: CLOUDSNOOZE_RELEASE_DIR (default release), DEB_ARCH (default: this
 # machine's dpkg architecture; the contents are architecture-independent JavaScript).
@@ -97,5 +99,75 @@ CONTROL
 chmod 0644 "$stage/DEBIAN/control" "$stage/DEBIAN/conffiles"
 
 mkdir -p "$out_dir"
+
+# The rpm: the staged tree without DEBIAN, the same scriptlets' steps (packaging/rpm/), the
+# config file kept when edited (%config(noreplace), the deb's conffile).
+if command -v rpmbuild >/dev/null 2>&1; then
+  rpm_top=$(mktemp -d "${TMPDIR:-/tmp}/cloudsnooze-rpm.XXXXXX")
+  trap 'rm -rf "$stage" "$rpm_top"' EXIT
+  # Directories the package owns; /usr/bin, /lib/systemd/system ... belong to the distribution.
+  {
+    echo '%defattr(-,root,root,-)'
+    echo '%dir /usr/lib/cloudsnooze'
+    (cd "$stage" && find usr/lib/cloudsnooze -mindepth 1 -type d | sort | sed 's|^|%dir /|')
+    (cd "$stage" && find . -path ./DEBIAN -prune -o -type f -print | sed 's|^\.||' | sort) |
+      sed 's|^/etc/cloudsnooze/snooze.json$|%config(noreplace) &|'
+    echo '%dir /etc/cloudsnooze'
+    echo '%dir /usr/share/doc/cloudsnooze-agent'
+  } >"$rpm_top/files"
+  cat >"$rpm_top/cloudsnooze-agent.spec" <<SPEC
+Name: cloudsnooze-agent
+Version: $version
+Release: 1
+Summary: stops this cloud instance when nobody is using it (headless agent)
+License: MIT
+URL: https://github.com/cloudsnooze/cloudsnooze
+BuildArch: noarch
+Requires: nodejs >= 20
+Conflicts: cloudsnooze
+# The scriptlets' tools; the bundle's #! lines name /usr/bin/env, not a Requires to derive.
+Requires(post): shadow-utils
+AutoReqProv: no
+%global debug_package %{nil}
+%global __os_install_post %{nil}
+%global _build_id_links none
+
+%description
+CloudSnooze watches the instance from inside: CPU, memory, network, disk I/O, GPU
+and keyboard/SSH input. Once every metric has stayed under its threshold for the
+configured naptime it warns, tags the instance with why and when, then stops it.
+An unreadable metric counts as activity, and postpone / stay-awake always win.
+
+This package is the agent without a desktop: the snoozed systemd service, the
+snooze command-line client and its browser dashboard, and /etc/cloudsnooze/snooze.json.
+
+%install
+mkdir -p %{buildroot}
+cp -a "$stage/." %{buildroot}/
+rm -rf %{buildroot}/DEBIAN
+
+%post
+$(cat packaging/rpm/post)
+
+%preun
+$(cat packaging/rpm/preun)
+
+%postun
+$(cat packaging/rpm/postun)
+
+%files -f $rpm_top/files
+SPEC
+  rpmbuild -bb --quiet \
+    --define "_topdir $rpm_top" \
+    --define "_rpmdir $rpm_top/out" \
+    --define '_binary_payload w6.xzdio' \
+    "$rpm_top/cloudsnooze-agent.spec" >&2
+  rpm_file="$out_dir/cloudsnooze-agent-${version}-1.noarch.rpm"
+  mv "$rpm_top/out/noarch/cloudsnooze-agent-${version}-1.noarch.rpm" "$rpm_file"
+  echo "$rpm_file"
+else
+  echo "package-agent: rpmbuild is not installed: no .rpm (apt-get install rpm / dnf install rpm-build)" >&2
+fi
+
 dpkg-deb --root-owner-group -Zxz --build "$stage" "$deb" >&2
 echo "$deb"

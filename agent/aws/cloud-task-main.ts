@@ -67,6 +67,17 @@ function send(o: unknown): Promise<void> {
   return new Promise((resolve) => process.stdout.write(`${JSON.stringify(o)}\n`, () => resolve()));
 }
 
+async function refreshPrice(region: string, instanceType: string, file: string): Promise<void> {
+  try {
+    const [{ fetchOnDemandPrices }, { writePrices }] = await Promise.all([import('./price-list.js'), import('./price-cache.js')]);
+    const prices = await fetchOnDemandPrices(region, [instanceType], { retry: { maxAttempts: 2 }, requestTimeoutMs: 5_000 });
+    if (Object.keys(prices).length > 0) await writePrices(file, region, prices, Date.now());
+    else await send({ log: { level: 'info', msg: `price list: no on-demand Linux price for ${instanceType} in ${region}; savings use the built-in table` } });
+  } catch (err) {
+    await send({ log: { level: 'info', msg: `price list: ${failureOf(err).message}; savings use the built-in table` } });
+  }
+}
+
 export async function cloudTaskMain(argv: string[]): Promise<void> {
   let task: CloudTask;
   try {
@@ -88,6 +99,10 @@ export async function cloudTaskMain(argv: string[]): Promise<void> {
         return a?.still_wanted === true;
       },
     });
+    // After a stop this task runs at the next start, the moment savings begin to count: the
+    // same child (SDK and credentials already loaded) refreshes this type's price. A failure
+    // (no pricing:GetProducts permission, no route) leaves the built-in table in use.
+    if (task.kind === 'mark_restart' && task.prices) await refreshPrice(task.region, task.prices.instanceType, task.prices.file);
     await send({ result });
   } catch (err) {
     code = 1;

@@ -26,7 +26,7 @@ export type CloudTask =
   /** The same calls with DryRun=true: which permissions are there, nothing changes. */
   | (OnInstance & { kind: 'dry_run_stop'; tags: Record<string, string>; hibernate: boolean })
   /** DescribeTags; when `<prefix>:Status` is Stopped, CreateTags Status=Running. */
-  | (OnInstance & { kind: 'mark_restart'; prefix: string });
+  | (OnInstance & { kind: 'mark_restart'; prefix: string; prices?: { file: string; instanceType: string } });
 
 export type CloudTaskKind = CloudTask['kind'];
 

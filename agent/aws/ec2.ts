@@ -6,6 +6,7 @@
 import type {
   CreateTagsCommandInput,
   DescribeInstancesCommandInput,
+  DescribeRegionsCommandOutput,
   DescribeInstancesCommandOutput,
   DescribeTagsCommandInput,
   DescribeTagsCommandOutput,
@@ -83,6 +84,11 @@ export class Ec2 {
 
   describeInstances(input: DescribeInstancesCommandInput, retry?: RetryOptions): Promise<DescribeInstancesCommandOutput> {
     return this.run((c, s, o) => c.send(new s.DescribeInstancesCommand(input), o), retry);
+  }
+
+  /** The regions enabled for the account (fleet tools' `--region all`). */
+  describeRegions(retry?: RetryOptions): Promise<DescribeRegionsCommandOutput> {
+    return this.run((c, s, o) => c.send(new s.DescribeRegionsCommand({ AllRegions: false }), o), retry);
   }
 
   stopInstances(input: StopInstancesCommandInput, retry?: RetryOptions): Promise<StopInstancesCommandOutput> {

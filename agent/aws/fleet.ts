@@ -76,8 +76,19 @@ export class Fleet {
   /** Every instance carrying `<prefix>:Status` (or only those whose value is Stopped). */
   async poll(opts: { onlyStopped?: boolean; signal?: AbortSignal } = {}): Promise<PollResult> {
     const stats: PollStats = { describeTagsCalls: 0, describeInstancesCalls: 0 };
+    const instances: FleetInstance[] = [];
+    for await (const page of this.pages({ ...opts, stats })) instances.push(...page);
+    return { instances, stats };
+  }
+
+  /**
+   * The same instances a page at a time: one DescribeTags page (up to 1000 tags), then one
+   * DescribeInstances for its ids. Memory holds one page, whatever the fleet's size, and the
+   * calls are those of poll(): ceil(N/1000) of each.
+   */
+  async *pages(opts: { onlyStopped?: boolean; signal?: AbortSignal; stats?: PollStats } = {}): AsyncGenerator<FleetInstance[]> {
+    const stats = opts.stats ?? { describeTagsCalls: 0, describeInstancesCalls: 0 };
     const statusKey = this.key(TAG_NAMES.status);
-    const statuses = new Map<string, string>();
     let token: string | undefined;
     do {
       const out = await this.ec2.describeTags({
@@ -89,17 +100,20 @@ export class Fleet {
         ...(token ? { NextToken: token } : {}),
       }, opts.signal ? { signal: opts.signal } : undefined);
       stats.describeTagsCalls++;
-      for (const t of out.Tags ?? []) if (t.ResourceId) statuses.set(t.ResourceId, t.Value ?? '');
       token = out.NextToken || undefined;
+      const statuses = new Map<string, string>();
+      for (const t of out.Tags ?? []) if (t.ResourceId) statuses.set(t.ResourceId, t.Value ?? '');
+      const ids = [...statuses].filter(([, v]) => !opts.onlyStopped || v === 'Stopped').map(([id]) => id);
+      if (ids.length === 0) continue;
+      const described = new Map<string, Instance>();
+      await this.describeChunk(ids, described, stats, opts.signal);
+      yield ids.map((id) => this.toFleetInstance(id, statuses.get(id) ?? '', described.get(id)));
     } while (token);
+  }
 
-    const ids = [...statuses].filter(([, v]) => !opts.onlyStopped || v === 'Stopped').map(([id]) => id);
-    const described = new Map<string, Instance>();
-    for (let i = 0; i < ids.length; i += PAGE_SIZE) {
-      await this.describeChunk(ids.slice(i, i + PAGE_SIZE), described, stats, opts.signal);
-    }
-    const instances = ids.map((id) => this.toFleetInstance(id, statuses.get(id) ?? '', described.get(id)));
-    return { instances, stats };
+  /** An instance with how long it has been stopped and what that saved, at this fleet's prices. */
+  priced(inst: FleetInstance, now = this.now()): StoppedInstance {
+    return this.withSavings(inst, now);
   }
 
   /** Instances CloudSnooze stopped (Status=Stopped), with how long and what it saved. */

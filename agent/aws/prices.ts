@@ -83,6 +83,11 @@ export class PriceFileError extends Error {
 
 /** `{ "t3.micro": 0.0104, ... }` in USD per hour; merged over the built-in table. */
 export function loadPrices(file: string): PriceTable {
+  return { ...BUILTIN_PRICES, ...readPriceFile(file) };
+}
+
+/** The file's own entries, validated. */
+export function readPriceFile(file: string): PriceTable {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -95,5 +100,5 @@ export function loadPrices(file: string): PriceTable {
     const where = issue?.path.length ? `"${issue.path.join('.')}"` : 'the file';
     throw new PriceFileError(`prices file ${file}: ${where} must map instance types to hourly USD prices (numbers, 0 to 10000)`);
   }
-  return { ...BUILTIN_PRICES, ...r.data };
+  return r.data;
 }

@@ -44,6 +44,12 @@ export interface AwsProviderOptions {
    * agent that never stopped its host does not load the SDK at start.
    */
   stopMarkerPath?: string;
+  /**
+   * The Price List API cache (price-cache.ts). When set and this instance type's price is
+   * missing or older than a week, the start-up restart task (already a child with the SDK
+   * and credentials) refreshes it; the agent itself only reads the file.
+   */
+  priceCachePath?: string;
 }
 
 export class AwsProvider implements CloudProvider {
@@ -120,7 +126,9 @@ export class AwsProvider implements CloudProvider {
       const markerPath = this.opts.stopMarkerPath;
       if (!(await restartCheckNeeded(this.imds, prefix, ident.id, markerPath))) return null;
       const tasks = await this.tasks();
-      const note = await tasks.run({ kind: 'mark_restart', region: this.identity.regionFor(ident)!, instanceId: ident.id, prefix }, { log: this.log });
+      const region = this.identity.regionFor(ident)!;
+      const prices = await this.staleprice(region, ident.type);
+      const note = await tasks.run({ kind: 'mark_restart', region, instanceId: ident.id, prefix, ...(prices ? { prices } : {}) }, { log: this.log });
       if (markerPath) await clearStopMarker(markerPath);
       return note;
     } catch (err) {
@@ -128,6 +136,14 @@ export class AwsProvider implements CloudProvider {
       this.log('warn', this.lastError);
       return null;
     }
+  }
+
+  /** What the restart task should refresh in the price cache, if anything. */
+  private async staleprice(region: string, type: string | null | undefined): Promise<{ file: string; instanceType: string } | null> {
+    const file = this.opts.priceCachePath;
+    if (!file || !type) return null;
+    const { readPriceCache, cachedPrice } = await import('./price-cache.js');
+    return cachedPrice(await readPriceCache(file), region, type, Date.now()) === null ? { file, instanceType: type } : null;
   }
 
   async close(): Promise<void> {

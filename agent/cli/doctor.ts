@@ -1,6 +1,7 @@
 /** `snooze doctor`: what this host has and whether the agent can do its job. */
 import { promises as fs } from 'node:fs';
 import { inert } from '../../contract/text.js';
+import type { Status } from '../../contract/protocol.js';
 import { AgentError } from '../../lib/client.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../config.js';
 import { detectGpuTool } from '../metrics/gpu.js';
@@ -14,8 +15,18 @@ export interface DoctorLine {
   text: string;
 }
 
-export async function localChecks(io: CliIO, configPath: string): Promise<DoctorLine[]> {
+/**
+ * The socket, then the config file: the one the running agent says it loaded (STATUS
+ * names it), else --config / $CLOUDSNOOZE_CONFIG / the default. `agent` says whether an
+ * agent answered, so the caller can use the documented exit code when none runs.
+ */
+export async function localChecks(
+  io: CliIO,
+  pickConfig: (status: Status | null) => string,
+): Promise<{ lines: DoctorLine[]; configPath: string; agent: 'answers' | 'absent' | 'silent' }> {
   const lines: DoctorLine[] = [];
+  let status: Status | null = null;
+  let agent: 'answers' | 'absent' | 'silent' = 'absent';
   // Socket
   try {
     const st = await fs.lstat(io.socketPath);
@@ -23,20 +34,26 @@ export async function localChecks(io: CliIO, configPath: string): Promise<Doctor
     else {
       const mode = (st.mode & 0o777).toString(8);
       try {
-        const s = await io.request(io.socketPath, 'STATUS', {}, { timeoutMs: 3000 });
-        lines.push({ ok: true, text: `agent answers on ${io.socketPath} (mode ${mode}; ${s.mode} mode, state ${s.state}, version ${s.version})` });
-        for (const src of s.input_unavailable ?? []) lines.push({ ok: true, info: true, text: unavailableSourceLine(src) });
+        status = await io.request(io.socketPath, 'STATUS', {}, { timeoutMs: 3000 });
+        agent = 'answers';
+        const dry = status.dry_run_flag ? ', started with --dry-run' : '';
+        lines.push({ ok: true, text: `agent answers on ${io.socketPath} (mode ${mode}; ${status.mode} mode${dry}, state ${status.state}, version ${status.version})` });
+        for (const src of status.input_unavailable ?? []) lines.push({ ok: true, info: true, text: unavailableSourceLine(src) });
       } catch (err) {
+        agent = 'silent';
         lines.push({ ok: false, text: `socket ${io.socketPath} (mode ${mode}) does not answer: ${(err as Error).message}` });
       }
     }
   } catch {
     lines.push({ ok: false, text: `no socket at ${io.socketPath}: the agent is not running (start it: snoozed, or systemctl start snoozed)` });
   }
-  // Config
+  // Config: the agent's own file when it answered, so the check is about what is in force.
+  const configPath = pickConfig(status);
+  const whose = status?.config_path === configPath ? ' (the file the running agent loaded)' : '';
   try {
     const { fromFile } = await loadConfig(configPath);
-    lines.push({ ok: true, text: fromFile ? `config ${configPath} is valid` : `config ${configPath} not found: defaults in use` });
+    // A missing file is not a problem (defaults are in use) and not a pass either: information.
+    lines.push(fromFile ? { ok: true, text: `config ${configPath}${whose} is valid` } : { ok: true, info: true, text: `config ${configPath} does not exist: defaults are in use (config set creates it)` });
   } catch (err) {
     lines.push({ ok: false, text: err instanceof ConfigError ? err.message : `config: ${(err as Error).message}` });
   }
@@ -52,7 +69,7 @@ export async function localChecks(io: CliIO, configPath: string): Promise<Doctor
   // GPU
   const gpu = detectGpuTool(io.env);
   lines.push({ ok: true, info: true, text: gpu.tool ? `GPU tool: ${gpu.tool} at ${gpu.path}` : 'GPU tool: none found (nvidia-smi, rocm-smi): GPU not monitored' });
-  return lines;
+  return { lines, configPath, agent };
 }
 
 /** A reporter (the tray app) said its source cannot measure idle time here. */
@@ -70,8 +87,8 @@ export function printDoctor(io: CliIO, lines: DoctorLine[]): number {
   return bad ? EXIT.ERROR : EXIT.OK;
 }
 
-export function doctorConfigPath(io: CliIO, flag: string | undefined): string {
-  return flag ?? io.env.CLOUDSNOOZE_CONFIG ?? DEFAULT_CONFIG_PATH;
+export function doctorConfigPath(io: CliIO, flag: string | undefined, status: Status | null = null): string {
+  return flag ?? status?.config_path ?? io.env.CLOUDSNOOZE_CONFIG ?? DEFAULT_CONFIG_PATH;
 }
 
 export { AgentError };

@@ -9,7 +9,12 @@ import { DEFAULT_TAG_PREFIX } from '../../contract/paths.js';
 import { isEc2Host } from '../aws/detect.js';
 import { Fleet, FleetError, errorText } from '../aws/fleet.js';
 import { ImdsClient } from '../aws/imds.js';
-import { PriceFileError, loadPrices, type PriceTable } from '../aws/prices.js';
+import { BUILTIN_PRICES, PriceFileError, readPriceFile, type PriceTable } from '../aws/prices.js';
+import { Ec2 } from '../aws/ec2.js';
+import { savingsReport } from '../aws/fleet-savings.js';
+import { DEFAULT_REGION_CONCURRENCY, enabledRegions, parseRegionSpec, type RegionSpec } from '../aws/fleet-regions.js';
+import { multiList, multiSavings } from './fleet-multi.js';
+import { quotePrices } from './fleet-prices.js';
 import type { RetryOptions } from '../aws/retry.js';
 import { parseFlags, type FlagOptions } from './args.js';
 import { parseDurationMs } from './duration.js';
@@ -25,21 +30,30 @@ export interface FleetIo {
 
 export const FLEET_USAGE = `usage: snooze fleet <command> [options]
 
-  list     [--region R] [--prefix P] [--json]
+  list     [--region R|R1,R2|all] [--concurrency 4] [--prefix P] [--json]
            instances CloudSnooze stopped: id, type, state, stopped at, reason, stopped for, estimated savings
   watch    [--interval 60] [--existing] [--region R] [--prefix P] [--json]
            print each new stop once (JSON lines with --json) until Ctrl-C
   restart  ID... [--tag KEY=VALUE]... [--force] [--region R] [--prefix P]
            start instances CloudSnooze stopped, set <prefix>:Status=Running and add your tags
-  savings  [--since 30d] [--prices FILE] [--region R] [--prefix P] [--json]
-           stopped hours x on-demand hourly price, per instance and in total
+  savings  [--since 30d] [--prices FILE] [--builtin-prices] [--region R|R1,R2|all] [--concurrency 4] [--prefix P] [--json]
+           stopped hours x on-demand hourly price, per instance (per region and type with
+           several regions) and in total; prices from --prices FILE, else the AWS Price List
+           API (cached a week in ~/.cache/cloudsnooze/prices.json), else the built-in table
 
 Region: --region, else AWS_REGION / AWS_DEFAULT_REGION, else this instance's region on EC2.
+Several regions (list, savings): a comma-separated list or "all" (the account's enabled
+regions, from DescribeRegions), read at most --concurrency at a time.
 Credentials: the AWS SDK default chain.`;
 
 
 interface Flags {
   region?: string;
+  /** --region all or a list: the multi-region path (list, savings). */
+  regions?: RegionSpec;
+  concurrency: number;
+  builtinPrices: boolean;
+  pricesFile?: PriceTable;
   prefix: string;
   json: boolean;
   interval: number;
@@ -52,13 +66,14 @@ interface Flags {
 }
 
 const common = { region: { type: 'string' }, prefix: { type: 'string' } } as const;
+const multi = { concurrency: { type: 'string' } } as const;
 
 /** Each command's flags, for parseArgs. */
 const OPTIONS = {
-  list: { ...common, json: { type: 'boolean' } },
+  list: { ...common, ...multi, json: { type: 'boolean' } },
   watch: { ...common, interval: { type: 'string' }, existing: { type: 'boolean' }, json: { type: 'boolean' } },
   restart: { ...common, tag: { type: 'string', multiple: true }, force: { type: 'boolean' }, json: { type: 'boolean' } },
-  savings: { ...common, since: { type: 'string' }, prices: { type: 'string' }, json: { type: 'boolean' } },
+  savings: { ...common, ...multi, since: { type: 'string' }, prices: { type: 'string' }, 'builtin-prices': { type: 'boolean' }, json: { type: 'boolean' } },
 } as const satisfies Record<string, FlagOptions>;
 type FleetCommand = keyof typeof OPTIONS;
 /** The values parseArgs returns for any of them (each command has a subset). */
@@ -72,6 +87,8 @@ interface FlagValues {
   force?: boolean;
   since?: string;
   prices?: string;
+  concurrency?: string;
+  'builtin-prices'?: boolean;
 }
 
 /** Test hook: lets tests shorten the retry delays of the API calls. */
@@ -98,7 +115,10 @@ export async function runFleet(args: string[], io: FleetIo, internals: FleetCliI
       return EXIT.OK;
     }
     flags = fleetFlags(cmd as FleetCommand, rest);
-    if (flags.prices) prices = loadPrices(flags.prices);
+    if (flags.prices) {
+      flags.pricesFile = readPriceFile(flags.prices);
+      prices = { ...BUILTIN_PRICES, ...flags.pricesFile };
+    }
   } catch (err) {
     if (err instanceof UsageError || err instanceof PriceFileError) {
       io.err(`snooze fleet ${cmd}: ${inert(err.message)}`);
@@ -106,6 +126,8 @@ export async function runFleet(args: string[], io: FleetIo, internals: FleetCliI
     }
     throw err;
   }
+
+  if (flags.regions) return runMulti(cmd as 'list' | 'savings', flags, io, internals, prices);
 
   const region = flags.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? (await regionFromMetadata(io.env));
   const fleet = new Fleet({
@@ -126,7 +148,7 @@ export async function runFleet(args: string[], io: FleetIo, internals: FleetCliI
       case 'restart':
         return await restart(fleet, flags, io);
       default:
-        return await savings(fleet, flags, io, where);
+        return await savings(fleet, flags, io, where, region, internals);
     }
   } catch (err) {
     // FleetError: the request itself is wrong (an id or tag key), as with a bad flag.
@@ -215,10 +237,22 @@ async function restart(fleet: Fleet, flags: Flags, io: FleetIo): Promise<number>
   return EXIT.OK;
 }
 
-async function savings(fleet: Fleet, flags: Flags, io: FleetIo, where: string): Promise<number> {
-  const r = await fleet.savings(flags.sinceMs);
+async function savings(fleet: Fleet, flags: Flags, io: FleetIo, where: string, region: string | undefined, internals: FleetCliInternals): Promise<number> {
+  const { instances } = await fleet.poll();
+  const now = internals.now?.() ?? Date.now();
+  const types = [...new Set(instances.map((i) => i.type).filter((t): t is string => t !== null))];
+  // The Price List API needs the region the prices are for; without one, the built-in table.
+  const { quotes, priceListError } = await quotePrices(region ?? '', types, {
+    ...(flags.pricesFile ? { file: flags.pricesFile } : {}),
+    priceList: !flags.builtinPrices && region !== undefined,
+    env: io.env,
+    ...(internals.retry ? { retry: internals.retry } : {}),
+    now,
+  });
+  const r = savingsReport(instances, now, flags.sinceMs, (t) => (t === null ? null : (quotes.get(t)?.usd ?? null)));
+  const sources = Object.fromEntries([...quotes].filter(([t]) => r.instances.some((l) => l.type === t)).map(([t, q]) => [t, q.source]));
   if (flags.json) {
-    io.out(inertJson(JSON.stringify(savingsJson(r), null, 2)));
+    io.out(inertJson(JSON.stringify({ ...savingsJson(r), price_sources: sources }, null, 2)));
     return EXIT.OK;
   }
   if (r.instances.length === 0) {
@@ -229,8 +263,51 @@ async function savings(fleet: Fleet, flags: Flags, io: FleetIo, where: string): 
   rows.push(['TOTAL', '', '', r.totalHours.toFixed(1), '', usd(r.totalSavings)]);
   io.out(table(['INSTANCE', 'TYPE', 'STOPPED AT', 'HOURS', 'PRICE/H', 'SAVINGS'], rows.map((r) => r.map((c) => inert(c)))));
   io.out(`from ${r.since} to ${r.until}, latest stop of each instance, on-demand prices (${where})`);
+  const bySource = new Map<string, string[]>();
+  for (const [t, src] of Object.entries(sources)) bySource.set(src, [...(bySource.get(src) ?? []), t]);
+  const words = { 'prices-file': 'your prices file', 'price-list-api': 'the AWS Price List API', 'built-in': 'the built-in table (us-east-1)' } as const;
+  if (bySource.size) io.out(`prices from ${[...bySource].map(([src, ts]) => `${words[src as keyof typeof words]} (${ts.sort().join(', ')})`).join('; ')}`);
+  if (priceListError) io.err(`snooze fleet savings: Price List API not used (${friendly(priceListError)}); built-in prices instead`);
   if (r.unpricedTypes.length) io.out(`no price for ${inert(r.unpricedTypes.join(', '))}: add them with --prices FILE ({"type": USD per hour})`);
   return EXIT.OK;
+}
+
+async function runMulti(cmd: 'list' | 'savings', flags: Flags, io: FleetIo, internals: FleetCliInternals, prices: PriceTable | undefined): Promise<number> {
+  const spec = flags.regions!;
+  const fleetOpts = {
+    prefix: flags.prefix,
+    env: io.env,
+    ...(internals.retry ? { retry: internals.retry } : {}),
+    ...(prices ? { prices } : {}),
+    ...(internals.now ? { now: internals.now } : {}),
+  };
+  let regions: string[];
+  if (spec.all) {
+    // DescribeRegions is asked in the home region (flag-less chain: AWS_REGION, profile).
+    const home = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? (await regionFromMetadata(io.env)) ?? 'us-east-1';
+    const ec2 = new Ec2({ region: home, env: io.env, ...(internals.retry ? { retry: internals.retry } : {}) });
+    try {
+      regions = await enabledRegions(ec2);
+    } catch (err) {
+      io.err(`snooze fleet ${cmd}: cannot list the account's regions (ec2:DescribeRegions): ${friendly(errorText(err))}`);
+      return EXIT.ERROR;
+    } finally {
+      ec2.destroy();
+    }
+  } else regions = spec.regions;
+  const base = { regions, concurrency: flags.concurrency, json: flags.json, fleet: fleetOpts, friendly };
+  const failed =
+    cmd === 'list'
+      ? (await multiList(io, base)).failed
+      : (
+          await multiSavings(io, {
+            ...base,
+            sinceMs: flags.sinceMs,
+            now: internals.now?.() ?? Date.now(),
+            prices: { ...(flags.pricesFile ? { file: flags.pricesFile } : {}), priceList: !flags.builtinPrices, env: io.env, ...(internals.retry ? { retry: internals.retry } : {}) },
+          })
+        ).failed;
+  return failed > 0 ? EXIT.ERROR : EXIT.OK;
 }
 
 // ---------------------------------------------------------------------------
@@ -239,9 +316,14 @@ function fleetFlags(cmd: FleetCommand, args: string[]): Flags {
   // Only restart takes plain arguments (the instance ids).
   const { values, positionals } = parseFlags(args, OPTIONS[cmd], cmd === 'restart' ? Infinity : 0);
   const v = values as FlagValues;
-  const flags: Flags = { prefix: DEFAULT_TAG_PREFIX, json: v.json ?? false, interval: 60, existing: v.existing ?? false, tags: {}, force: v.force ?? false, sinceMs: 30 * 86_400_000, positional: positionals };
+  const flags: Flags = { concurrency: DEFAULT_REGION_CONCURRENCY, builtinPrices: v['builtin-prices'] ?? false, prefix: DEFAULT_TAG_PREFIX, json: v.json ?? false, interval: 60, existing: v.existing ?? false, tags: {}, force: v.force ?? false, sinceMs: 30 * 86_400_000, positional: positionals };
   // Region and prefix follow the config file's rules (aws_region, tagging_prefix); a flag given must name one.
-  if (v.region !== undefined) {
+  if (v.region !== undefined && (v.region === 'all' || v.region.includes(','))) {
+    if (cmd !== 'list' && cmd !== 'savings') throw new UsageError(`--region takes one region for ${cmd} (several regions or "all": list and savings)`);
+    const spec = parseRegionSpec(v.region);
+    if (typeof spec === 'string') throw new UsageError(`--region: ${inert(spec)}`);
+    flags.regions = spec;
+  } else if (v.region !== undefined) {
     if (v.region === '' || !configSchema.shape.aws_region.safeParse(v.region).success) throw new UsageError(`--region "${inert(v.region)}" is not a region name such as us-east-1`);
     flags.region = v.region;
   }
@@ -250,6 +332,11 @@ function fleetFlags(cmd: FleetCommand, args: string[]): Flags {
     const problem = tagPrefixProblem(v.prefix);
     if (problem) throw new UsageError(`--prefix "${inert(v.prefix)}" is not a valid tag prefix: it ${problem}`);
     flags.prefix = v.prefix;
+  }
+  if (v.concurrency !== undefined) {
+    const n = Number(v.concurrency);
+    if (!Number.isInteger(n) || n < 1 || n > 16) throw new UsageError(`--concurrency must be a whole number from 1 to 16 (got "${inert(v.concurrency)}")`);
+    flags.concurrency = n;
   }
   if (v.interval !== undefined) {
     const n = Number(v.interval);

@@ -3,6 +3,7 @@ import { csvField, csvNumber, inert, inertDeep } from '../../contract/text.js';
 import { isKeepAwake, type HistoryEvent, type Status } from '../../contract/protocol.js';
 import { scheduleSummary } from '../../contract/schedule.js';
 import { clockTimeSeconds, dateTime, formatCountdown as clock } from '../../contract/time-format.js';
+import { blockerShort, zoneName } from '../../contract/messages.js';
 
 const STATE_WORDS: Record<Status['state'], string> = {
   active: 'Active',
@@ -15,8 +16,8 @@ const STATE_WORDS: Record<Status['state'], string> = {
 };
 
 const MODE_WORDS: Record<Status['mode'], string> = {
-  local: 'local mode (not on EC2: records what it would do)',
-  dry_run: 'dry run (proves permissions, never stops)',
+  local: 'local mode (not on EC2): would stop, never stops',
+  dry_run: 'dry run (proves permissions): would stop, never stops',
   aws: 'AWS (will tag and stop this instance)',
 };
 
@@ -34,17 +35,50 @@ function num(v: number | null, unit: string, digits = 1): string {
   return v === null ? 'n/a' : `${v.toFixed(digits)} ${unit}`;
 }
 
-export function renderStatus(reply: Status): string {
+/**
+ * Every hold in force, with its end and reason, whatever the metrics say: a postponement
+ * still decides the stop time while the box is busy, and the user must see it.
+ */
+export function holdsOf(s: Status): string[] {
+  const out: string[] = [];
+  if (s.postponed_until) out.push(`Postponed until ${localTime(s.postponed_until)}`);
+  if (s.stay_awake) out.push(`Staying awake ${s.stay_awake.until ? `until ${localTime(s.stay_awake.until)}` : 'until released'} — ${s.stay_awake.reason}`);
+  // An older agent's STATUS has no runs: nothing to list.
+  const runs = s.runs ?? [];
+  for (const r of runs) out.push(`Kept awake while pid ${r.pid} runs (${r.command})${r.reason ? ` — ${r.reason}` : ''}`);
+  const more = (s.runs_total ?? 0) - runs.length;
+  if (more > 0) out.push(`and ${more} more snooze run hold${more === 1 ? '' : 's'}`);
+  for (const b of s.blockers) if (b.metric === 'schedule') out.push(b.reason);
+  return out;
+}
+
+export interface RenderOptions {
+  /** Seconds since this status was received: the countdown keeps moving between samples (status --watch). */
+  elapsedSecs?: number;
+}
+
+export function renderStatus(reply: Status, opts: RenderOptions = {}): string {
   // Every string in the reply made inert: reasons, blockers, process names and errors come
   // from users and the cloud, and a field added later is covered without a second thought.
   const s = inertDeep(reply);
   const lines: string[] = [];
   const inst = s.instance.id ? `${s.instance.id} (${s.instance.type ?? '?'}, ${s.instance.region ?? '?'})` : 'this machine';
-  lines.push(`CloudSnooze ${s.version} — ${inst}, ${MODE_WORDS[s.mode]}`);
-  let state = STATE_WORDS[s.state];
-  if (s.seconds_until_stop !== null) state += `: ${s.mode === 'aws' ? 'stops' : 'would stop'} in ${clock(s.seconds_until_stop)} (at ${localTime(s.stop_at)})`;
-  if (s.state === 'postponed' && s.postponed_until) state = `Postponed until ${localTime(s.postponed_until)}${s.seconds_until_stop !== null ? `, stop in ${clock(s.seconds_until_stop)}` : ''}`;
-  if (s.stay_awake) state = `Staying awake ${s.stay_awake.until ? `until ${localTime(s.stay_awake.until)}` : 'until released'} — ${s.stay_awake.reason}`;
+  lines.push(`CloudSnooze ${s.version} — ${inst}, ${MODE_WORDS[s.mode]}${s.dry_run_flag ? ' (--dry-run on the agent\'s command line)' : ''}`);
+  const left = s.seconds_until_stop === null ? null : Math.max(0, s.seconds_until_stop - (opts.elapsedSecs ?? 0));
+  const countdown = left === null ? '' : `${s.mode === 'aws' ? 'stops' : 'would stop'} in ${clock(left)} (at ${localTime(s.stop_at)})`;
+  const busy = s.blockers.filter((b) => !isKeepAwake(b)).map(blockerShort);
+  const holds = holdsOf(s);
+  let state: string;
+  if (holds.length) {
+    // "Postponed until 15:54 — and active now: CPU 75 %": the hold first, then what else keeps it up.
+    state = holds.join('; ');
+    if (busy.length) state += ` — and active now: ${busy.join(', ')}`;
+    else if (countdown) state += ` — then ${countdown}`;
+  } else {
+    state = STATE_WORDS[s.state];
+    if (countdown) state += `: ${countdown}`;
+    else if (s.state === 'active' && busy.length) state += ` now: ${busy.join(', ')}`;
+  }
   lines.push(`State:    ${state}`);
   // A schedule window may set the naptime: say which one is in force, and that it is not the configured one.
   const naptime = s.effective_naptime_minutes === s.naptime_minutes ? `${s.naptime_minutes} min` : `${s.effective_naptime_minutes} min (schedule; configured ${s.naptime_minutes} min)`;
@@ -77,7 +111,15 @@ export function renderHistoryText(events: HistoryEvent[]): string {
   if (events.length === 0) return 'No history events.';
   // One event per line: a message may quote a user's reason, which must neither command the
   // terminal nor start a line of its own.
-  return events.map((e) => `${inert(e.time)}  ${inert(e.type).padEnd(13)} ${inert(e.message)}`).join('\n');
+  // People read local time, with the zone (the history may span a DST change); --format json/csv keep UTC.
+  return events.map((e) => `${localWithZone(e.time)}  ${inert(e.type).padEnd(19)} ${inert(e.message)}`).join('\n');
+}
+
+function localWithZone(iso: string): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return inert(iso);
+  const zone = zoneName(t);
+  return `${dateTime(t)}${zone ? ` ${zone}` : ''}`;
 }
 
 export function renderHistoryCsv(events: HistoryEvent[]): string {

@@ -8,10 +8,11 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { inert, inertJson } from '../../contract/text.js';
 import { AgentError, request, subscribe } from '../../lib/client.js';
-import { CONFIG_KEYS, type ConfigKey } from '../../contract/config-schema.js';
+import { CONFIG_KEYS } from '../../contract/config-schema.js';
 import { adminSocketPath, DEFAULT_SOCKET_PATH, userSocketPath } from '../../contract/paths.js';
 import { HISTORY_TYPES, type HistoryType, type Status } from '../../contract/protocol.js';
 import { VERSION } from '../version.js';
+import { durationWords, issueMessage, USAGE } from '../../contract/messages.js';
 import { parseFlags } from './args.js';
 import { runDashboard } from './dashboard.js';
 import { isEc2Host } from '../aws/detect.js';
@@ -72,21 +73,32 @@ const status: Cmd = async (args, io) => {
     io.out(values.json ? inertJson(JSON.stringify(s, null, 2)) : renderStatus(s));
     return EXIT.OK;
   }
-  // --watch: snapshot then stream, reconnecting, until Ctrl-C.
+  // --watch: snapshot then stream, reconnecting, until Ctrl-C; the countdown ticks every second between samples.
   return new Promise<number>((resolve) => {
-    const draw = (s: Status) => {
+    let last: { s: Status; at: number } | null = null;
+    const draw = () => {
+      if (!last) return;
+      const { s, at } = last;
+      if (values.json) return;
+      // Clear the screen: the one escape sequence the CLI sends itself, so it bypasses the filter.
+      if (io.isTTY) (io.raw ?? io.out)('\x1b[2J\x1b[H');
+      io.out(`${renderStatus(s, { elapsedSecs: Math.floor((Date.now() - at) / 1000) })}\n`);
+    };
+    const onStatus = (s: Status) => {
+      last = { s, at: Date.now() };
       if (values.json) io.out(inertJson(JSON.stringify(s)));
-      else {
-        // Clear the screen: the one escape sequence the CLI sends itself, so it bypasses the filter.
-        if (io.isTTY) (io.raw ?? io.out)('\x1b[2J\x1b[H');
-        io.out(`${renderStatus(s)}\n`);
-      }
+      else draw();
     };
     const sub = io.subscribe(io.socketPath, {
-      onStatus: draw,
+      onStatus,
       onOffline: (e) => io.err(`snooze: ${inert(e.message)}; retrying…`),
     });
+    // Only a countdown changes between samples: redraw then, once a second.
+    const ticker = setInterval(() => {
+      if (last && last.s.seconds_until_stop !== null && !values.json) draw();
+    }, 1000);
     const stop = () => {
+      clearInterval(ticker);
       sub.close();
       resolve(EXIT.OK);
     };
@@ -94,10 +106,26 @@ const status: Cmd = async (args, io) => {
   });
 };
 
-function coerceValue(key: ConfigKey, raw: string): unknown {
-  // Strings stay strings for string keys ("CloudSnooze", "us-east-1"); everything else is JSON.
-  const stringKeys: ConfigKey[] = ['aws_region', 'tagging_prefix', 'socket_path', 'socket_group', 'admin_group', 'history_path', 'monitoring_mode', 'pre_stop_command', 'pre_stop_on_failure'];
-  if (stringKeys.includes(key)) return raw;
+/** The value at a dotted key ("logging.log_level") of a config, or undefined when there is no such key. */
+function valueAt(c: Record<string, unknown>, key: string): unknown {
+  let v: unknown = c;
+  for (const part of key.split('.')) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, part)) return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v;
+}
+
+/** A known key: a top-level setting, or a dotted path into one of the nested ones (as the README writes them). */
+function checkKey(key: string): void {
+  if (!(CONFIG_KEYS as string[]).includes(key.split('.')[0]!) || valueAt(DEFAULT_CONFIG as unknown as Record<string, unknown>, key) === undefined) {
+    throw new UsageError(USAGE.unknownKey(key));
+  }
+}
+
+function coerceValue(key: string, raw: string): unknown {
+  // Text settings stay text ("CloudSnooze", "us-east-1", "debug"); everything else is JSON.
+  if (typeof valueAt(DEFAULT_CONFIG as unknown as Record<string, unknown>, key) === 'string') return raw;
   try {
     return JSON.parse(raw);
   } catch {
@@ -105,22 +133,49 @@ function coerceValue(key: ConfigKey, raw: string): unknown {
   }
 }
 
+/** `{ logging: { ...current.logging, log_level: v } }` for "logging.log_level": the agent takes whole top-level keys. */
+function patchFor(current: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
+  const parts = key.split('.');
+  const build = (obj: unknown, i: number): unknown => {
+    if (i === parts.length) return value;
+    const base = obj !== null && typeof obj === 'object' && !Array.isArray(obj) ? (obj as Record<string, unknown>) : {};
+    return { ...base, [parts[i]!]: build(base[parts[i]!], i + 1) };
+  };
+  return { [parts[0]!]: build(current[parts[0]!], 1) };
+}
+
+const MODE_LINE: Record<Status['mode'], string> = {
+  local: 'local (not on EC2): would stop, never stops',
+  dry_run: 'dry run: would stop, never stops',
+  aws: 'AWS: stops this instance when idle',
+};
+
 const config: Cmd = async (args, io) => {
   const [sub, ...rest] = args;
   if (sub === 'list' || sub === undefined) {
     const { values } = parseFlags(rest, { json: { type: 'boolean' } });
     const c = await io.request(io.socketPath, 'CONFIG_GET');
-    if (values.json) io.out(inertJson(JSON.stringify(c, null, 2)));
-    else for (const k of CONFIG_KEYS) io.out(`${k.padEnd(28)} ${inertJson(JSON.stringify(c[k]) ?? '')}`);
+    if (values.json) {
+      io.out(inertJson(JSON.stringify(c, null, 2)));
+      return EXIT.OK;
+    }
+    // The mode and --dry-run are not settings in the file, but they decide what a stop does.
+    const st = await io.request(io.socketPath, 'STATUS').catch(() => null);
+    if (st) {
+      io.out(`${'mode'.padEnd(28)} ${MODE_LINE[st.mode]}`);
+      io.out(`${'--dry-run (command line)'.padEnd(28)} ${st.dry_run_flag ? 'on: the agent never stops, whatever dry_run says' : 'off'}`);
+      if (st.config_path) io.out(`${'config file'.padEnd(28)} ${inert(st.config_path)}${st.config_loaded === false ? ' (not found: defaults in use)' : ''}`);
+    }
+    for (const k of CONFIG_KEYS) io.out(`${k.padEnd(28)} ${inertJson(JSON.stringify(c[k]) ?? '')}`);
     return EXIT.OK;
   }
   if (sub === 'get') {
     const { positionals } = parseFlags(rest, {}, 1);
     const key = positionals[0];
     if (!key) throw new UsageError('config get needs a KEY');
-    if (!(CONFIG_KEYS as string[]).includes(key)) throw new UsageError(`unknown config key "${key}"; see snooze config list`);
+    checkKey(key);
     const c = await io.request(io.socketPath, 'CONFIG_GET');
-    const v = c[key as ConfigKey];
+    const v = valueAt(c as unknown as Record<string, unknown>, key);
     io.out(typeof v === 'string' ? inert(v) : inertJson(JSON.stringify(v) ?? ''));
     return EXIT.OK;
   }
@@ -128,19 +183,26 @@ const config: Cmd = async (args, io) => {
     const { positionals } = parseFlags(rest, {}, 2);
     const [key, value] = positionals;
     if (!key || value === undefined) throw new UsageError('config set needs KEY VALUE');
-    if (!(CONFIG_KEYS as string[]).includes(key)) throw new UsageError(`unknown config key "${key}"; see snooze config list`);
+    checkKey(key);
     // Settings change only on the admin channel, found beside the socket every other command uses.
     let c;
     try {
-      c = await io.request(adminSocketPath(io.socketPath), 'CONFIG_SET', { values: { [key]: coerceValue(key as ConfigKey, value) } });
+      const current = key.includes('.') ? ((await io.request(io.socketPath, 'CONFIG_GET')) as unknown as Record<string, unknown>) : {};
+      c = await io.request(adminSocketPath(io.socketPath), 'CONFIG_SET', { values: patchFor(current, key, coerceValue(key, value)) });
     } catch (err) {
       if (err instanceof AgentError && (err.code === 'PERMISSION_DENIED' || err.code === 'FORBIDDEN')) {
         io.err(`snooze: only root (or members of admin_group) can change settings; try: sudo snooze config set ${key} ${value}`);
         return EXIT.NOT_ADMIN;
       }
+      // The message for this field, in the user's words; the others (a rule across keys) after it.
+      if (err instanceof AgentError && err.fields) {
+        const own = err.fields[key] ?? Object.values(err.fields)[0] ?? err.message;
+        io.err(`snooze: ${inert(own)}`);
+        return EXIT.REFUSED;
+      }
       throw err;
     }
-    io.out(`${key} = ${inertJson(JSON.stringify(c[key as ConfigKey]) ?? '')}`);
+    io.out(`${key} = ${inertJson(JSON.stringify(valueAt(c as unknown as Record<string, unknown>, key)) ?? '')}`);
     return EXIT.OK;
   }
   throw new UsageError(`unknown config subcommand "${sub}" (list, get, set)`);
@@ -154,7 +216,7 @@ const history: Cmd = async (args, io) => {
     format: { type: 'string', default: 'text' },
   });
   const limit = values.limit === undefined ? 10 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit must be a whole number from 1 to 1000 (got "${values.limit}")`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(USAGE.limit(values.limit ?? ''));
   const format = values.format ?? 'text';
   if (!['text', 'json', 'csv'].includes(format)) throw new UsageError(`--format must be text, json or csv (got "${format}")`);
   let since: string | undefined;
@@ -173,12 +235,19 @@ const history: Cmd = async (args, io) => {
   return EXIT.OK;
 };
 
+const POSTPONE_MAX_MINUTES = 7 * 24 * 60;
+
 const postpone: Cmd = async (args, io) => {
   const { positionals } = parseFlags(args, {}, 1);
-  const ms = positionals[0] === undefined ? null : parseDurationMs(positionals[0], 'm');
-  if (ms === null || ms <= 0) throw new UsageError('postpone needs a duration, e.g. snooze postpone 30 (minutes), 90m or 2h');
+  const text = positionals[0];
+  const ms = text === undefined ? null : parseDurationMs(text, 'm');
+  if (ms === null || ms <= 0) throw new UsageError(USAGE.duration('postpone', text ?? ''));
+  if (ms / 60_000 > POSTPONE_MAX_MINUTES) {
+    throw new UsageError(issueMessage('POSTPONE.minutes', { code: 'too_big', path: [], message: '', origin: 'number', maximum: POSTPONE_MAX_MINUTES, inclusive: true, input: text }));
+  }
   const s = await io.request(io.socketPath, 'POSTPONE', { minutes: ms / 60_000 });
-  io.out(`Postponed: no stop before ${localDateTime(s.postponed_until)}.`);
+  // The agent's own sentence: the same one history records, so the two never disagree.
+  io.out(`${s.outcome?.message ?? `Postponed: no stop before ${localDateTime(s.postponed_until)}`}.`);
   return EXIT.OK;
 };
 
@@ -196,7 +265,7 @@ const stayAwake: Cmd = async (args, io) => {
   let minutes: number | undefined;
   if (values.for !== undefined) {
     const ms = parseDurationMs(values.for, 'm');
-    if (ms === null || ms <= 0) throw new UsageError(`--for must be a duration like 2h or 90m (got "${values.for}")`);
+    if (ms === null || ms <= 0) throw new UsageError(USAGE.duration('--for', values.for));
     minutes = ms / 60_000;
   }
   const s = await io.request(io.socketPath, 'STAY_AWAKE', { minutes, reason: values.reason ?? 'snooze stay-awake' });
@@ -207,7 +276,9 @@ const stayAwake: Cmd = async (args, io) => {
 const release: Cmd = async (args, io) => {
   parseFlags(args, {});
   const s = await io.request(io.socketPath, 'RELEASE');
-  io.out(`Released. State: ${s.state}${s.seconds_until_stop !== null ? `, stop in ${s.seconds_until_stop} s` : ''}.`);
+  // What was released (or that nothing was), in the words history records.
+  io.out(`${s.outcome?.message ?? 'Released'}.`);
+  if (s.seconds_until_stop !== null) io.out(`Now: ${s.mode === 'aws' ? 'stops' : 'would stop'} in ${durationWords(s.seconds_until_stop)} if nothing becomes active.`);
   const n = s.runs_total;
   if (n > 0) io.out(`Still kept awake by ${n} snooze run / --while hold${n === 1 ? '' : 's'}: release does not end them, their process ending does.`);
   return EXIT.OK;
@@ -215,12 +286,14 @@ const release: Cmd = async (args, io) => {
 
 const doctor: Cmd = async (args, io) => {
   const { values } = parseFlags(args, { config: { type: 'string' } });
-  const configPath = doctorConfigPath(io, values.config);
-  const lines = await localChecks(io, configPath);
+  const local = await localChecks(io, (status) => doctorConfigPath(io, values.config, status));
+  const { lines, configPath } = local;
   lines.push(...(await authorityChecks(io)));
+  // The documented exit code for "agent not running" wins over "problems found": scripts test for it.
+  const exit = (code: number) => (local.agent === 'absent' ? EXIT.NOT_RUNNING : code);
   if (!isEc2Host(io.env)) {
     lines.push({ ok: true, info: true, text: 'EC2: no EC2 DMI signature: local mode (instance metadata is never contacted)' });
-    return printDoctor(io, lines);
+    return exit(printDoctor(io, lines));
   }
   lines.push({ ok: true, info: true, text: 'EC2: DMI signature found' });
   const config = await loadConfig(configPath).then((l) => l.config).catch(() => DEFAULT_CONFIG);
@@ -232,7 +305,7 @@ const doctor: Cmd = async (args, io) => {
     io.out(`\n${why} The self-only IAM policy for the agent (also in docs/iam-policy.json):`);
     io.out(JSON.stringify(aws.policy, null, 2));
   }
-  return code;
+  return exit(code);
 };
 
 export const COMMANDS: Record<string, Cmd> = {

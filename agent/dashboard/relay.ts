@@ -84,7 +84,7 @@ export async function relayCommand(
       return { status: 200, body: { ok: false, error: DASHBOARD_READ_ONLY, code: 'FORBIDDEN' } };
     }
     const unreachable = err.code === 'NOT_RUNNING' || err.code === 'PERMISSION_DENIED' || err.code === 'NO_REPLY';
-    return { status: unreachable ? 502 : 200, body: { ok: false, error: err.message, code: err.code } };
+    return { status: unreachable ? 502 : 200, body: { ok: false, error: err.message, code: err.code, ...(err.fields ? { fields: err.fields } : {}) } };
   }
 }
 

@@ -48,8 +48,8 @@ export const NAMED_RUNS = 3;
  * UTF-8 bytes of a command and of a reason as shown in STATUS (blockers and `runs`): with
  * STATUS_MAX_RUNS of each, they stay within about 1.5 KiB of STATUS's 4 KiB.
  */
-const SHOWN_COMMAND_BYTES = 96;
-const SHOWN_REASON_BYTES = 64;
+export const SHOWN_COMMAND_BYTES = 96;
+export const SHOWN_REASON_BYTES = 64;
 
 /**
  * Control characters (terminal escapes) become spaces, and lone surrogates U+FFFD, before any

@@ -6,13 +6,18 @@
 import { useState, type FormEvent } from 'react';
 import type { Config, ConfigKey } from '../../contract/config-schema.js';
 import { useBridge, useRenderer } from '../context.js';
-import { SETTINGS_GROUPS, diffDraft, type Draft, type Field } from '../settings-fields.js';
+import { SETTINGS_GROUPS, SETTINGS_KEYS, diffDraft, dryRunNote, type Draft, type Field } from '../settings-fields.js';
 
 function shown(field: Field, config: Config, draft: Draft): string | boolean {
   const d = draft[field.key];
   if (d !== undefined) return d;
   const v = config[field.key];
   return field.kind === 'boolean' ? Boolean(v) : String(v);
+}
+
+/** An older agent's message names the key ("cpu_threshold_percent must be …"): the field's label reads better. */
+function inWords(message: string | undefined, field: Field): string | undefined {
+  return message?.replace(new RegExp(`(^|[^a-z0-9_])${field.key}($|[^a-z0-9_])`), `$1${field.label}$2`);
 }
 
 export function Settings() {
@@ -23,6 +28,9 @@ export function Settings() {
   const notice = useRenderer((s) => s.settings.notice);
   const online = useRenderer((s) => s.connection.online);
   const access = useRenderer((s) => s.settings.access ?? null);
+  const mode = useRenderer((s) => s.policy.status?.mode ?? null);
+  // `dry_run_flag` comes with the agent side of issue 12; read defensively so an older agent still works.
+  const dryRunFlag = useRenderer((s) => (s.policy.status as { dry_run_flag?: boolean } | null)?.dry_run_flag);
   const [draft, setDraft] = useState<Draft>({});
   const [localErrors, setLocalErrors] = useState<Partial<Record<ConfigKey, string>>>({});
 
@@ -38,6 +46,10 @@ export function Settings() {
   const { patch } = diffDraft(config, draft);
   const changed = Object.keys(patch).length;
   const errors: Record<string, string | undefined> = { ...agentErrors, ...localErrors };
+  // Messages about keys this form does not show (file-only or nested ones): listed by the Save button.
+  const otherErrors = Object.entries(agentErrors).filter(([k]) => k !== '_' && !(SETTINGS_KEYS as readonly string[]).includes(k));
+  const fieldErrorCount = Object.entries(errors).filter(([k, v]) => v && (SETTINGS_KEYS as readonly string[]).includes(k)).length;
+  const dryNote = dryRunNote(mode, config.dry_run, dryRunFlag);
 
   const edit = (key: ConfigKey, value: string | boolean) => {
     setDraft((d) => ({ ...d, [key]: value }));
@@ -84,7 +96,15 @@ export function Settings() {
           <legend>{g.title}</legend>
           <p className="muted group-help">{g.help}</p>
           {g.fields.map((f) => (
-            <FieldRow key={f.key} field={f} value={shown(f, config, draft)} error={errors[f.key]} onChange={(v) => edit(f.key, v)} />
+            <FieldRow
+              key={f.key}
+              field={f}
+              value={f.key === 'dry_run' && dryNote?.forced ? true : shown(f, config, draft)}
+              error={inWords(errors[f.key], f)}
+              note={f.key === 'dry_run' ? (dryNote?.text ?? null) : null}
+              locked={f.key === 'dry_run' && !!dryNote?.forced}
+              onChange={(v) => edit(f.key, v)}
+            />
           ))}
         </fieldset>
       ))}
@@ -92,8 +112,13 @@ export function Settings() {
         <div className="save-feedback" role="status" aria-live="polite">
           {notice && <span className="ok">{notice}</span>}
           {errors._ && <span className="form-error">Not saved: {errors._}</span>}
-          {!notice && !errors._ && Object.values(errors).some(Boolean) && (
-            <span className="form-error">Not saved: see the highlighted field.</span>
+          {otherErrors.map(([k, m]) => (
+            <span key={k} className="form-error" data-testid={`error-${k}`}>
+              Not saved: {m}
+            </span>
+          ))}
+          {!notice && !errors._ && otherErrors.length === 0 && fieldErrorCount > 0 && (
+            <span className="form-error">Not saved: see the {fieldErrorCount === 1 ? 'highlighted field' : `${fieldErrorCount} highlighted fields`}.</span>
           )}
         </div>
         <button type="button" onClick={discard} disabled={saving || Object.keys(draft).length === 0}>
@@ -111,17 +136,24 @@ function FieldRow({
   field,
   value,
   error,
+  note = null,
+  locked = false,
   onChange,
 }: {
   field: Field;
   value: string | boolean;
   error: string | undefined;
+  /** A fact about this field's effect now (the --dry-run flag, local mode). */
+  note?: string | null;
+  /** Shown but not changeable here (set on the agent's command line). */
+  locked?: boolean;
   onChange: (v: string | boolean) => void;
 }) {
   const id = `cfg-${field.key}`;
   const errId = `err-${field.key}`;
   const helpId = `help-${field.key}`;
-  const describedBy = [field.help ? helpId : null, error ? errId : null].filter(Boolean).join(' ') || undefined;
+  const noteId = `note-${field.key}`;
+  const describedBy = [field.help ? helpId : null, note ? noteId : null, error ? errId : null].filter(Boolean).join(' ') || undefined;
 
   if (field.kind === 'boolean') {
     return (
@@ -131,11 +163,17 @@ function FieldRow({
           name={field.key}
           type="checkbox"
           checked={value === true}
+          disabled={locked}
           onChange={(e) => onChange(e.currentTarget.checked)}
           aria-invalid={error ? true : undefined}
           aria-describedby={describedBy}
         />
         <label htmlFor={id}>{field.label}</label>
+        {note && (
+          <p id={noteId} className="field-help" data-testid={`note-${field.key}`}>
+            {note}
+          </p>
+        )}
         {error && (
           <p id={errId} className="field-error" data-testid={`error-${field.key}`}>
             {error}

@@ -4,6 +4,7 @@
  */
 export interface FakeAwsEnv {
   ec2Url: string;
+  pricingUrl?: string;
   imdsUrl?: string;
   region?: string;
   dmiDir?: string;
@@ -11,6 +12,7 @@ export interface FakeAwsEnv {
 
 const KEYS = [
   'AWS_ENDPOINT_URL_EC2',
+  'AWS_ENDPOINT_URL_PRICING',
   'AWS_EC2_METADATA_SERVICE_ENDPOINT',
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
@@ -26,6 +28,8 @@ const KEYS = [
 export function fakeAwsEnv(f: FakeAwsEnv): Record<string, string> {
   return {
     AWS_ENDPOINT_URL_EC2: f.ec2Url,
+    // The Price List API: the fake when given, else an unused loopback port (never AWS).
+    AWS_ENDPOINT_URL_PRICING: f.pricingUrl ?? 'http://127.0.0.1:9',
     // An unused loopback port: if anything asked IMDS without a fake, it fails fast and locally.
     AWS_EC2_METADATA_SERVICE_ENDPOINT: f.imdsUrl ?? 'http://127.0.0.1:9',
     AWS_ACCESS_KEY_ID: 'AKIDFAKEFAKEFAKE',

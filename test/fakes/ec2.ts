@@ -86,6 +86,8 @@ export class FakeEc2 {
   iam: { policy: PolicyDocument; sourceInstanceId: string | null } | null = null;
   /** Keep the full call log (turn off for huge benches to save memory). */
   logCalls = true;
+  /** What DescribeRegions answers (FakeEc2Regions sets the whole account's); default this fake's region. */
+  regionNames: string[] | null = null;
   private readonly counts = new Map<string, number>();
   private readonly faults = new Map<string, PendingFault[]>();
   private nextSeq = 1;
@@ -193,6 +195,11 @@ export class FakeEc2 {
 
   // -------------------------------------------------------------------------
   // HTTP
+
+  /** One request, from this fake's own server or a region router (FakeEc2Regions). */
+  serve(req: IncomingMessage, res: ServerResponse): void {
+    void this.handle(req, res);
+  }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
@@ -317,6 +324,12 @@ export class FakeEc2 {
         }
       }
       return '    <return>true</return>\n';
+    },
+    DescribeRegions: () => {
+      const items = (this.regionNames ?? [this.opts.region])
+        .map((r) => `        <item>\n            <regionName>${esc(r)}</regionName>\n            <regionEndpoint>ec2.${esc(r)}.amazonaws.com</regionEndpoint>\n            <optInStatus>opt-in-not-required</optInStatus>\n        </item>\n`)
+        .join('');
+      return `    <regionInfo>\n${items}    </regionInfo>\n`;
     },
     DescribeTags: (p) => {
       const filters = filterList(p);

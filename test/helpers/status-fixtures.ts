@@ -27,6 +27,7 @@ export function status(over: Partial<Status> = {}): Status {
     error: null,
     sampled_at: '2025-03-01T10:00:00Z',
     version: '0.2.0',
+    savings: null,
     ...over,
   };
 }

@@ -69,7 +69,7 @@ describe('agent process (local mode)', () => {
       return e.length > 0 ? e : null;
     }, 30_000, 'dry_run_stop');
     const ev = stops[0]!;
-    expect(ev.message).toMatch(/System idle for [\d.]+ minutes \(threshold: 0\.05 minutes\)/);
+    expect(ev.message).toMatch(/^Would have stopped \(local mode: not on EC2\), nothing was stopped: idle for \d+ seconds? \(naptime 3 seconds\)$/);
     const tags = ev.details!.tags as Record<string, string>;
     expect(tags['CloudSnooze:Status']).toBe('Stopped');
     expect(tags['CloudSnooze:StopTimestamp']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -324,7 +324,7 @@ describe('agent process (local mode)', () => {
     writeFileSync(path.join(bad, 'snooze.json'), JSON.stringify({ naptime_minutes: 0.001 }));
     const b = await startAgent({ dir: bad, noConfigFile: true, waitReady: false });
     expect(await b.exited).toBe(78);
-    expect(b.output()).toMatch(/naptime_minutes must be at least 0\.05/);
+    expect(b.output()).toMatch(/naptime_minutes: Naptime must be at least 0\.05 minutes \(3 seconds\) \(you entered 0\.001\)/);
   });
 });
 
@@ -345,7 +345,7 @@ describe('snooze CLI against the real agent', () => {
     expect((await a.req('CONFIG_GET')).cpu_threshold_percent).toBe(99.5);
     const refused = await runCli([...s, 'config', 'set', 'cpu_threshold_percent', '150']);
     expect(refused.code).toBe(4);
-    expect(refused.stderr).toMatch(/cpu_threshold_percent must be at most 100/);
+    expect(refused.stderr.trim()).toBe('snooze: CPU threshold must be at most 100 % (you entered 150)');
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect((await runCli([...s, 'config', 'set', 'nope', '1'])).code).toBe(2);
 

@@ -131,20 +131,20 @@ describe('schedule (real agent)', () => {
     await waitFor(() => stops(a) > 0 || null, 30_000, 'a dry-run stop after the window naptime');
     expect(Date.now() - started).toBeLessThan(60_000);
     const stop = readFileSync(a.historyPath, 'utf8').split('\n').find((l) => l.includes('"dry_run_stop"'))!;
-    expect(JSON.parse(stop).message).toMatch(/\(threshold: 0\.1 minutes\)/);
+    expect(JSON.parse(stop).message).toMatch(/\(naptime 6 seconds\)$/);
   });
 
   it('invalid schedules and patterns are refused with the field named, over the socket, the CLI and in the file', async () => {
     const a = await agent({});
     const bad = { timezone: 'UTC', windows: [{ days: 'mon-fri', from: '25:00', to: '18:00', keep_awake: true }] };
-    await expect(a.req('CONFIG_SET', { values: { schedule: bad } })).rejects.toThrow(/schedule\.windows\.0\.from must be a time of day/);
+    await expect(a.req('CONFIG_SET', { values: { schedule: bad } })).rejects.toThrow(/schedule\.windows\.0\.from: Schedule window 1, from must be a time of day/);
     await expect(a.req('CONFIG_SET', { values: { schedule: { windows: [{ days: 'mon', from: '09:00', to: '10:00' }] } } })).rejects.toThrow(
-      /schedule\.windows\.0\.keep_awake is missing/,
+      /schedule\.windows\.0\.keep_awake: Schedule window 1, keep awake is missing/,
     );
-    await expect(a.req('CONFIG_SET', { values: { keep_awake_processes: ['rsync', ''] } })).rejects.toThrow(/keep_awake_processes\.1 must be at least 1 character long/);
+    await expect(a.req('CONFIG_SET', { values: { keep_awake_processes: ['rsync', ''] } })).rejects.toThrow(/keep_awake_processes\.1: Keep-awake process 2 must not be empty/);
     const cli = await runCli(['--socket', a.socket, 'config', 'set', 'schedule', JSON.stringify({ windows: [{ days: 'someday', from: '09:00', to: '10:00', keep_awake: true }] })]);
     expect(cli.code).toBe(4);
-    expect(cli.stderr).toMatch(/schedule\.windows\.0\.days must be mon…sun/);
+    expect(cli.stderr).toMatch(/Schedule window 1, days must be mon…sun/);
     const c = await a.req('CONFIG_GET');
     expect(c.schedule).toEqual({ timezone: '', windows: [] });
     expect(c.keep_awake_processes).toEqual([]);
@@ -152,6 +152,6 @@ describe('schedule (real agent)', () => {
     const fromFile = await startAgent({ config: { schedule: { timezone: 'Mars/Olympus', windows: [] } }, waitReady: false });
     agents.push(fromFile);
     expect(await fromFile.exited).toBe(78);
-    expect(fromFile.output()).toMatch(/schedule\.timezone must be an IANA zone name/);
+    expect(fromFile.output()).toMatch(/schedule\.timezone: Schedule time zone must be an IANA zone name/);
   });
 });

@@ -18,11 +18,19 @@ describe('parseFlags', () => {
     [['-x'], 'unknown option -x'],
     [['--region'], '--region needs a value'],
     [['--region', '--json'], '--region needs a value'],
-    [['--json=yes'], '--json takes no value'],
+    [['--json=yes'], '--json is a switch and takes no value'],
     [['extra'], 'unexpected argument "extra"'],
     [['--', '--json'], 'unexpected argument "--json"'],
   ])('%j → "%s"', (args, message) => {
     expect(() => parseFlags(args, options)).toThrow(new UsageError(message));
+  });
+
+  it('a negative number is a value, not an option: the command words the refusal, never the parser', () => {
+    const limit = { limit: { type: 'string' } } as const;
+    expect(parseFlags(['--limit', '-1'], limit).values.limit).toBe('-1');
+    expect(parseFlags(['-5'], {}, 1).positionals).toEqual(['-5']);
+    expect(parseFlags(['a', '-5', 'b'], {}, 3).positionals).toEqual(['a', '-5', 'b']);
+    expect(() => parseFlags(['30', '-5'], {}, 1)).toThrow(new UsageError('unexpected argument "-5"'));
   });
 
   it('counts positionals against the limit', () => {

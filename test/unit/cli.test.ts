@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { AgentError, type ClientErrorCode } from '../../lib/client.js';
 import { DEFAULT_CONFIG, type Config } from '../../contract/config-schema.js';
 import type { Command, CommandResults, HistoryEvent } from '../../contract/protocol.js';
-import { clockTimeSeconds } from '../../contract/time-format.js';
+import { clockTimeSeconds, dateTime } from '../../contract/time-format.js';
+import { zoneName } from '../../contract/messages.js';
 import { runCli } from '../../agent/cli/main.js';
 import { EXIT, type CliIO } from '../../agent/cli/io.js';
 import { VERSION } from '../../agent/version.js';
@@ -66,10 +67,10 @@ describe('usage and exit codes', () => {
     [['status', 'extra'], /extra/],
     [['config', 'frob'], /unknown config subcommand "frob"/],
     [['config', 'get'], /config get needs a KEY/],
-    [['config', 'get', 'no_such_key'], /unknown config key "no_such_key"/],
+    [['config', 'get', 'no_such_key'], /There is no setting "no_such_key"/],
     [['config', 'set', 'naptime_minutes'], /config set needs KEY VALUE/],
-    [['config', 'set', 'no_such_key', '1'], /unknown config key "no_such_key"/],
-    [['history', '--limit', '0'], /--limit must be a whole number from 1 to 1000 \(got "0"\)/],
+    [['config', 'set', 'no_such_key', '1'], /There is no setting "no_such_key"/],
+    [['history', '--limit', '0'], /--limit must be a whole number of events from 1 to 1000 \(you entered "0"\)/],
     [['history', '--limit', '2.5'], /--limit must be a whole number/],
     [['history', '--format', 'xml'], /--format must be text, json or csv \(got "xml"\)/],
     [['history', '--since', 'yesterday'], /--since must be a duration/],
@@ -77,7 +78,7 @@ describe('usage and exit codes', () => {
     [['postpone'], /postpone needs a duration/],
     [['postpone', 'soon'], /postpone needs a duration/],
     [['postpone', '0'], /postpone needs a duration/],
-    [['stay-awake', '--for', 'ever'], /--for must be a duration like 2h or 90m \(got "ever"\)/],
+    [['stay-awake', '--for', 'ever'], /--for needs a duration longer than zero, such as 30 \(minutes\), 90m or 2h \(you entered "ever"\)/],
     [['release', 'now'], /now/],
   ])('%j is a usage error (exit 2) and asks the agent nothing', async (argv, message) => {
     const cli = fakeCli();
@@ -132,8 +133,8 @@ describe('status', () => {
     expect(await cli.run('--socket', SOCKET, 'status')).toBe(EXIT.OK);
     expect(cli.calls).toEqual([{ socketPath: SOCKET, command: 'STATUS', params: {} }]);
     const lines = cli.stdout().split('\n');
-    expect(lines[0]).toBe('CloudSnooze 0.2.0 — i-0123456789abcdef0 (t3.medium, us-east-1), local mode (not on EC2: records what it would do)');
-    expect(lines[1]).toBe('State:    Active');
+    expect(lines[0]).toBe('CloudSnooze 0.2.0 — i-0123456789abcdef0 (t3.medium, us-east-1), local mode (not on EC2): would stop, never stops');
+    expect(lines[1]).toBe('State:    Active now: CPU 43 %');
     expect(lines[2]).toBe('Naptime:  30 min, warning 5 min before, sampling every 60 s');
     expect(lines).toContain('CPU           43.0 %         10 %');
     expect(lines).toContain('GPU           none           5 %');
@@ -179,8 +180,14 @@ describe('history', () => {
     const cli = fakeCli({ HISTORY: reply });
     expect(await cli.run('--socket', SOCKET, 'history')).toBe(EXIT.OK);
     expect(cli.calls[0]!.params).toEqual({ limit: 10, since: undefined, type: undefined, details: false });
+    // People read local time with the zone; --format json/csv keep the agent's UTC RFC 3339.
+    const local = (iso: string) => `${dateTime(iso)} ${zoneName(Date.parse(iso))}`;
     expect(cli.stdout()).toBe(
-      ['2026-01-31T11:40:00Z  agent_start   Agent started', '2026-01-31T12:05:00Z  warning       Stopping in 5 minutes', '2026-01-31T12:10:00Z  stop          Stopped, "idle", 30 min'].join('\n'),
+      [
+        `${local('2026-01-31T11:40:00Z')}  agent_start         Agent started`,
+        `${local('2026-01-31T12:05:00Z')}  warning             Stopping in 5 minutes`,
+        `${local('2026-01-31T12:10:00Z')}  stop                Stopped, "idle", 30 min`,
+      ].join('\n'),
     );
     const none = fakeCli({ HISTORY: { events: [], truncated: false } });
     await none.run('--socket', SOCKET, 'history');
@@ -292,6 +299,10 @@ describe('holds', () => {
     expect(await cli.run('--socket', SOCKET, 'postpone', arg)).toBe(EXIT.OK);
     expect(cli.calls[0]!.params).toEqual({ minutes });
     expect(cli.stdout()).toMatch(/^Postponed: no stop before \d{4}-\d{2}-\d{2} \d{2}:\d{2}\.$/);
+    // With the agent's outcome, the reply is the agent's own sentence (the one history records).
+    const told = fakeCli({ POSTPONE: { ...status({ state: 'postponed', postponed_until: '2026-01-31T13:00:00Z' }), outcome: { changed: false, message: 'Postpone by 1 hour 30 minutes changed nothing: the stop was already postponed until 13:00 UTC, which is later' } } });
+    await told.run('--socket', SOCKET, 'postpone', arg);
+    expect(told.stdout()).toBe('Postpone by 1 hour 30 minutes changed nothing: the stop was already postponed until 13:00 UTC, which is later.');
   });
 
   it('stay-awake sends its duration and reason; release reports the state', async () => {
@@ -303,6 +314,82 @@ describe('holds', () => {
     await cli.run('--socket', SOCKET, 'stay-awake', '--for', '2h', '--reason', 'backup');
     await cli.run('--socket', SOCKET, 'release');
     expect(cli.calls.map((c) => c.params)).toEqual([{ minutes: undefined, reason: 'snooze stay-awake' }, { minutes: 120, reason: 'backup' }, {}]);
-    expect(cli.stdout().split('\n')).toEqual(['Staying awake until you run: snooze release.', 'Staying awake until you run: snooze release.', 'Released. State: idle, stop in 600 s.']);
+    expect(cli.stdout().split('\n')).toEqual(['Staying awake until you run: snooze release.', 'Staying awake until you run: snooze release.', 'Released.', 'Now: would stop in 10 minutes if nothing becomes active.']);
+  });
+
+  it('release says what it released, or that there was nothing to release, in history\'s words', async () => {
+    const none = fakeCli({ RELEASE: { ...status(), outcome: { changed: false, message: 'Nothing to release: there was no postponement or stay-awake' } } });
+    expect(await none.run('--socket', SOCKET, 'release')).toBe(EXIT.OK);
+    expect(none.stdout()).toBe('Nothing to release: there was no postponement or stay-awake.');
+    const some = fakeCli({ RELEASE: { ...counting('idle', 60), outcome: { changed: true, message: 'Released the postponement until 15:54 UTC: the idle countdown resumes' } } });
+    await some.run('--socket', SOCKET, 'release');
+    expect(some.stdout()).toBe('Released the postponement until 15:54 UTC: the idle countdown resumes.\nNow: would stop in 1 minute if nothing becomes active.');
+  });
+});
+
+describe('the words of issue 12 (CLI snapshots)', () => {
+  it.each([
+    [['postpone', '-5'], 'snooze: postpone needs a duration longer than zero, such as 30 (minutes), 90m or 2h (you entered "-5")'],
+    [['postpone', '99999h'], 'snooze: Postpone time must be at most 10,080 minutes (7 days) (you entered "99999h")'],
+    [['history', '--limit', '-1'], 'snooze: --limit must be a whole number of events from 1 to 1000 (you entered "-1")'],
+    [['release', 'now'], 'snooze: unexpected argument "now"'],
+    [['postpone', '30', 'extra'], 'snooze: unexpected argument "extra"'],
+    [['history', 'extra'], 'snooze: unexpected argument "extra"'],
+    [['config', 'get', 'logging.nope'], 'snooze: There is no setting "logging.nope": see snooze config list for the names (nested ones with a dot, such as logging.log_level)'],
+  ])('%j: exit 2, one plain line, nothing sent', async (argv, line) => {
+    const cli = fakeCli();
+    expect(await cli.run('--socket', SOCKET, ...argv)).toBe(EXIT.USAGE);
+    expect(cli.stderr()).toBe(line);
+    expect(cli.calls).toEqual([]);
+  });
+
+  it('config set prints the field\'s own message from the agent, exit 4, no wire names', async () => {
+    const fields = { check_interval_seconds: 'Check interval must be a whole number of seconds (you entered 1.5)' };
+    const cli = fakeCli({ CONFIG_SET: new AgentError(`check_interval_seconds: ${fields.check_interval_seconds}`, 'INVALID_PARAMS', fields) });
+    expect(await cli.run('--socket', SOCKET, 'config', 'set', 'check_interval_seconds', '1.5')).toBe(EXIT.REFUSED);
+    expect(cli.stderr()).toBe('snooze: Check interval must be a whole number of seconds (you entered 1.5)');
+    const both = 'Warning time (45 minutes) must be shorter than the naptime (1 minute): lower warning_minutes first, or raise naptime_minutes';
+    const cross = fakeCli({ CONFIG_SET: new AgentError(both, 'INVALID_CONFIG', { warning_minutes: both, naptime_minutes: both }) });
+    expect(await cross.run('--socket', SOCKET, 'config', 'set', 'warning_minutes', '45')).toBe(EXIT.REFUSED);
+    expect(cross.stderr()).toBe(`snooze: ${both}`);
+  });
+
+  it('dotted keys: config get logging.log_level, and config set sends the whole logging object', async () => {
+    const cfg: Config = { ...DEFAULT_CONFIG, logging: { log_level: 'warn' } };
+    const get = fakeCli({ CONFIG_GET: cfg });
+    expect(await get.run('--socket', SOCKET, 'config', 'get', 'logging.log_level')).toBe(EXIT.OK);
+    expect(get.stdout()).toBe('warn');
+    const set = fakeCli({ CONFIG_GET: cfg, CONFIG_SET: (p) => ({ ...cfg, ...(p.values as Partial<Config>) }) });
+    expect(await set.run('--socket', SOCKET, 'config', 'set', 'logging.log_level', 'debug')).toBe(EXIT.OK);
+    expect(set.calls.at(-1)).toEqual({ socketPath: ADMIN_SOCKET, command: 'CONFIG_SET', params: { values: { logging: { log_level: 'debug' } } } });
+    expect(set.stdout()).toBe('logging.log_level = "debug"');
+  });
+
+  it('config list shows the mode and --dry-run from the agent\'s command line', async () => {
+    const cli = fakeCli({ CONFIG_GET: DEFAULT_CONFIG, STATUS: status({ mode: 'local', dry_run_flag: true, config_path: '/etc/cloudsnooze/snooze.json', config_loaded: false }) });
+    await cli.run('--socket', SOCKET, 'config', 'list');
+    expect(cli.stdout().split('\n').slice(0, 3)).toEqual([
+      'mode                         local (not on EC2): would stop, never stops',
+      '--dry-run (command line)     on: the agent never stops, whatever dry_run says',
+      'config file                  /etc/cloudsnooze/snooze.json (not found: defaults in use)',
+    ]);
+  });
+
+  it('status shows a postponement while the metrics keep the box awake, and the countdown ticks between samples', async () => {
+    const busy = fakeCli({ STATUS: status({ state: 'active', postponed_until: '2026-01-31T15:54:00Z' }) });
+    await busy.run('--socket', SOCKET, 'status');
+    expect(busy.stdout().split('\n')[1]).toBe(`State:    Postponed until ${clockTimeSeconds('2026-01-31T15:54:00Z')} — and active now: CPU 43 %`);
+    const { renderStatus } = await import('../../agent/cli/format.js');
+    const s = counting('idle', 120);
+    expect(renderStatus(s, { elapsedSecs: 0 }).split('\n')[1]).toMatch(/would stop in 02:00 /);
+    expect(renderStatus(s, { elapsedSecs: 7 }).split('\n')[1]).toMatch(/would stop in 01:53 /);
+  });
+
+  it('doctor without an agent: the documented exit 3, and a missing config file is information, not a pass', async () => {
+    const cli = fakeCli();
+    const code = await cli.run('--socket', '/nonexistent-cs/snooze.sock', 'doctor', '--config', '/nonexistent-cs/snooze.json');
+    expect(code).toBe(EXIT.NOT_RUNNING);
+    expect(cli.stdout()).toContain('ℹ config /nonexistent-cs/snooze.json does not exist: defaults are in use (config set creates it)');
+    expect(cli.stdout()).toContain('✗ no socket at /nonexistent-cs/snooze.sock: the agent is not running');
   });
 });

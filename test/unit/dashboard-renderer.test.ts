@@ -38,6 +38,7 @@ function status(over: Partial<Status> = {}): Status {
     error: null,
     sampled_at: new Date(T0).toISOString(),
     version: '0.0.0',
+    savings: null,
     ...over,
   };
 }
@@ -133,8 +134,15 @@ describe('format', () => {
 
   it('puts the state in words, offline first', () => {
     expect(stateWords(status({ state: 'active' }), true).label).toBe('Active');
-    expect(stateWords(status({ state: 'idle' }), true)).toMatchObject({ label: 'Idle — stopping in', counting: true });
-    expect(stateWords(status({ state: 'warning' }), true)).toMatchObject({ label: 'Final warning', tone: 'warning' });
+    expect(stateWords(status({ state: 'idle', mode: 'aws' }), true)).toMatchObject({ label: 'Idle — stopping in', counting: true });
+    expect(stateWords(status({ state: 'warning', mode: 'aws' }), true)).toMatchObject({ label: 'Final warning', tone: 'warning' });
+    expect(stateWords(status({ state: 'stopping', mode: 'aws' }), true).label).toBe('Stopping now');
+    // Local and dry-run modes never stop anything, and no headline says they will.
+    for (const mode of ['local', 'dry_run'] as const) {
+      expect(stateWords(status({ state: 'idle', mode }), true).label).toBe('Idle — would stop in');
+      expect(stateWords(status({ state: 'warning', mode }), true).label).toBe('Final warning — would stop in');
+      expect(stateWords(status({ state: 'stopping', mode }), true).label).toBe('Would stop now (nothing is stopped)');
+    }
     expect(stateWords(status({ state: 'postponed', postponed_until: '2025-03-01T14:05:00' }), true).label).toBe('Postponed until 14:05');
     expect(stateWords(status({ state: 'stay_awake', stay_awake: { until: null, reason: 'training run' } }), true).label).toBe('Staying awake (training run)');
     expect(stateWords(status({ state: 'active' }), false).label).toBe('Agent offline');
@@ -189,11 +197,11 @@ describe('settings diff', () => {
     expect(errors).toEqual({});
   });
 
-  it('keeps a value that is not a number out of the patch, with an error naming the key', () => {
+  it('keeps a value that is not a number out of the patch, with an error in words naming the field', () => {
     const { patch, errors } = diffDraft(DEFAULT_CONFIG, { naptime_minutes: '', cpu_threshold_percent: 'abc', gpu_threshold_percent: '150' });
     expect(patch).toEqual({ gpu_threshold_percent: 150 });
-    expect(errors.naptime_minutes).toMatch(/naptime_minutes must be a number/);
-    expect(errors.cpu_threshold_percent).toMatch(/must be a number/);
+    expect(errors.naptime_minutes).toBe('Enter a value for Naptime.');
+    expect(errors.cpu_threshold_percent).toBe('CPU must be a number (you entered abc).');
   });
 });
 
@@ -316,6 +324,8 @@ describe('bridge', () => {
     expect(store.getState().policy.status?.state).toBe('postponed');
     await bridge.stayAwake();
     expect(store.getState().policy.actionError).toBe('the agent is not running');
+    await bridge.postpone(120);
+    expect(s.calls).toContain('postpone 120');
     await bridge.release();
     expect(store.getState().policy.actionError).toBeNull();
   });
@@ -374,6 +384,8 @@ describe('bridge', () => {
     await flush();
     await bridge.stayAwake();
     expect(store.getState().policy.actionError).toBe('the agent is not running');
+    await bridge.postpone(120);
+    expect(s.calls).toContain('postpone 120');
     s.push.conn({ online: false, error: 'the agent closed the connection' });
     s.push.conn({ online: true });
     await flush();

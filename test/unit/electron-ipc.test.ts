@@ -106,7 +106,13 @@ describe('IPC payload check', () => {
   it('the error names the field', async () => {
     const { d } = deps();
     const r = await makeHandler('agent:config-set', d)(own, { cpu_threshold_percent: 150 });
-    expect(r).toEqual({ ok: false, code: 'INVALID_PARAMS', error: 'invalid agent:config-set payload: cpu_threshold_percent must be at most 100 (got 150)' });
+    expect(r).toEqual({
+      ok: false,
+      code: 'INVALID_PARAMS',
+      error: 'invalid agent:config-set payload: CPU threshold must be at most 100 % (you entered 150)',
+      // The settings form puts it on its field, as it does the agent's own refusals.
+      fields: { cpu_threshold_percent: 'CPU threshold must be at most 100 % (you entered 150)' },
+    });
   });
 
   it('more than one argument is refused', async () => {

@@ -85,5 +85,21 @@ describe('history', () => {
     expect(h2.query({ limit: 100, details: false }).map((e) => e.id)).toEqual([...ids].slice(-10).reverse());
     await h2.close();
   });
+  it('pages with before_id: older events only, newest first, a filter applied within the page, stable while new events arrive', async () => {
+    const f = file();
+    const h = await History.open(f, 100, quiet);
+    for (let i = 1; i <= 25; i++) await h.append({ type: i % 5 === 0 ? 'warning' : 'postpone', message: `e${i}` });
+    const ids = (q: Parameters<History['query']>[0]) => h.query(q).map((e) => e.id);
+    expect(ids({ limit: 10, details: false })).toEqual([25, 24, 23, 22, 21, 20, 19, 18, 17, 16]);
+    expect(ids({ limit: 10, details: false, before_id: 16 })).toEqual([15, 14, 13, 12, 11, 10, 9, 8, 7, 6]);
+    // A new event does not shift the next page.
+    await h.append({ type: 'release', message: 'new' });
+    expect(ids({ limit: 10, details: false, before_id: 6 })).toEqual([5, 4, 3, 2, 1]);
+    expect(ids({ limit: 2, details: false, before_id: 1 })).toEqual([]);
+    // An id past the newest is the first page; with a type filter, matches below the id.
+    expect(ids({ limit: 3, details: false, before_id: 1000 })).toEqual([26, 25, 24]);
+    expect(ids({ limit: 10, details: false, type: 'warning', before_id: 20 })).toEqual([15, 10, 5]);
+    await h.close();
+  });
 });
 

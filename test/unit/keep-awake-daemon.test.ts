@@ -9,10 +9,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG, parseConfig, type Config } from '../../contract/config-schema.js';
 import type { ScheduleWindow } from '../../contract/schedule.js';
-import { GO_CLIENT_READ_BYTES, nullSample, type KeepAwake, type Sample } from '../../contract/protocol.js';
+import { GO_CLIENT_READ_BYTES, MAX_PID, MAX_RUN_HOLDS, STATUS_MAX_RUNS, nullSample, type KeepAwake, type Sample } from '../../contract/protocol.js';
 import { Daemon } from '../../agent/daemon.js';
 import { initialDaemonState } from '../../agent/daemon-state.js';
 import { History } from '../../agent/history.js';
+import { SHOWN_COMMAND_BYTES, SHOWN_REASON_BYTES } from '../../agent/keep-awake/run-holds.js';
 import { DaemonSources } from '../../agent/keep-awake/daemon-sources.js';
 import type { Sampler } from '../../agent/metrics/sampler.js';
 import { LocalProvider } from '../../agent/provider.js';
@@ -20,8 +21,6 @@ import { MAX_STATUS_KEEP_AWAKE } from '../../agent/status-caps.js';
 import { StatusView } from '../../agent/status-view.js';
 
 const quiet = () => undefined;
-/** What STATUS's `snooze run` list may take: 3 holds with a 96-byte command and a 64-byte reason each. */
-const RESERVED_FOR_RUNS = 900;
 const MIN = 60_000;
 /** A Monday. */
 const T0 = Date.parse('2026-06-01T12:00:00Z');
@@ -98,7 +97,7 @@ describe('schedule windows in the daemon', () => {
     expect(st.seconds_until_stop).toBe(120);
     for (let i = 0; i < 3; i++) await t.advance(MIN);
     const stop = t.events().find((e) => e.type === 'dry_run_stop');
-    expect(stop?.message).toMatch(/threshold: 2 minutes/);
+    expect(stop?.message).toBe('Would have stopped (local mode: not on EC2), nothing was stopped: idle for 2 minutes (naptime 2 minutes)');
     expect(stop?.time).toBe('2026-06-01T12:02:00Z');
   });
 
@@ -120,7 +119,9 @@ describe('the final re-check before a stop', () => {
     // The sample at 12:10 is idle, but by the re-check a watched process has started.
     t.sources.recheck = [{ kind: 'process', reason: 'Process rsync (pid 4711): rsync -a data/ remote:' }];
     await t.advance(MIN);
-    expect(t.events().map((e) => e.type)).toEqual(['warning']);
+    // The warned people hear once that the stop is off, and why.
+    expect(t.events().map((e) => e.type)).toEqual(['warning', 'countdown_cancelled']);
+    expect(t.events()[1]!.message).toBe('Stop cancelled: Process rsync (pid 4711): rsync -a data/ remote:');
     expect(t.logs.some((l) => /cancelled at the final re-check/.test(l))).toBe(true);
   });
 
@@ -129,7 +130,7 @@ describe('the final re-check before a stop', () => {
     const t = await setup(utc([{ days: 'mon', from: '12:10', to: '13:00', keep_awake: true }]));
     await t.daemon.tick();
     for (let i = 0; i < 10; i++) await t.advance(MIN);
-    expect(t.events().map((e) => e.type)).toEqual(['warning']);
+    expect(t.events().map((e) => e.type)).toEqual(['warning', 'countdown_cancelled']);
     expect(t.daemon.status().blockers.map((b) => b.reason)).toEqual(['Schedule: keep awake mon 12:10–13:00 UTC']);
   });
 });
@@ -155,16 +156,20 @@ describe('STATUS with many keep-awake sources', () => {
     // The desktop app reported its idle source unavailable: it moves from one list to the other.
     s.inputSources = ['pts', 'x11'];
     s.inputUnavailable = ['desktop'];
-    const st = new StatusView(s).get(T0);
+    // The longest config path STATUS names (clipped), a missing file and --dry-run: every optional field present.
+    const worst = { ...s, configPath: `/${'c'.repeat(300)}`, configLoaded: false, dryRunFlag: true };
+    const st = new StatusView(worst).get(T0);
+    expect(st.config_path).toHaveLength(100);
     const ka = st.blockers.filter((b) => b.threshold === null && b.value === null && !unreadable.includes(b.metric as never));
     expect(ka).toHaveLength(MAX_STATUS_KEEP_AWAKE + 1);
     expect(ka.at(-1)!.reason).toBe(`and ${40 - MAX_STATUS_KEEP_AWAKE} more keep-awake reasons`);
     expect(st.schedule!.open).toHaveLength(3);
     expect(st.schedule!.open.at(-1)).toBe('and 30 more windows');
     for (const b of st.blockers) expect(Buffer.byteLength(b.reason)).toBeLessThanOrEqual(200);
-    const bytes = Buffer.byteLength(JSON.stringify({ success: true, data: st })) + 1;
-    // The `snooze run` list (a few holds with their commands) needs room in the same read.
-    expect(bytes).toBeLessThanOrEqual(GO_CLIENT_READ_BYTES - RESERVED_FOR_RUNS);
+    // The `snooze run` list at its largest (STATUS_MAX_RUNS holds, each clipped), measured rather than guessed.
+    const run = { pid: MAX_PID, command: 'c'.repeat(SHOWN_COMMAND_BYTES), reason: 'r'.repeat(SHOWN_REASON_BYTES), since: '2026-06-01T12:00:00Z' };
+    const bytes = Buffer.byteLength(JSON.stringify({ success: true, data: { ...st, runs: Array(STATUS_MAX_RUNS).fill(run), runs_total: MAX_RUN_HOLDS } })) + 1;
+    expect(bytes).toBeLessThanOrEqual(GO_CLIENT_READ_BYTES);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { afterAction, decide, initialPolicyState, postpone, release, statusOf, stayAwake } from '../../agent/policy.js';
+import { afterAction, decide, initialPolicyState, postpone, release, statusOf, stayAwake, warningLeadMs } from '../../agent/policy.js';
 import type { Decision, PolicyConfig, PolicyState } from '../../agent/policy-types.js';
 import { KEEP_AWAKE_KINDS, METRIC_NAMES, type KeepAwakeKind, type MetricName, type Sample } from '../../contract/protocol.js';
 
@@ -238,6 +238,10 @@ class Driver {
   readonly m = newModel();
   constructor(readonly cfg: PolicyConfig) {}
 
+  private warnedBefore = false;
+  /** A release that dropped a hold also dropped the warning (the policy warns again before stopping). */
+  private warningUndone = false;
+
   hold(op: Exclude<Op, { kind: 'samples' }>): void {
     const m = this.m;
     m.now += op.dt;
@@ -252,6 +256,8 @@ class Driver {
       m.stayUntil = op.minutes === undefined ? null : t + op.minutes * MIN;
       m.warnAt = null;
     } else {
+      // A release with no hold in the state releases nothing: a given warning still stands.
+      if (this.state.holds.postponedUntil !== null || this.state.holds.stayAwake !== null) this.warningUndone = true;
       this.state = release(this.state, t, this.cfg);
       if (m.stayUntil !== undefined) m.stayEnd = stayActive(m, t) ? t : (m.stayUntil as number);
       m.stayUntil = undefined;
@@ -267,6 +273,8 @@ class Driver {
     const t = m.now;
     const sample = toSample(spec, t, cfg);
     const busy = isBusy(sample, cfg);
+    // A warning still standing (not undone by a release) is what activity cancels.
+    this.warnedBefore = m.warnAt !== null && !this.warningUndone;
     if (typeof m.stayUntil === 'number' && m.stayUntil <= t) {
       m.stayEnd = m.stayUntil;
       m.stayUntil = undefined;
@@ -286,6 +294,7 @@ class Driver {
     if (d.action === 'warn') {
       m.warnAt = t;
       m.releasedSinceWarn = false;
+      this.warningUndone = false;
     }
     if (d.action === 'stop') {
       m.stops.push(t);
@@ -305,7 +314,8 @@ class Driver {
   private recheck(sample: Sample, t: number): void {
     for (const kind of KEEP_AWAKE_KINDS) {
       const again = decide(this.state, { ...sample, keep_awake: [{ kind, reason: `a ${kind} since the sample` }] }, t, this.cfg);
-      if (again.action !== 'none' || again.stopAt !== null || !again.blockers.some((b) => b.metric === kind)) {
+      // 'cancel': the stop was warned, so the warned people are told it is off; never a stop.
+      if (again.action !== 'cancel' || again.stopAt !== null || !again.blockers.some((b) => b.metric === kind)) {
         throw new Error(`the re-check stopped (or did not name the source) with a ${kind} active: ${JSON.stringify(again)}`);
       }
     }
@@ -314,7 +324,8 @@ class Driver {
   /** Checked on every sample, so plain throws instead of expect(): thousands of samples per run. */
   private check(d: Decision, t: number, busy: boolean): void {
     const m = this.m;
-    const { naptimeMs: N, warningMs: W } = this.cfg;
+    const { naptimeMs: N } = this.cfg;
+    const W = warningLeadMs(this.cfg);
     const held = stayActive(m, t);
     const ok = (cond: boolean, rule: string) => {
       if (!cond) {
@@ -337,7 +348,7 @@ class Driver {
       // (b) holds win.
       ok(!held, 'no stop under a stay-awake');
       ok(t >= m.postponedMax, 'no stop before the postpone time');
-      ok(m.stayEnd === null || t >= m.stayEnd + Math.min(W, N), 'a warning window after a stay-awake ends');
+      ok(m.stayEnd === null || t >= m.stayEnd + W, 'a warning window after a stay-awake ends');
       // (c) warned first, at an earlier sample of this countdown.
       ok(m.warnAt !== null && m.warnAt < t, 'a warning at an earlier sample of this countdown');
       ok(d.stopAt === t, 'a stop reports stopAt = now');
@@ -352,7 +363,7 @@ class Driver {
     if (held) {
       ok(d.status === 'stay_awake' && d.stopAt === null && d.action === 'none', 'a stay-awake wins at once');
     } else if (busy) {
-      ok(d.status === 'active' && d.stopAt === null && d.action === 'none', 'busy without a stay-awake is active');
+      ok(d.status === 'active' && d.stopAt === null && d.action === (this.warnedBefore ? 'cancel' : 'none'), 'busy without a stay-awake is active; a warned countdown is cancelled once');
     } else {
       ok(['idle', 'warning', 'postponed'].includes(d.status) && d.stopAt !== null, 'idle samples count down');
       const stopAt = d.stopAt as number;
@@ -460,14 +471,14 @@ describe('idle decision, property-based', () => {
             const due = idleStart + cfg.naptimeMs;
             let expected: Decision['action'] = 'none';
             if (warned !== null && warned < t && t >= due) expected = 'stop';
-            else if (warned === null && t >= due - cfg.warningMs) expected = 'warn';
+            else if (warned === null && t >= due - warningLeadMs(cfg)) expected = 'warn';
             const d = drv.sample(dt, spec);
             expect(d.action).toBe(expected);
             if (expected === 'warn') warned = t;
             if (expected === 'stop') {
               // Within two intervals of the naptime always; within one when the warning window covers an interval.
               expect(t - due).toBeLessThan(2 * maxStep);
-              if (cfg.warningMs >= maxStep) expect(t - due).toBeLessThan(maxStep);
+              if (warningLeadMs(cfg) >= maxStep) expect(t - due).toBeLessThan(maxStep);
               idleStart = null;
               warned = null;
             }

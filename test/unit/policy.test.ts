@@ -237,7 +237,7 @@ describe('decide: idle timer and the warning', () => {
     let s = drive(initialPolicyState(), cfg, every(T0, T0 + 26 * MIN, MIN)).state;
     expect(s.warnedAt).toBe(T0 + 25 * MIN);
     const d = decide(s, busy(T0 + 27 * MIN), T0 + 27 * MIN, cfg);
-    expect(d).toMatchObject({ status: 'active', action: 'none', stopAt: null });
+    expect(d).toMatchObject({ status: 'active', action: 'cancel', stopAt: null });
     expect(d.blockers.map((b) => b.metric)).toEqual(['cpu']);
     expect(d.state).toMatchObject({ idleSince: null, warnedAt: null });
     s = d.state;
@@ -246,13 +246,13 @@ describe('decide: idle timer and the warning', () => {
     expect(actionsAt(after.steps, 'stop')).toEqual([T0 + 58 * MIN]);
   });
 
-  it('fractional naptime (0.05 min) with a warning longer than the naptime: warns at once, stops at 3 s', () => {
+  it('fractional naptime (0.05 min) under the default (longer) warning: warns half-way, stops at 3 s', () => {
     const cfg = cfgOf({ naptime_minutes: 0.05, warning_minutes: 5 });
     const { steps } = drive(initialPolicyState(), cfg, every(T0, T0 + 5 * S, S));
-    // After the stop the 4 s sample starts a new countdown, which again warns at once.
-    expect(actionsAt(steps, 'warn')).toEqual([T0, T0 + 4 * S]);
+    // A warning as long as the naptime would make every countdown a final warning (issue 12).
+    expect(actionsAt(steps, 'warn')).toEqual([T0 + 2 * S]);
     expect(actionsAt(steps, 'stop')).toEqual([T0 + 3 * S]);
-    expect(steps[0]?.d).toMatchObject({ status: 'warning', stopAt: T0 + 3 * S });
+    expect(steps[0]?.d).toMatchObject({ status: 'idle', stopAt: T0 + 3 * S });
   });
 
   it('warning_minutes 0: the stop waits one sample after the warning', () => {
@@ -429,10 +429,10 @@ describe('release', () => {
     expect(actionsAt(steps, 'stop')).toEqual([T0 + 126 * MIN]);
   });
 
-  it('the window is capped at the naptime when the warning is longer', () => {
+  it('the window is half the naptime when the (default) warning is not shorter than it', () => {
     const cfg = cfgOf({ naptime_minutes: 2, warning_minutes: 10 });
     const s = release(stayAwake({ ...initialPolicyState(), idleSince: T0 }, undefined, 'x', T0), T0 + 60 * MIN, cfg);
-    expect(s.notBefore).toBe(T0 + 62 * MIN);
+    expect(s.notBefore).toBe(T0 + 61 * MIN);
   });
 
   it('also clears a postpone', () => {
@@ -458,5 +458,53 @@ describe('statusOf', () => {
   it('agrees with the decision made at the same time', () => {
     const { steps } = drive(initialPolicyState(), cfg, every(T0, T0 + 29 * MIN, MIN));
     for (const { t, d } of steps) expect(statusOf(d.state, t, cfg)).toEqual({ status: d.status, stopAt: d.stopAt });
+  });
+});
+
+describe('one warning per idle spell, one cancellation per warned spell', () => {
+  // The issue's case, made valid: naptime 1 min, warning 20 s, a sample every 5 s, short spikes.
+  const cfg = cfgOf({ naptime_minutes: 1, warning_minutes: 20 / 60 });
+  const spikes = new Set([T0 + 45 * S, T0 + 50 * S, T0 + 60 * S, T0 + 2 * MIN + 30 * S]);
+  const make = (t: number) => (spikes.has(t) ? busy(t) : sample(t));
+
+  it('warns once at warning_minutes before the stop, and a spike after the warning cancels once', () => {
+    const { steps } = drive(initialPolicyState(), cfg, every(T0, T0 + 4 * MIN, 5 * S), make);
+    // Spell 1 (0-45 s): warned at 40 s, cancelled by the 45 s spike. Spell 2 (55 s) is under 40 s
+    // long before the 60 s spike: no warning, no cancellation. Spell 3 (65 s-): warned at 105 s,
+    // stopped at 125 s. Spell 4 after the stop is cut by the 150 s spike before any warning; spell 5 warns at 195 s.
+    expect(actionsAt(steps, 'warn')).toEqual([T0 + 40 * S, T0 + 105 * S, T0 + 3 * MIN + 15 * S]);
+    expect(actionsAt(steps, 'cancel')).toEqual([T0 + 45 * S]);
+    expect(actionsAt(steps, 'stop')).toEqual([T0 + 125 * S, T0 + 215 * S]);
+    expect(steps.find((x) => x.d.action === 'cancel')!.d.blockers.map((b) => b.metric)).toEqual(['cpu']);
+  });
+
+  it('two busy samples in a row after a warning give one cancellation', () => {
+    const s0 = drive(initialPolicyState(), cfg, every(T0, T0 + 40 * S, 5 * S)).state;
+    expect(s0.warnedAt).toBe(T0 + 40 * S);
+    const a = decide(s0, busy(T0 + 45 * S), T0 + 45 * S, cfg);
+    const b = decide(a.state, busy(T0 + 50 * S), T0 + 50 * S, cfg);
+    expect([a.action, b.action]).toEqual(['cancel', 'none']);
+  });
+
+  it('a stay-awake ending a warned countdown is a hold, not a cancellation by activity', () => {
+    const s0 = drive(initialPolicyState(), cfg, every(T0, T0 + 40 * S, 5 * S)).state;
+    const held = stayAwake(s0, undefined, 'meeting', T0 + 41 * S);
+    expect(decide(held, busy(T0 + 45 * S), T0 + 45 * S, cfg).action).toBe('none');
+  });
+
+  it('never more than one warning between two activity samples, over random spike patterns', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let round = 0; round < 50; round++) {
+      const busyAt = new Set(every(T0, T0 + 10 * MIN, 5 * S).filter(() => rnd() < 0.08));
+      const { steps } = drive(initialPolicyState(), cfg, every(T0, T0 + 10 * MIN, 5 * S), (t) => (busyAt.has(t) ? busy(t) : sample(t)));
+      let warned = 0;
+      for (const { d } of steps) {
+        if (d.action === 'warn') warned++;
+        if (d.action === 'cancel') expect(warned).toBe(1);
+        if (d.blockers.length || d.action === 'stop') warned = 0;
+        expect(warned).toBeLessThanOrEqual(1);
+      }
+    }
   });
 });

@@ -41,6 +41,7 @@ function setup(opts: { config?: Partial<Config>; hook?: (req: HookRequest) => Pr
     log: (_l, m) => logs.push(m),
     broadcastStatus: () => undefined,
     warn: async () => undefined,
+    cancelled: async () => undefined,
     record: async (ev) => {
       events.push(ev);
       return { id: events.length, time: '', type: ev.type, message: ev.message };

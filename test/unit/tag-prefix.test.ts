@@ -15,20 +15,20 @@ describe('tagging_prefix', () => {
 
   it('refuses keys EC2 would refuse or misread, naming the key', () => {
     const cases: [string, RegExp][] = [
-      ['', /tagging_prefix must not be empty/],
-      ['aws', /tagging_prefix must not start with "aws:" and must not be "aws"/],
-      ['AWS', /tagging_prefix must not start with "aws:"/],
-      ['aWs:mine', /tagging_prefix must not start with "aws:"/],
-      ['../../x', /tagging_prefix must not look like a path/],
-      ['a/../b', /tagging_prefix must not look like a path/],
-      ['/etc', /tagging_prefix must not look like a path/],
-      ['a//b', /tagging_prefix must not look like a path/],
-      ['x/', /tagging_prefix must not look like a path/],
-      ['A'.repeat(TAG_PREFIX_MAX + 1), new RegExp(`tagging_prefix must be at most ${TAG_PREFIX_MAX} characters`)],
-      ['bad\x1b[2J', /tagging_prefix may hold letters, digits, spaces and/],
-      ['semi;colon', /tagging_prefix may hold letters/],
-      ['tab\there', /tagging_prefix may hold letters/],
-      [' lead', /tagging_prefix must not start or end with a space/],
+      ['', /tagging_prefix: Tag prefix must not be empty/],
+      ['aws', /tagging_prefix: Tag prefix must not start with "aws:" and must not be "aws"/],
+      ['AWS', /tagging_prefix: Tag prefix must not start with "aws:"/],
+      ['aWs:mine', /tagging_prefix: Tag prefix must not start with "aws:"/],
+      ['../../x', /tagging_prefix: Tag prefix must not look like a path/],
+      ['a/../b', /tagging_prefix: Tag prefix must not look like a path/],
+      ['/etc', /tagging_prefix: Tag prefix must not look like a path/],
+      ['a//b', /tagging_prefix: Tag prefix must not look like a path/],
+      ['x/', /tagging_prefix: Tag prefix must not look like a path/],
+      ['A'.repeat(TAG_PREFIX_MAX + 1), new RegExp(`tagging_prefix: Tag prefix must be at most ${TAG_PREFIX_MAX} characters`)],
+      ['bad\x1b[2J', /tagging_prefix: Tag prefix may hold letters, digits, spaces and/],
+      ['semi;colon', /tagging_prefix: Tag prefix may hold letters/],
+      ['tab\there', /tagging_prefix: Tag prefix may hold letters/],
+      [' lead', /tagging_prefix: Tag prefix must not start or end with a space/],
     ];
     for (const [p, re] of cases) {
       expect(() => parseConfig({ tagging_prefix: p }), JSON.stringify(p)).toThrow(re);
