@@ -8,7 +8,8 @@
 import path from 'node:path';
 import type { Config, ConfigKey } from '../contract/config-schema.js';
 import { rfc3339Seconds, SAMPLE_RING_SECONDS, type AgentMode, type HistoryEvent, type KeepAwake, type Sample, type Status } from '../contract/protocol.js';
-import { localStamp, MESSAGES } from '../contract/messages.js';
+import { MESSAGES } from '../contract/messages.js';
+import { agentStamp } from './local-stamp.js';
 import { initialDaemonState, modeOf, type DaemonState } from './daemon-state.js';
 import type { History, NewEvent } from './history.js';
 import { DaemonSources } from './keep-awake/daemon-sources.js';
@@ -238,7 +239,7 @@ export class Daemon {
     const stopAt = d.stopAt ?? now;
     const secs = Math.max(0, Math.round((stopAt - now) / 1000));
     // People read this on a terminal or in history, maybe elsewhere: local time with its zone.
-    const message = MESSAGES.warning(this.mode, secs, localStamp(stopAt, now, { seconds: secs < 600 }));
+    const message = MESSAGES.warning(this.mode, secs, agentStamp(stopAt, now, { seconds: secs < 600 }));
     this.deps.log('warn', message);
     // The people come first: terminals are told even if the history write fails.
     this.deps.warnTerminals(message, 'warning').catch(() => undefined);
