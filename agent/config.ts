@@ -11,6 +11,8 @@ export interface LoadedConfig {
   config: Config;
   /** False when the file did not exist and defaults are in use. */
   fromFile: boolean;
+  /** The keys the file sets (CONFIG_GET names them as the `file` source). */
+  keys?: string[];
 }
 
 /** Read and validate a config file; a missing file means defaults. A malformed file throws ConfigError. */
@@ -29,7 +31,7 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
     throw new ConfigError(`config ${file} is not valid JSON: ${(err as Error).message}`);
   }
   try {
-    return { config: parseConfig(raw), fromFile: true };
+    return { config: parseConfig(raw), fromFile: true, keys: raw && typeof raw === 'object' ? Object.keys(raw) : [] };
   } catch (err) {
     throw new ConfigError(`config ${file}: ${(err as Error).message}`, (err as ConfigError).key);
   }

@@ -14,9 +14,23 @@ import type { ScheduleStatus } from '../contract/schedule.js';
 import * as policy from './policy.js';
 import type { PolicyConfig, PolicyState } from './policy-types.js';
 import { LOCAL_INSTANCE, type CloudProvider } from './provider.js';
+import { effectiveConfig, type Effective } from './fleet-pins.js';
+
+/** The config file's settings and this instance's tags, kept apart so a tag never reaches the file. */
+export interface FleetState {
+  /** snooze.json as loaded and as CONFIG_SET changes it; `config` is this with the pins over it. */
+  file: Config;
+  /** Keys present in the file (CONFIG_GET's `file` source). */
+  fileKeys: ReadonlySet<string>;
+  /** This instance's tags at the last read; null until read (or off EC2). */
+  tags: ReadonlyMap<string, string> | null;
+  effective: Effective;
+}
 
 export interface DaemonState {
+  /** The config in force: the file's, with settings pinned by tags over it (fleet). */
   config: Config;
+  fleet: FleetState;
   /**
    * The policy's reading of `config` in force now: an open schedule window may replace the
    * naptime (keep-awake/daemon-sources.ts keeps it up to date with `schedule`).
@@ -46,9 +60,10 @@ export interface DaemonState {
   configLoaded?: boolean;
 }
 
-export function initialDaemonState(config: Config, provider: CloudProvider, dryRunFlag: boolean, procDir = '/proc'): DaemonState {
+export function initialDaemonState(config: Config, provider: CloudProvider, dryRunFlag: boolean, procDir = '/proc', fileKeys: ReadonlySet<string> = new Set()): DaemonState {
   return {
     config,
+    fleet: { file: config, fileKeys, tags: null, effective: effectiveConfig(config, null) },
     pcfg: policy.policyConfigFrom(config),
     schedule: null,
     policy: policy.initialPolicyState(),
@@ -68,4 +83,9 @@ export function initialDaemonState(config: Config, provider: CloudProvider, dryR
 export function modeOf(s: DaemonState): AgentMode {
   if (s.provider.mode === 'aws' && (s.dryRunFlag || s.config.dry_run)) return 'dry_run';
   return s.provider.mode;
+}
+
+/** Why the agent only watches: an instance tag `<prefix>:Disabled` = true, or a provider that cannot act. */
+export function monitorOnlyReason(s: DaemonState): string | null {
+  return s.fleet.effective.disabled ?? s.provider.health().monitorOnly;
 }

@@ -10,7 +10,9 @@ import type { Config, ConfigKey } from '../contract/config-schema.js';
 import { rfc3339Seconds, SAMPLE_RING_SECONDS, type AgentMode, type HistoryEvent, type KeepAwake, type Sample, type Status } from '../contract/protocol.js';
 import { MESSAGES } from '../contract/messages.js';
 import { agentStamp } from './local-stamp.js';
-import { initialDaemonState, modeOf, type DaemonState } from './daemon-state.js';
+import { initialDaemonState, modeOf, monitorOnlyReason, type DaemonState } from './daemon-state.js';
+import { effectiveConfig, pinsChange, type Effective } from './fleet-pins.js';
+import { Notifier, type NotifyStats } from './notify/notifier.js';
 import type { History, NewEvent } from './history.js';
 import { DaemonSources } from './keep-awake/daemon-sources.js';
 import { loadHolds, saveHolds } from './holds-store.js';
@@ -54,7 +56,14 @@ export interface DaemonDeps {
   monoNow?: () => number;
   /** Where process holds are checked (default /proc). */
   procDir?: string;
+  /** Keys present in the config file (CONFIG_GET's `file` source). */
+  fileKeys?: ReadonlySet<string>;
+  /** Told of every notice delivery attempt (metrics counters). */
+  onNotifyAttempt?: (target: 'webhook' | 'sns', ok: boolean) => void;
 }
+
+/** The shortest wait between two DescribeTags reads of this instance's tags (metadata reads follow fleet_refresh_minutes). */
+export const MIN_API_TAG_REFRESH_MINUTES = 1;
 
 /** A wall clock that moves this much more (or less) than the monotonic clock between samples has jumped. */
 export const CLOCK_JUMP_MS = 5000;
@@ -79,9 +88,28 @@ export class Daemon {
   private readonly holdsFile: string;
   /** Aborts a running pre-stop hook when the agent shuts down. */
   private readonly closing = new AbortController();
+  /** Webhook and SNS notices; null when none is configured. */
+  private readonly notifier: Notifier | null;
+  private tagTimer: NodeJS.Timeout | null = null;
+  private tagRead: Promise<void> | null = null;
+  private lastTagSource: 'metadata' | 'api' | null = null;
+  /** The tag problems last recorded, so a bad tag is recorded once, not at every refresh. */
+  private tagProblemsRecorded = '[]';
 
   constructor(private readonly deps: DaemonDeps) {
-    this.s = { ...initialDaemonState(deps.config, deps.provider, deps.dryRunFlag, deps.procDir), configPath: deps.configPath, configLoaded: deps.configLoaded ?? true };
+    this.s = { ...initialDaemonState(deps.config, deps.provider, deps.dryRunFlag, deps.procDir, deps.fileKeys), configPath: deps.configPath, configLoaded: deps.configLoaded ?? true };
+    this.notifier = Notifier.wanted(deps.config.notifications)
+      ? new Notifier({
+          config: deps.config.notifications,
+          log: deps.log,
+          ...(deps.onNotifyAttempt ? { onAttempt: deps.onNotifyAttempt } : {}),
+          publishSns: (arn, message, subject) => {
+            const p = this.s.provider;
+            if (!p.publishSns) return Promise.reject(new Error('SNS needs the agent on EC2 (local mode makes no cloud calls)'));
+            return p.publishSns(arn, message, subject);
+          },
+        })
+      : null;
     this.now = deps.now ?? Date.now;
     this.monoNow = deps.monoNow ?? monoNowMs;
     this.holdsFile = path.join(path.dirname(deps.config.history_path), 'holds.json');
@@ -132,12 +160,87 @@ export class Daemon {
         naptime_minutes: s.config.naptime_minutes,
       },
     });
+    // Settings pinned by tags apply before the first decision.
+    await this.refreshTags();
     const note = await s.provider.onAgentStart?.(s.config.tagging_prefix);
     if (note) await this.record(note);
     // The start-up task may have refreshed this type's price (aws/price-cache.ts).
     await this.savings.reloadPrices();
     await this.tick();
     this.schedule();
+    this.scheduleTags();
+  }
+
+  /** Counters of the webhook and SNS notices (for metrics exporters); null when none is configured. */
+  notificationStats(): NotifyStats | null {
+    return this.notifier?.stats() ?? null;
+  }
+
+  private scheduleTags(): void {
+    if (!this.running || !this.s.provider.readTags) return;
+    if (this.tagTimer) clearTimeout(this.tagTimer);
+    // Metadata reads are free; a DescribeTags (a child process and an API call) comes at most once a minute,
+    // whatever a fleet tag sets: a fleet of agents must not throttle its own account.
+    const minutes = this.lastTagSource === 'api' ? Math.max(MIN_API_TAG_REFRESH_MINUTES, this.s.config.fleet_refresh_minutes) : this.s.config.fleet_refresh_minutes;
+    this.tagTimer = setTimeout(() => {
+      this.tagTimer = null;
+      void this.refreshTags().finally(() => this.scheduleTags());
+    }, minutes * 60_000);
+    this.tagTimer.unref();
+  }
+
+  /** Reads this instance's tags again and applies what they pin. One read at a time; never throws. */
+  refreshTags(): Promise<void> {
+    this.tagRead ??= (async () => {
+      try {
+        const read = await this.s.provider.readTags?.(this.s.fleet.file.tagging_prefix);
+        // Not readable now: the pins stay as they were (a blip must not un-pin a fleet's policy).
+        if (!read || !this.running) return;
+        this.lastTagSource = read.source;
+        await this.serialized(() => this.applyTags(read.tags));
+      } catch (err) {
+        this.deps.log('error', `fleet tags: ${(err as Error).message}`);
+      }
+    })().finally(() => {
+      this.tagRead = null;
+    });
+    return this.tagRead;
+  }
+
+  private async applyTags(tags: ReadonlyMap<string, string>): Promise<void> {
+    const s = this.s;
+    const before = s.fleet.effective;
+    const after = effectiveConfig(s.fleet.file, tags);
+    s.fleet = { ...s.fleet, tags, effective: after };
+    s.instance = s.instance.id ? s.instance : await s.provider.identify();
+    await this.afterPinsChanged(before, after);
+  }
+
+  /** Applies a new reading of the pins: config in force, monitor-only, and one history line per change. */
+  private async afterPinsChanged(before: Effective, after: Effective): Promise<void> {
+    const s = this.s;
+    const changed = (Object.keys(after.config) as ConfigKey[]).filter((k) => JSON.stringify(s.config[k]) !== JSON.stringify(after.config[k]));
+    const diff = Object.fromEntries(changed.map((k) => [k, { from: s.config[k], to: after.config[k] }]));
+    if (changed.length) await this.applyConfig(after.config, changed);
+    const line = pinsChange(before.pins, after.pins);
+    if (line) await this.record({ type: 'config_change', message: line, details: { source: 'tag', changed: diff, pins: after.pins } }).catch(() => undefined);
+    if (before.disabled !== after.disabled) {
+      await this.record({
+        type: 'config_change',
+        message: after.disabled ? `Monitoring only: ${after.disabled}` : 'The Disabled tag is gone: CloudSnooze acts on idleness again',
+        details: { source: 'tag', disabled: after.disabled },
+      }).catch(() => undefined);
+    }
+    const problems = JSON.stringify(after.problems);
+    if (problems !== this.tagProblemsRecorded) {
+      this.tagProblemsRecorded = problems;
+      for (const p of after.problems) {
+        const message = `Instance tag ${p.tag} ignored: ${p.error}`;
+        this.deps.log('warn', `fleet tags: ${message}`);
+        await this.record({ type: 'config_change', message, details: { source: 'tag', tag: p.tag, value: p.value, error: p.error } }).catch(() => undefined);
+      }
+    }
+    if (changed.length || line || before.disabled !== after.disabled) this.broadcastStatus();
   }
 
   private schedule(): void {
@@ -227,9 +330,10 @@ export class Daemon {
     const holdsBefore = JSON.stringify(s.policy.holds);
     const d = policy.decide(s.policy, sample, now, s.pcfg);
     // Unable to act (monitor_only): a warning that is not given must not count as given.
-    s.policy = s.provider.health().monitorOnly && d.action === 'warn' ? { ...d.state, warnedAt: null } : d.state;
+    const monitorOnly = monitorOnlyReason(s) !== null;
+    s.policy = monitorOnly && d.action === 'warn' ? { ...d.state, warnedAt: null } : d.state;
     if (JSON.stringify(d.state.holds) !== holdsBefore) await this.persistHolds();
-    if (s.provider.health().monitorOnly) return;
+    if (monitorOnly) return;
     if (d.action === 'warn') await this.warn(d, now);
     else if (d.action === 'cancel') await this.cancelled(d, now);
     else if (d.action === 'stop') await this.stopper.act(sample, now);
@@ -263,6 +367,8 @@ export class Daemon {
     const e = await this.deps.history.append(ev);
     if (ev.type !== 'warning' && ev.type !== 'countdown_cancelled') this.deps.log('info', `${ev.type}: ${ev.message}`);
     this.deps.broadcast({ frame: 'event', data: e });
+    // Queued only: delivery runs in the background and never delays what follows (a stop).
+    this.notifier?.offer(e, { instance: this.s.instance, name: this.s.fleet.tags?.get('Name') ?? null, metrics: this.s.lastSample ? this.status().metrics : null });
     return e;
   }
 
@@ -299,6 +405,9 @@ export class Daemon {
       s.provider = await this.deps.reselectProvider(next);
     }
     if (changed.includes('check_interval_seconds') && this.running) this.schedule();
+    if (changed.includes('fleet_refresh_minutes')) this.scheduleTags();
+    // Other tags are ours now: read them (in the background; this runs inside a mutation).
+    if (changed.includes('tagging_prefix') && this.running) setImmediate(() => void this.refreshTags());
     this.deps.onConfigApplied?.(next, changed);
   }
 
@@ -334,8 +443,11 @@ export class Daemon {
   async close(): Promise<void> {
     this.running = false;
     this.closing.abort();
+    this.notifier?.close();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.tagTimer) clearTimeout(this.tagTimer);
+    this.tagTimer = null;
     await this.ticking.catch(() => undefined);
     await this.mutations.catch(() => undefined);
     await this.s.provider.close?.();

@@ -77,8 +77,9 @@ async function main(): Promise<void> {
   const configPath = path.resolve(args.config ?? process.env.CLOUDSNOOZE_CONFIG ?? DEFAULT_CONFIG_PATH);
   let config: Config;
   let fromFile: boolean;
+  let fileKeys: string[] | undefined;
   try {
-    ({ config, fromFile } = await loadConfig(configPath));
+    ({ config, fromFile, keys: fileKeys } = await loadConfig(configPath));
   } catch (err) {
     fail(err instanceof ConfigError ? err.message : `cannot load config: ${(err as Error).message}`, 78);
   }
@@ -127,6 +128,8 @@ async function main(): Promise<void> {
     configLoaded: fromFile,
     reselectProvider: pick,
     procDir: process.env.CLOUDSNOOZE_PROC_DIR,
+    fileKeys: new Set(fileKeys ?? []),
+    onNotifyAttempt: (target, ok) => counters.countNotification(target, ok),
     broadcast: (frame) => {
       if (frame.frame === 'event') counters.onEvent(frame.data);
       server?.broadcast(frame);

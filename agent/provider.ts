@@ -33,6 +33,12 @@ export interface ProviderHealth {
   lastError: string | null;
 }
 
+/** This instance's tags, and whether reading them cost an API call (metadata is free). */
+export interface TagRead {
+  tags: ReadonlyMap<string, string>;
+  source: 'metadata' | 'api';
+}
+
 /** Something worth a history line at start (e.g. a `<prefix>:Status` tag turned back to Running). */
 export interface StartNote {
   type: 'restart_marked';
@@ -46,6 +52,14 @@ export interface CloudProvider {
   identify(): Promise<InstanceInfo>;
   stop(req: StopRequest): Promise<StopOutcome>;
   health(): ProviderHealth;
+  /**
+   * This instance's tags under `<prefix>:` and its Name (settings pinned by tags), from
+   * metadata or DescribeTags; null when they cannot be read now (off EC2, no identity, an
+   * API error, logged). Never throws.
+   */
+  readTags?(prefix: string): Promise<TagRead | null>;
+  /** SNS Publish of one notice; rejects with the reason (the notifier retries). */
+  publishSns?(topicArn: string, message: string, subject: string): Promise<void>;
   /** Called once after start, with the tag prefix; may mark a restarted instance. Never throws. */
   onAgentStart?(prefix: string): Promise<StartNote | null>;
   close?(): Promise<void>;

@@ -4,7 +4,9 @@
  * handled here (or returns the wrong shape) fails to compile. The server has already
  * validated the params; handlers only act on them.
  */
-import { applyPatch, RESTART_KEYS, type Config, type ConfigKey } from '../contract/config-schema.js';
+import { applyPatch, CONFIG_KEYS, RESTART_KEYS, type Config, type ConfigKey } from '../contract/config-schema.js';
+import type { ConfigView } from '../contract/config-sources.js';
+import { configView, effectiveConfig, pinnedMessage } from './fleet-pins.js';
 import { rfc3339Seconds, type CommandResults, type HistoryEvent, type HoldOutcome, type HoldReply, type Params, type Sample, type Status } from '../contract/protocol.js';
 import { MESSAGES } from '../contract/messages.js';
 import { agentStamp } from './local-stamp.js';
@@ -52,7 +54,7 @@ export function socketHandlers(host: HandlerHost): HandlerTable {
   const s = host.state;
   return {
     STATUS: () => host.status(),
-    CONFIG_GET: () => s.config,
+    CONFIG_GET: () => viewOf(s),
     CONFIG_SET: (p, conn) => {
       // Dispatch refuses it first; checked again here so the rule holds for any caller of the table.
       if (!conn.privileged) throw new RequestError(SETTINGS_NEED_ROOT, 'FORBIDDEN');
@@ -85,8 +87,14 @@ async function configSet(host: HandlerHost, p: Params<'CONFIG_SET'>, by: History
       'INVALID_PARAMS',
     );
   }
-  const { config: next, changed } = applyPatch(s.config, p.values);
-  if (changed.length === 0) return s.config;
+  // A fleet tag wins over the file: a local change would be silently overridden, so it is refused.
+  const pins = s.fleet.effective.pins;
+  const pinned = (Object.keys(p.values) as ConfigKey[]).filter((k) => pins[k]);
+  if (pinned.length) throw new RequestError(pinnedMessage(pinned, pins), 'PINNED');
+  // The patch goes to the file's settings, never to the pinned ones: a tag's value must not land in snooze.json.
+  const file = s.fleet.file;
+  const { config: next, changed } = applyPatch(file, p.values);
+  if (changed.length === 0) return viewOf(s);
   // Saved before it is applied: a setting that would be lost at the next start is refused instead.
   try {
     // Only the changed keys are written: the owner's other keys, order and spacing stay as they were.
@@ -94,8 +102,11 @@ async function configSet(host: HandlerHost, p: Params<'CONFIG_SET'>, by: History
   } catch (err) {
     throw new RequestError(`cannot save the config to ${host.configPath}: ${(err as Error).message}; nothing changed`, 'INTERNAL');
   }
-  const diff = Object.fromEntries(changed.map((k) => [k, { from: s.config[k], to: next[k] }]));
-  await host.applyConfig(next, changed);
+  const diff = Object.fromEntries(changed.map((k) => [k, { from: file[k], to: next[k] }]));
+  const effective = effectiveConfig(next, s.fleet.tags);
+  const inForce = CONFIG_KEYS.filter((k) => JSON.stringify(s.config[k]) !== JSON.stringify(effective.config[k]));
+  s.fleet = { ...s.fleet, file: next, fileKeys: new Set([...s.fleet.fileKeys, ...changed]), effective };
+  await host.applyConfig(effective.config, inForce);
   await host.record({
     type: 'config_change',
     by,
@@ -103,7 +114,12 @@ async function configSet(host: HandlerHost, p: Params<'CONFIG_SET'>, by: History
     details: { changed: diff },
   });
   host.broadcastStatus();
-  return s.config;
+  return viewOf(s);
+}
+
+/** CONFIG_GET's reply: the config in force, secrets redacted, each non-default value's source. */
+function viewOf(s: DaemonState): ConfigView {
+  return configView({ config: s.config, pins: s.fleet.effective.pins }, s.fleet.fileKeys);
 }
 
 /**

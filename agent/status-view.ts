@@ -4,7 +4,7 @@
  * changes nothing.
  */
 import { nullSample, rfc3339Seconds, STATUS_MAX_RUNS, type AgentState, type Savings, type Status } from '../contract/protocol.js';
-import { modeOf, type DaemonState } from './daemon-state.js';
+import { modeOf, monitorOnlyReason, type DaemonState } from './daemon-state.js';
 import { runInfo } from './keep-awake/run-holds.js';
 import * as policy from './policy.js';
 import { capBlockers, capSchedule } from './status-caps.js';
@@ -32,7 +32,7 @@ export class StatusView {
    */
   get(now: number): Status {
     const s = this.s;
-    const health = s.provider.health();
+    const health = { ...s.provider.health(), monitorOnly: monitorOnlyReason(s) };
     const savings = this.savings(now);
     const key = [Math.floor(now / 1000), savings, s.policy, s.config, s.pcfg, s.schedule, s.lastSample, s.stopping, s.lastError, s.instance, s.inputSources, s.inputUnavailable, health.monitorOnly, health.lastError, s.provider, s.runHolds.list];
     const c = this.cache;

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod/mini';
 import './zod-locale.js';
+import { DEFAULT_NOTIFICATIONS, notificationsSchema } from './notifications.js';
 import { DEFAULT_SOCKET_PATH, DEFAULT_TAG_PREFIX, MAX_SOCKET_PATH } from './paths.js';
 import { metricsListenProblem, parseListenAddress } from './metrics-listen.js';
 import { scheduleSchema } from './schedule.js';
@@ -114,6 +115,10 @@ export const configSchema = z.strictObject({
   keep_awake_processes: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.maxLength(32)), []),
   /** Windows of the week that keep the instance awake or replace the naptime (contract/schedule.ts). */
   schedule: z._default(scheduleSchema, { timezone: '', windows: [] }),
+  /** How often the agent reads its own `<prefix>:Config:*` tags again (docs/fleet.md). */
+  fleet_refresh_minutes: z._default(num(z.gte(0.05), z.lte(1440)), 10),
+  /** Webhook and SNS notices (contract/notifications.ts). File-only: the URL and ARN may carry secrets. */
+  notifications: z._default(notificationsSchema, DEFAULT_NOTIFICATIONS),
   /**
    * Prometheus `/metrics` on "HOST:PORT" (contract/metrics-listen.ts); "" = off, and then
    * prom-client is never loaded. File-only (RESTART_KEYS): the agent is root and opens the port.
@@ -160,7 +165,7 @@ export const DEFAULT_CONFIG: Config = configSchema.parse({});
  * as root, which a socket client (a group member, a dashboard token holder) must not choose.
  * `admin_group` decides who may change settings at all, so only root's file may widen it.
  */
-export const RESTART_KEYS: readonly ConfigKey[] = ['socket_path', 'socket_group', 'admin_group', 'history_path', 'pre_stop_command', 'metrics_listen', 'metrics_allow_remote', 'metrics_textfile'];
+export const RESTART_KEYS: readonly ConfigKey[] = ['socket_path', 'socket_group', 'admin_group', 'history_path', 'pre_stop_command', 'metrics_listen', 'metrics_allow_remote', 'metrics_textfile', 'notifications'];
 
 export class ConfigError extends Error {
   constructor(

@@ -136,6 +136,11 @@ export const FIELDS: Record<string, Field> = {
   keep_awake_processes: { label: 'Keep-awake processes' },
   schedule: { label: 'Schedule' },
   'schedule.timezone': { label: 'Schedule time zone' },
+  fleet_refresh_minutes: { label: 'Fleet tag refresh', unit: 'minute' },
+  notifications: { label: 'Notifications' },
+  'notifications.webhook_url': { label: 'Webhook URL' },
+  'notifications.sns_topic_arn': { label: 'SNS topic ARN' },
+  'notifications.events': { label: 'Notified events' },
   metrics_listen: { label: 'Metrics address' },
   metrics_allow_remote: { label: 'Metrics beyond this host' },
   metrics_textfile: { label: 'Metrics textfile' },
@@ -161,6 +166,8 @@ export function fieldLabel(key: string): string {
   if (win) return `Schedule window ${Number(win[1]) + 1}${win[2] ? `, ${win[2].replace(/_/g, ' ')}` : ''}`;
   const list = /^keep_awake_processes\.(\d+)$/.exec(key);
   if (list) return `Keep-awake process ${Number(list[1]) + 1}`;
+  const ev = /^notifications\.events\.(\d+)$/.exec(key);
+  if (ev) return `Notified event ${Number(ev[1]) + 1}`;
   const tail = key.split('.').at(-1) ?? key;
   const words = tail.replace(/_/g, ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);

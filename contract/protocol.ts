@@ -5,7 +5,8 @@
  */
 import * as z from 'zod/mini';
 import './zod-locale.js';
-import { configPatchSchema, type Config } from './config-schema.js';
+import { configPatchSchema } from './config-schema.js';
+import type { ConfigView } from './config-sources.js';
 import type { ScheduleStatus } from './schedule.js';
 
 /** The guide's Go client reads once into a 4096-byte buffer. */
@@ -343,8 +344,9 @@ export type Params<C extends Command> = z.output<(typeof commandParams)[C]>;
 /** What each command's `data` holds on success. */
 export interface CommandResults {
   STATUS: Status;
-  CONFIG_GET: Config;
-  CONFIG_SET: Config;
+  /** The config in force (URL and ARN redacted) and where each non-default value comes from. */
+  CONFIG_GET: ConfigView;
+  CONFIG_SET: ConfigView;
   HISTORY: { events: HistoryEvent[]; truncated: boolean };
   POSTPONE: HoldReply;
   STAY_AWAKE: HoldReply;
@@ -376,6 +378,8 @@ export const ERROR_CODES = [
   'INTERNAL',
   /** The channel lacks the authority: CONFIG_SET on the public socket, a member releasing root's hold. */
   'FORBIDDEN',
+  /** CONFIG_SET of a key an instance tag pins (`<prefix>:Config:<key>`): change the tag instead. */
+  'PINNED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

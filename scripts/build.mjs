@@ -36,11 +36,12 @@ if (want('agent')) {
   // it) into the agent for good, about 1 MB of a process that should stay near a bare
   // `node`. No splitting in CommonJS: each entry is one file, and the AWS SDK is its own
   // file (chunks/aws-sdk.js) that only a cloud-task child or a CLI command loads.
+  // Each AWS client its own chunk: SNS (notifications) is loaded only by a cloud-task child that publishes.
+  const SDK_CHUNKS = { '@aws-sdk/client-ec2': 'aws-sdk.js', '@aws-sdk/client-sns': 'aws-sns.js', '@aws-sdk/client-pricing': 'aws-pricing.js' };
   const sdkChunk = {
     name: 'aws-sdk-chunk',
     setup(b) {
-      b.onResolve({ filter: /^@aws-sdk\/client-ec2$/ }, (a) => (a.kind === 'dynamic-import' ? { path: './chunks/aws-sdk.js', external: true } : undefined));
-      b.onResolve({ filter: /^@aws-sdk\/client-pricing$/ }, (a) => (a.kind === 'dynamic-import' ? { path: './chunks/aws-pricing.js', external: true } : undefined));
+      b.onResolve({ filter: /^@aws-sdk\/client-(ec2|sns|pricing)$/ }, (a) => (a.kind === 'dynamic-import' ? { path: `./chunks/${SDK_CHUNKS[a.path]}`, external: true } : undefined));
       // The Prometheus exporter (prom-client, node:http): loaded only when metrics_listen or
       // metrics_textfile is set, so it is a chunk of its own too.
       b.onResolve({ filter: /\/metrics-export\/exporter\.js$/ }, (a) => (a.kind === 'dynamic-import' ? { path: './chunks/metrics-exporter.js', external: true } : undefined));
@@ -66,30 +67,23 @@ if (want('agent')) {
     banner: { js: `${launch.agentShebang()}\n${metaUrl}` },
   });
   await build({ ...common, entryPoints: { snooze: 'agent/cli/main.ts' }, outdir: 'dist/agent', banner: { js: `#!/usr/bin/env node\n${metaUrl}` } });
-  await build({
-    stdin: { contents: "module.exports = require('@aws-sdk/client-ec2');", resolveDir: '.', sourcefile: 'aws-sdk.js', loader: 'js' },
-    outfile: 'dist/agent/chunks/aws-sdk.js',
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'warning',
-  });
-  // The Price List API client (savings prices): the cloud-task child and the fleet CLI only.
-  await build({
-    stdin: { contents: "module.exports = require('@aws-sdk/client-pricing');", resolveDir: '.', sourcefile: 'aws-pricing.js', loader: 'js' },
-    outfile: 'dist/agent/chunks/aws-pricing.js',
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'warning',
-  });
+  // One chunk per AWS client: each is loaded only by a cloud-task child or a CLI command that needs it.
+  for (const [pkgName, file] of Object.entries(SDK_CHUNKS)) {
+    await build({
+      stdin: { contents: `module.exports = require('${pkgName}');`, resolveDir: '.', sourcefile: file, loader: 'js' },
+      outfile: `dist/agent/chunks/${file}`,
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'warning',
+    });
+  }
   await build({ ...common, entryPoints: { 'metrics-exporter': 'agent/metrics-export/exporter.ts' }, outdir: 'dist/agent/chunks', plugins: [] });
   // The root package.json says "type": "module"; these files are CommonJS.
   writeFileSync('dist/agent/package.json', `${JSON.stringify({ type: 'commonjs' })}\n`);
   for (const f of ['dist/agent/snoozed.js', 'dist/agent/snooze.js']) if (existsSync(f)) chmodSync(f, 0o755);
-  console.log('built dist/agent (snoozed, snooze, chunks/aws-sdk.js, chunks/aws-pricing.js, chunks/metrics-exporter.js)');
+  console.log(`built dist/agent (snoozed, snooze, ${Object.values(SDK_CHUNKS).map((f) => `chunks/${f}`).join(', ')}, chunks/metrics-exporter.js)`);
 }
 
 if (want('electron') && existsSync('electron/main.ts')) {

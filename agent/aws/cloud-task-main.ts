@@ -8,12 +8,12 @@ import { runCloudTask } from './cloud-task.js';
 import { Ec2 } from './ec2.js';
 import { failureOf } from './errors.js';
 
-const KINDS = new Set(['stop', 'dry_run_stop', 'mark_restart']);
+const KINDS = new Set(['stop', 'dry_run_stop', 'mark_restart', 'read_tags', 'sns_publish']);
 
 function parseTask(json: string | undefined): CloudTask {
   const t = JSON.parse(json ?? '') as Partial<CloudTask> | null;
   if (!t || typeof t !== 'object' || !KINDS.has(String(t.kind)) || typeof t.region !== 'string' || typeof t.instanceId !== 'string') {
-    throw new Error('expected a task: {"kind":"stop"|"dry_run_stop"|"mark_restart","region":...,"instanceId":...}');
+    throw new Error(`expected a task: {"kind":${[...KINDS].map((k) => `"${k}"`).join('|')},"region":...,"instanceId":...}`);
   }
   return t as CloudTask;
 }

@@ -11,6 +11,7 @@ import type { Log } from './identity.js';
 import { dryRunStop } from './dry-run.js';
 import { markRestart } from './restart-mark.js';
 import { tagAndStop } from './stop.js';
+import { readOwnTags } from './own-tags.js';
 
 /** The EC2 calls the tasks make (the SDK-backed `Ec2`, or a stand-in in tests). */
 export type Ec2Calls = Pick<Ec2, 'createTags' | 'stopInstances' | 'describeTags'>;
@@ -26,7 +27,11 @@ export type CloudTask =
   /** The same calls with DryRun=true: which permissions are there, nothing changes. */
   | (OnInstance & { kind: 'dry_run_stop'; tags: Record<string, string>; hibernate: boolean })
   /** DescribeTags; when `<prefix>:Status` is Stopped, CreateTags Status=Running. */
-  | (OnInstance & { kind: 'mark_restart'; prefix: string; prices?: { file: string; instanceType: string } });
+  | (OnInstance & { kind: 'mark_restart'; prefix: string; tags?: Record<string, string>; prices?: { file: string; instanceType: string } })
+  /** DescribeTags of this instance: the `keys` given (EC2 filter values, `*` wildcards allowed). */
+  | (OnInstance & { kind: 'read_tags'; keys: string[] })
+  /** SNS Publish of one notice (region: the topic's own). */
+  | (OnInstance & { kind: 'sns_publish'; topicArn: string; message: string; subject?: string });
 
 export type CloudTaskKind = CloudTask['kind'];
 
@@ -40,6 +45,8 @@ export interface CloudTaskResults {
   stop: StopTaskResult;
   dry_run_stop: StopTaskResult;
   mark_restart: StartNote | null;
+  read_tags: Record<string, string>;
+  sns_publish: { messageId: string | null };
 }
 
 export interface TaskHooks {
@@ -66,7 +73,14 @@ export async function runCloudTask<K extends CloudTaskKind>(
     case 'dry_run_stop':
       return (await dryRunStop(ec2, t.instanceId, t)) as CloudTaskResults[K];
     case 'mark_restart':
-      return (await markRestart(ec2, t.prefix, t.instanceId)) as CloudTaskResults[K];
+      return (await markRestart(ec2, t.prefix, t.instanceId, t.tags)) as CloudTaskResults[K];
+    case 'read_tags':
+      return (await readOwnTags(ec2, t.instanceId, t.keys)) as CloudTaskResults[K];
+    case 'sns_publish': {
+      // Loaded only for this task: the EC2 tasks never carry the SNS client.
+      const { publishSns } = await import('./sns.js');
+      return (await publishSns({ topicArn: t.topicArn, message: t.message, ...(t.subject ? { subject: t.subject } : {}) })) as CloudTaskResults[K];
+    }
     default:
       throw new Error(`unknown cloud task ${JSON.stringify((t as { kind?: unknown }).kind)}`);
   }

@@ -61,6 +61,9 @@ export function agentIamPolicy(prefix = DEFAULT_TAG_PREFIX, partition = 'aws'): 
     Statement: [
       // Describe* has no resource-level permissions in EC2: "*" is the only resource it takes.
       { Sid: 'CloudSnoozeDescribe', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeTags'], Resource: '*' },
+      // Public on-demand prices for the savings estimate (read-only; the Price List API has no
+      // resources to scope). Without it the estimate uses the built-in table and says so.
+      { Sid: 'CloudSnoozePrices', Effect: 'Allow', Action: 'pricing:GetProducts', Resource: '*' },
       {
         Sid: 'CloudSnoozeStopSelf',
         Effect: 'Allow',
@@ -97,7 +100,8 @@ export function operatorIamPolicy(prefix = 'CloudSnooze', partition = 'aws'): Ia
   return {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'CloudSnoozeFleetRead', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeTags'], Resource: '*' },
+      // DescribeRegions for `--region all`; GetProducts for `fleet savings` at today's prices.
+      { Sid: 'CloudSnoozeFleetRead', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeTags', 'ec2:DescribeRegions', 'pricing:GetProducts'], Resource: '*' },
       {
         Sid: 'CloudSnoozeFleetStartStopped',
         Effect: 'Allow',
@@ -130,4 +134,39 @@ export function operatorIamPolicy(prefix = 'CloudSnooze', partition = 'aws'): Ia
       },
     ],
   };
+}
+
+/**
+ * Whoever sets fleet policy (`snooze fleet policy set`): read the fleet and write only the
+ * pins, `<prefix>:Config:*` and `<prefix>:Disabled`, on any instance. Kept apart from the
+ * operator policy on purpose: a pin is obeyed by the agent over its own config file (it can
+ * turn CloudSnooze off for an instance), so give it to the people who own the fleet's policy,
+ * not to every tool that restarts instances. Never StopInstances, never CloudSnooze's stop tags.
+ */
+export function policyAdminIamPolicy(prefix = DEFAULT_TAG_PREFIX, partition = 'aws'): IamPolicy {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'CloudSnoozePolicyRead', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeTags'], Resource: '*' },
+      {
+        Sid: 'CloudSnoozePolicyPins',
+        Effect: 'Allow',
+        Action: 'ec2:CreateTags',
+        Resource: `arn:${partition}:ec2:*:*:instance/*`,
+        Condition: {
+          'ForAllValues:StringLike': { 'aws:TagKeys': [tagKey(prefix, 'Config:*'), tagKey(prefix, 'Disabled')] },
+          Null: { 'aws:TagKeys': 'false' },
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * The statement the instance role needs for SNS notices (docs/fleet.md, "Notices in
+ * Slack/SNS"): Publish to the configured topic only. Not in docs/iam-policy.json, which
+ * cannot know the topic: add it to the role when `notifications.sns_topic_arn` is set.
+ */
+export function snsPublishStatement(topicArn: string): IamStatement {
+  return { Sid: 'CloudSnoozeNotify', Effect: 'Allow', Action: 'sns:Publish', Resource: topicArn };
 }

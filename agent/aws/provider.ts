@@ -9,13 +9,15 @@
 import type { Config } from '../../contract/config-schema.js';
 import type { AgentMode, InstanceInfo } from '../../contract/protocol.js';
 import { rfc3339Seconds } from '../../contract/protocol.js';
-import type { CloudProvider, ProviderHealth, StartNote, StopOutcome, StopRequest } from '../provider.js';
+import type { CloudProvider, ProviderHealth, StartNote, StopOutcome, StopRequest, TagRead } from '../provider.js';
 import type { CloudTasks } from './cloud-task.js';
 import type { Ec2 } from './ec2.js';
 import { AwsCallError, describeFailure, errorText, failureOf } from './errors.js';
 import { InstanceIdentity, type Log } from './identity.js';
 import { ImdsClient } from './imds.js';
+import { ownTagKeyFilter, tagsFromMetadata } from './own-tags.js';
 import { restartCheckNeeded } from './restart-mark.js';
+import { TAG_NAMES, tagKey } from '../../contract/tags.js';
 import type { RetryOptions } from './retry.js';
 import { clearStopMarker, writeStopMarker } from './stop-marker.js';
 
@@ -60,6 +62,8 @@ export class AwsProvider implements CloudProvider {
   private readonly identity: InstanceIdentity;
   private lastError: string | null = null;
   private taskRunner: Promise<CloudTasks> | null = null;
+  /** This instance's tags at the last read (readTags), for the restart check at start. */
+  private ownTags: { prefix: string; tags: ReadonlyMap<string, string> } | null = null;
 
   constructor(private readonly opts: AwsProviderOptions) {
     this.mode = opts.mode;
@@ -124,11 +128,18 @@ export class AwsProvider implements CloudProvider {
       const ident = await this.identity.get();
       if (!ident) return null;
       const markerPath = this.opts.stopMarkerPath;
-      if (!(await restartCheckNeeded(this.imds, prefix, ident.id, markerPath))) return null;
+      // The tags read at start for settings pinned by tags answer this too (no second DescribeTags).
+      const known = this.ownTags?.prefix === prefix ? this.ownTags.tags : null;
+      if (known && known.get(tagKey(prefix, TAG_NAMES.status)) !== 'Stopped') {
+        if (markerPath) await clearStopMarker(markerPath);
+        return null;
+      }
+      if (!known && !(await restartCheckNeeded(this.imds, prefix, ident.id, markerPath))) return null;
       const tasks = await this.tasks();
       const region = this.identity.regionFor(ident)!;
       const prices = await this.staleprice(region, ident.type);
-      const note = await tasks.run({ kind: 'mark_restart', region, instanceId: ident.id, prefix, ...(prices ? { prices } : {}) }, { log: this.log });
+      const task = { kind: 'mark_restart' as const, region, instanceId: ident.id, prefix, ...(known ? { tags: Object.fromEntries(known) } : {}), ...(prices ? { prices } : {}) };
+      const note = await tasks.run(task, { log: this.log });
       if (markerPath) await clearStopMarker(markerPath);
       return note;
     } catch (err) {
@@ -136,6 +147,38 @@ export class AwsProvider implements CloudProvider {
       this.log('warn', this.lastError);
       return null;
     }
+  }
+
+  async readTags(prefix: string): Promise<TagRead | null> {
+    const ident = await this.identity.get();
+    if (!ident) return null;
+    try {
+      // Metadata first: no API call, no SDK, no child process.
+      const fromMetadata = await tagsFromMetadata(this.imds, prefix);
+      if (fromMetadata) {
+        this.ownTags = { prefix, tags: fromMetadata };
+        return { tags: fromMetadata, source: 'metadata' };
+      }
+    } catch (err) {
+      this.log('warn', `could not read this instance's tags from metadata (${errorText(err)}); asking the EC2 API`);
+    }
+    try {
+      const tasks = await this.tasks();
+      const tags = await tasks.run({ kind: 'read_tags', region: this.identity.regionFor(ident)!, instanceId: ident.id, keys: ownTagKeyFilter(prefix) }, { log: this.log });
+      const read = new Map(Object.entries(tags));
+      this.ownTags = { prefix, tags: read };
+      return { tags: read, source: 'api' };
+    } catch (err) {
+      this.log('warn', `could not read this instance's tags with DescribeTags: ${describeFailure(failureOf(err))}; settings pinned by tags stay as they were`);
+      return null;
+    }
+  }
+
+  async publishSns(topicArn: string, message: string, subject: string): Promise<void> {
+    const ident = await this.identity.get();
+    if (!ident) throw new Error(this.identity.monitorOnly ?? 'instance identity unknown (metadata unavailable)');
+    const tasks = await this.tasks();
+    await tasks.run({ kind: 'sns_publish', region: this.identity.regionFor(ident)!, instanceId: ident.id, topicArn, message, subject }, { log: this.log });
   }
 
   /** What the restart task should refresh in the price cache, if anything. */

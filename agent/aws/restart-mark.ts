@@ -36,17 +36,16 @@ export async function restartCheckNeeded(imds: ImdsClient, prefix: string, insta
 }
 
 /** DescribeTags; when `<prefix>:Status` is Stopped, CreateTags Status=Running. Throws on API errors. */
-export async function markRestart(ec2: Ec2Calls, prefix: string, instanceId: string): Promise<StartNote | null> {
+export async function markRestart(ec2: Ec2Calls, prefix: string, instanceId: string, known?: Record<string, string>): Promise<StartNote | null> {
   const statusKey = tagKey(prefix, TAG_NAMES.status);
   const tsKey = tagKey(prefix, TAG_NAMES.stopTimestamp);
   const reasonKey = tagKey(prefix, TAG_NAMES.stopReason);
-  const out = await ec2.describeTags({
-    Filters: [
-      { Name: 'resource-id', Values: [instanceId] },
-      { Name: 'key', Values: [statusKey, tsKey, reasonKey] },
-    ],
-  });
-  const tags = new Map((out.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  // `known`: this instance's tags as the agent read them a moment ago (settings pinned by tags), no second DescribeTags.
+  const tags = known
+    ? new Map(Object.entries(known))
+    : new Map(
+        ((await ec2.describeTags({ Filters: [{ Name: 'resource-id', Values: [instanceId] }, { Name: 'key', Values: [statusKey, tsKey, reasonKey] }] })).Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']),
+      );
   if (tags.get(statusKey) !== 'Stopped') return null;
   // Also in dry_run: the tag would otherwise tell pollers a running instance is stopped.
   await ec2.createTags({ Resources: [instanceId], Tags: [{ Key: statusKey, Value: 'Running' }] });

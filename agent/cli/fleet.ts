@@ -20,6 +20,7 @@ import { parseFlags, type FlagOptions } from './args.js';
 import { parseDurationMs } from './duration.js';
 import { formatHours, instanceJson, savingsJson, table, usd } from './fleet-format.js';
 import { EXIT, UsageError } from './io.js';
+import { POLICY_USAGE, runFleetPolicy } from './fleet-policy.js';
 
 export interface FleetIo {
   out: (s: string) => void;
@@ -40,6 +41,7 @@ export const FLEET_USAGE = `usage: snooze fleet <command> [options]
            stopped hours x on-demand hourly price, per instance (per region and type with
            several regions) and in total; prices from --prices FILE, else the AWS Price List
            API (cached a week in ~/.cache/cloudsnooze/prices.json), else the built-in table
+${POLICY_USAGE}
 
 Region: --region, else AWS_REGION / AWS_DEFAULT_REGION, else this instance's region on EC2.
 Several regions (list, savings): a comma-separated list or "all" (the account's enabled
@@ -103,8 +105,10 @@ export async function runFleet(args: string[], io: FleetIo, internals: FleetCliI
     (cmd ? io.out : io.err)(FLEET_USAGE);
     return cmd ? EXIT.OK : EXIT.USAGE;
   }
+  // Its own module (settings pinned by tags), with its own flags.
+  if (cmd === 'policy') return runFleetPolicy(rest, io, internals);
   if (!Object.hasOwn(OPTIONS, cmd)) {
-    io.err(`snooze fleet: unknown command "${inert(cmd)}" (list, watch, restart, savings)`);
+    io.err(`snooze fleet: unknown command "${inert(cmd)}" (list, watch, restart, savings, policy)`);
     return EXIT.USAGE;
   }
   let flags: Flags;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { inert, inertJson } from '../../contract/text.js';
 import { AgentError, request, subscribe } from '../../lib/client.js';
 import { CONFIG_KEYS } from '../../contract/config-schema.js';
+import { sourceOf } from '../../contract/config-sources.js';
 import { adminSocketPath, DEFAULT_SOCKET_PATH, userSocketPath } from '../../contract/paths.js';
 import { HISTORY_TYPES, type HistoryType, type Status } from '../../contract/protocol.js';
 import { VERSION } from '../version.js';
@@ -30,7 +31,7 @@ const HELP = `Usage: snooze [--socket PATH] COMMAND [options]
 
 Commands:
   status [--json] [--watch]            current state, metrics and countdown
-  config list [--json]                 every setting
+  config list [--json]                 every setting and its source (default, file, tag)
   config get KEY                       one setting
   config set KEY VALUE                 change a setting (root or admin_group: uses the admin socket)
   history [--limit N] [--since 24h|TIME] [--type TYPE] [--format text|json|csv]
@@ -60,7 +61,7 @@ function agentErrorExit(err: unknown, io: CliIO): number {
     if (err.code === 'NOT_RUNNING' || err.code === 'NO_REPLY') return EXIT.NOT_RUNNING;
     if (err.code === 'PERMISSION_DENIED') return EXIT.PERMISSION;
     if (err.code === 'FORBIDDEN') return EXIT.NOT_ADMIN;
-    if (err.code === 'INVALID_CONFIG' || err.code === 'INVALID_PARAMS') return EXIT.REFUSED;
+    if (err.code === 'INVALID_CONFIG' || err.code === 'INVALID_PARAMS' || err.code === 'PINNED') return EXIT.REFUSED;
     return EXIT.ERROR;
   }
   throw err;
@@ -166,7 +167,8 @@ const config: Cmd = async (args, io) => {
       io.out(`${'--dry-run (command line)'.padEnd(28)} ${st.dry_run_flag ? 'on: the agent never stops, whatever dry_run says' : 'off'}`);
       if (st.config_path) io.out(`${'config file'.padEnd(28)} ${inert(st.config_path)}${st.config_loaded === false ? ' (not found: defaults in use)' : ''}`);
     }
-    for (const k of CONFIG_KEYS) io.out(`${k.padEnd(28)} ${inertJson(JSON.stringify(c[k]) ?? '')}`);
+    // Each value's source: default, file, or an instance tag that pins it (docs/fleet.md).
+    for (const k of CONFIG_KEYS) io.out(`${k.padEnd(28)} ${sourceOf(c, k).padEnd(8)} ${inertJson(JSON.stringify(c[k]) ?? '')}`);
     return EXIT.OK;
   }
   if (sub === 'get') {

@@ -11,7 +11,7 @@ export const COUNTED_EVENTS = ['warning', 'stop', 'stop_failed', 'dry_run_stop',
 export class AgentCounters {
   readonly events: Record<(typeof COUNTED_EVENTS)[number], number> = Object.fromEntries(COUNTED_EVENTS.map((t) => [t, 0])) as Record<(typeof COUNTED_EVENTS)[number], number>;
   /**
-   * Hook for notification delivery (webhook/SNS, issue 10's other half): call
+   * Notice delivery (webhook/SNS): the notifier (agent/notify/notifier.ts) calls
    * `countNotification(channel, ok)` per delivery attempt's outcome. Keys "channel|result".
    * Bounded: channels are the agent's own names, results "ok" | "failed".
    */

@@ -113,11 +113,20 @@ describe('agent on a presented EC2 host', () => {
     expect(inst.tags.get('CloudSnooze:StopTimestamp')).toBe(stopTs);
   });
 
-  it('an agent that has not stopped this host makes no EC2 call at start', async () => {
+  it('an agent that has not stopped this host makes no EC2 call at start when its tags are in metadata', async () => {
+    imds.tags = () => inst.tags;
     const a = await agent({ naptime_minutes: 600 });
     await waitFor(async () => (await events(a, 'agent_start')).length > 0, 10_000, 'agent_start');
     await new Promise((r) => setTimeout(r, 1500));
     expect(ec2.count()).toBe(0);
+  });
+
+  it('without tags in metadata, one DescribeTags of its own tags at start (settings pinned by tags) and nothing else', async () => {
+    const a = await agent({ naptime_minutes: 600 });
+    await waitFor(() => ec2.count('DescribeTags') > 0, 15_000, `DescribeTags; agent output:\n${a.output()}`);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(ec2.calls.map((c) => c.action)).toEqual(['DescribeTags']);
+    expect(ec2.calls[0]!.params).toMatchObject({ 'Filter.1.Name': 'resource-id', 'Filter.1.Value.1': ID });
   });
 
   it('--dry-run proves permissions with DryRun=true and records dry_run_stop; nothing changes', async () => {

@@ -203,8 +203,11 @@ describe('socket abuse', () => {
     await Promise.all(ops);
     expect(acks.postpone + acks.stay + acks.release + acks.config).toBeGreaterThan(10);
     const cfg = await a.req('CONFIG_GET');
-    const onDisk = JSON.parse(readFileSync(a.configPath, 'utf8'));
-    expect(onDisk).toEqual(cfg);
+    // config set writes only the keys it changes into the owner's file, so the file holds a
+    // subset of the running config, and every key it holds agrees with it.
+    const onDisk = JSON.parse(readFileSync(a.configPath, 'utf8')) as Record<string, unknown>;
+    if (acks.config > 0) expect(Object.keys(onDisk)).toEqual(expect.arrayContaining(['naptime_minutes', 'cpu_threshold_percent']));
+    expect(onDisk).toEqual(Object.fromEntries(Object.keys(onDisk).map((k) => [k, (cfg as Record<string, unknown>)[k]])));
     const holds = JSON.parse(readFileSync(path.join(a.dir, 'holds.json'), 'utf8'));
     const st = await a.req('STATUS');
     expect(st.stay_awake === null).toBe(holds.stayAwake === null);

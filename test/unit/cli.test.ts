@@ -281,7 +281,11 @@ describe('config', () => {
     await list.run('--socket', SOCKET, 'config');
     const lines = list.stdout().split('\n');
     expect(lines).toHaveLength(Object.keys(DEFAULT_CONFIG).length);
-    expect(lines).toContain(`${'naptime_minutes'.padEnd(28)} ${DEFAULT_CONFIG.naptime_minutes}`);
+    expect(lines).toContain(`${'naptime_minutes'.padEnd(28)} ${'default'.padEnd(8)} ${DEFAULT_CONFIG.naptime_minutes}`);
+    // Each value's source: a tag pin and a file value are named; an unlisted key is the default.
+    const sourced = fakeCli({ CONFIG_GET: { ...DEFAULT_CONFIG, naptime_minutes: 45, cpu_threshold_percent: 20, sources: { naptime_minutes: 'tag', cpu_threshold_percent: 'file' } } });
+    await sourced.run('--socket', SOCKET, 'config', 'list');
+    expect(sourced.stdout().split('\n')).toEqual(expect.arrayContaining([`${'naptime_minutes'.padEnd(28)} ${'tag'.padEnd(8)} 45`, `${'cpu_threshold_percent'.padEnd(28)} ${'file'.padEnd(8)} 20`]));
     const json = fakeCli({ CONFIG_GET: DEFAULT_CONFIG });
     await json.run('--socket', SOCKET, 'config', 'list', '--json');
     expect(JSON.parse(json.stdout())).toEqual(DEFAULT_CONFIG);

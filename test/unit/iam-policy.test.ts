@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { agentIamPolicy, agentTagKeys, operatorIamPolicy, partitionOf, type IamPolicy, type IamStatement } from '../../agent/aws/iam-policy.js';
+import { agentIamPolicy, agentTagKeys, operatorIamPolicy, partitionOf, policyAdminIamPolicy, snsPublishStatement, type IamPolicy, type IamStatement } from '../../agent/aws/iam-policy.js';
 import { instanceArn, isAllowed, PRE_SELF_ONLY_AGENT_POLICY, type RequestContext } from '../fakes/iam.js';
 
 const read = (f: string) => JSON.parse(readFileSync(new URL(`../../docs/${f}`, import.meta.url), 'utf8')) as IamPolicy;
@@ -40,7 +40,7 @@ describe('docs/iam-policy.json (the instance role)', () => {
     expect(agentFile.Version).toBe('2012-10-17');
     expect(agentFile).toEqual(agentIamPolicy());
     const actions = agentFile.Statement.flatMap((s) => arr(s.Action)).sort();
-    expect(actions).toEqual(['ec2:CreateTags', 'ec2:DescribeInstances', 'ec2:DescribeTags', 'ec2:StopInstances']);
+    expect(actions).toEqual(['ec2:CreateTags', 'ec2:DescribeInstances', 'ec2:DescribeTags', 'ec2:StopInstances', 'pricing:GetProducts']);
   });
 
   it('every mutating statement carries the self-only condition; none grants StopInstances without it', () => {
@@ -154,5 +154,30 @@ describe('the fake IAM evaluator follows the documented rules it relies on', () 
     expect(isAllowed(doc({ 'ForAllValues:StringNotLike': { 'aws:TagKeys': ['A:*', 'aws:*'] } }), r({ 'aws:TagKeys': ['B', 'A:x'] }))).toBe(false);
     expect(isAllowed({ Version: '2012-10-17', Statement: [...doc(undefined).Statement, ...doc(undefined, 'Deny').Statement] }, r({}))).toBe(false);
     expect(() => isAllowed(doc({ NumericLessThan: { 'ec2:RoleDelivery': '2.0' } }), r({}))).toThrow(/not modelled/);
+  });
+});
+
+describe('docs/iam-policy-admin.json (whoever sets fleet policy with tags)', () => {
+  const adminFile = read('iam-policy-admin.json');
+  const tagReq = (keys: Record<string, string>) => ({
+    action: 'ec2:CreateTags',
+    resource: instanceArn('us-east-1', 'i-0123456789abcdef0'),
+    // A request with no tags has no aws:TagKeys at all, as in IAM.
+    context: { ...(Object.keys(keys).length ? { 'aws:TagKeys': Object.keys(keys) } : {}), ...Object.fromEntries(Object.entries(keys).map(([k, v]) => [`aws:RequestTag/${k}`, v])) },
+  });
+
+  it('parses, is policyAdminIamPolicy(), writes pins and the Disabled tag on any instance, and nothing else', () => {
+    expect(adminFile).toEqual(policyAdminIamPolicy());
+    expect(isAllowed(adminFile, { action: 'ec2:DescribeInstances', resource: '*', context: {} })).toBe(true);
+    expect(isAllowed(adminFile, tagReq({ 'CloudSnooze:Config:naptime_minutes': '45' }))).toBe(true);
+    expect(isAllowed(adminFile, tagReq({ 'CloudSnooze:Disabled': 'true' }))).toBe(true);
+    expect(isAllowed(adminFile, tagReq({ 'CloudSnooze:Status': 'Stopped' }))).toBe(false);
+    expect(isAllowed(adminFile, tagReq({ 'CloudSnooze:Config:naptime_minutes': '45', Owner: 'x' }))).toBe(false);
+    expect(isAllowed(adminFile, tagReq({}))).toBe(false);
+    for (const a of ['ec2:StopInstances', 'ec2:StartInstances', 'ec2:TerminateInstances', 'ec2:DeleteTags']) expect(adminFile.Statement.some((s) => grants(s, a)), a).toBe(false);
+  });
+
+  it('the SNS statement names the one topic', () => {
+    expect(snsPublishStatement('arn:aws:sns:us-east-1:123456789012:ops')).toEqual({ Sid: 'CloudSnoozeNotify', Effect: 'Allow', Action: 'sns:Publish', Resource: 'arn:aws:sns:us-east-1:123456789012:ops' });
   });
 });
