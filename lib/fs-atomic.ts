@@ -1,6 +1,29 @@
 /** Atomic file replacement: a reader sees the old file or the new one, never half of either. */
 import * as fs from './fs-async.js';
+import { constants } from 'node:fs';
 import path from 'node:path';
+
+/**
+ * The temporary file is created, never opened: O_EXCL fails on anything already at the name
+ * (a file, a symlink, a FIFO) and O_NOFOLLOW on a symlink. Root writes into folders others may
+ * write too (node_exporter's textfile folder for metrics_textfile): a link planted at the
+ * temporary name must not make root truncate, chmod and fill the file it points to.
+ */
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+/** Names tried before giving up: another writer (or a planted entry) holding one is not fatal. */
+const TMP_TRIES = 8;
+
+async function createTemp(dir: string, base: string): Promise<{ tmp: string; fd: number }> {
+  for (let i = 1; ; i++) {
+    // Not guessable in advance (a planted name costs the attacker a retry, not our write).
+    const tmp = path.join(dir, `.${base}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+    try {
+      return { tmp, fd: await fs.open(tmp, CREATE_NEW, 0o600) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || i >= TMP_TRIES) throw err;
+    }
+  }
+}
 
 /**
  * Atomic write: temp file in the same folder, fsync, rename, fsync the folder.
@@ -12,8 +35,7 @@ export async function writeFileAtomic(file: string, data: string, mode?: number)
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const before = await fs.stat(file).catch(() => null);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = await fs.open(tmp, 'w', 0o600);
+  const { tmp, fd } = await createTemp(dir, path.basename(file));
   try {
     await fs.fchmod(fd, mode ?? (before ? before.mode & 0o777 : 0o644));
     // Only root may give a file away; anyone else writes their own files and skips this.
