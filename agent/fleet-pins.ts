@@ -5,8 +5,8 @@
  * and validated with the config schema, one key at a time: a bad value is ignored (and
  * reported), never half-applied, and never takes the others down with it.
  */
-import { CONFIG_KEYS, configPatchSchema, DEFAULT_CONFIG, describeZodError, parseConfig, RESTART_KEYS, type Config, type ConfigKey } from '../contract/config-schema.js';
-import { configTagKey, disabledTagKey, PINNABLE_KEYS, type ConfigView } from '../contract/config-sources.js';
+import { CONFIG_KEYS, configPatchSchema, TAG_KEY_MAX, DEFAULT_CONFIG, describeZodError, parseConfig, RESTART_KEYS, type Config, type ConfigKey } from '../contract/config-schema.js';
+import { configTagKey, disabledTagKey, PINNABLE_KEYS, TAG_VALUE_MAX, type ConfigView } from '../contract/config-sources.js';
 import { redactNotifications } from '../contract/notifications.js';
 
 /** Keys whose value is text as typed; every other value is JSON (numbers, booleans, lists, objects). */
@@ -80,13 +80,23 @@ export function effectiveConfig(file: Config, tags: ReadonlyMap<string, string> 
   const disabledKey = disabledTagKey(prefix);
   const patch: Record<string, unknown> = {};
   for (const [tag, text] of [...tags].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (tag !== disabledKey && !tag.startsWith(configPart)) continue;
+    // JSON.parse skips whitespace, so "30" padded to 80 KiB would pin 30 and then sit in every
+    // history line and refusal that names the pin: a value EC2 could not hold is refused.
+    if (tag.length > TAG_KEY_MAX) {
+      out.problems.push({ tag: `${tag.slice(0, TAG_KEY_MAX)}…`, value: text.slice(0, TAG_VALUE_MAX), error: `a tag key holds at most ${TAG_KEY_MAX} characters (got ${tag.length})` });
+      continue;
+    }
+    if (text.length > TAG_VALUE_MAX) {
+      out.problems.push({ tag, value: `${text.slice(0, TAG_VALUE_MAX)}…`, error: `a tag value holds at most ${TAG_VALUE_MAX} characters (got ${text.length})` });
+      continue;
+    }
     if (tag === disabledKey) {
       const v = text.trim().toLowerCase();
       if (v === 'true') out.disabled = `instance tag ${disabledKey} = true: monitoring only, CloudSnooze will not stop this instance`;
       else if (v !== 'false' && v !== '') out.problems.push({ tag, value: text, error: 'must be true or false' });
       continue;
     }
-    if (!tag.startsWith(configPart)) continue;
     const key = tag.slice(configPart.length);
     const r = checkSetting(key, text);
     if (r.error !== null) {

@@ -16,6 +16,11 @@ export type ConfigView = Config & { sources?: Partial<Record<ConfigKey, Exclude<
 
 /** `<prefix>:Config:<key>` pins one setting; `<prefix>:Disabled` = true puts the agent in monitor_only. */
 export const CONFIG_TAG_PART = 'Config';
+/**
+ * EC2's limit on a tag value, in characters. A longer value did not come from EC2 (a metadata
+ * reply is read up to 80 KiB): it is refused, and what is kept of it for history is cut here.
+ */
+export const TAG_VALUE_MAX = 256;
 export const DISABLED_TAG = 'Disabled';
 
 export function configTagKey(prefix: string, key: string): string {

@@ -6,14 +6,13 @@
  * call), so memory stays bounded whatever the fleet's size.
  */
 import type { Filter, Instance } from '@aws-sdk/client-ec2';
-import { configTagKey, disabledTagKey } from '../../contract/config-sources.js';
+import { configTagKey, disabledTagKey, TAG_VALUE_MAX } from '../../contract/config-sources.js';
 import { checkSetting } from '../fleet-pins.js';
 import type { Ec2 } from './ec2.js';
 
 /** EC2's limit on resources per CreateTags call, and the page size of DescribeInstances. */
 export const POLICY_BATCH = 1000;
-/** EC2's limit on a tag value. */
-export const TAG_VALUE_MAX = 256;
+export { TAG_VALUE_MAX };
 /** `policy set disabled true` writes `<prefix>:Disabled`. */
 export const DISABLED_KEY = 'disabled';
 
