@@ -139,6 +139,34 @@ describe('Prometheus exporter', () => {
     // Slots come back: a scrape works again.
     await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).status === 200, 5000, 'a scrape after the flood');
   }, 30_000);
+
+  it('silent or dripping connections lose their slot on the server\'s own deadline: 16 of them do not starve scrapes for good', async () => {
+    const held: net.Socket[] = [];
+    const closedAt: number[] = [];
+    const t0 = Date.now();
+    try {
+      for (let i = 0; i < 16; i++) {
+        const s = net.connect(port, '127.0.0.1');
+        s.on('error', () => undefined);
+        s.once('close', () => closedAt.push(Date.now() - t0));
+        await new Promise((r) => s.once('connect', r));
+        // Half of them send nothing; the other half drip a request line a byte a second.
+        if (i % 2) {
+          const line = 'GET /metrics HTTP/1.1\r\nX-Drip: ';
+          let j = 0;
+          const t = setInterval(() => (s.writable ? s.write(line[j++ % line.length]!) : clearInterval(t)), 1000);
+          s.once('close', () => clearInterval(t));
+        }
+        held.push(s);
+      }
+      // Node's own timers leave all 16 open for good (Node 20); the exporter's deadline is 5 s.
+      await waitFor(() => closedAt.length === 16, 15_000, 'the server closing all 16 idle connections');
+      expect(Math.max(...closedAt)).toBeLessThan(12_000);
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
+    } finally {
+      for (const s of held) s.destroy();
+    }
+  }, 30_000);
 });
 
 describe('metrics_listen configuration', () => {
