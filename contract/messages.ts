@@ -189,6 +189,12 @@ function withUnit(n: number, unit: string | undefined): string {
   return words;
 }
 
+/** Fields whose value is (or holds) a secret: the notifications key and its URL and ARN, however it is labelled. */
+function isSecretField(key: string): boolean {
+  const bare = key.split('.').filter((p) => p !== 'values');
+  return bare.includes('notifications') || bare.at(-1) === 'webhook_url' || bare.at(-1) === 'sns_topic_arn';
+}
+
 function entered(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (typeof v === 'string') return v.length > 40 ? `"${v.slice(0, 37)}..."` : `"${v}"`;
@@ -231,7 +237,9 @@ export function issueMessage(key: string, issue: IssueLike): string {
   const label = fieldLabel(key);
   const unit = unitOf(key);
   const input = issue.input;
-  const you = input === undefined ? '' : ` (you entered ${entered(input)})`;
+  // A secret is never echoed: these messages reach the journal and the terminal of whoever
+  // runs the agent, and a webhook URL is its own password (user:pw@, or a Slack path).
+  const you = input === undefined || isSecretField(key) ? '' : ` (you entered ${entered(input)})`;
   switch (issue.code) {
     case 'unrecognized_keys': {
       const names = (issue.keys ?? []).map((k) => `"${[key, k].filter(Boolean).join('.')}"`);

@@ -112,3 +112,34 @@ describe('fleet pins: what a tag writer cannot set', () => {
     for (const k of PINNABLE_KEYS as ConfigKey[]) expect(RESTART_KEYS).not.toContain(k);
   });
 });
+
+describe('the message catalogue never echoes a secret', () => {
+  it('a bad webhook URL or ARN in the file is refused naming the key, without the URL, its password or the account', async () => {
+    const { parseConfig } = await import('../../contract/config-schema.js');
+    const bad = [
+      { webhook_url: 'https://admin:hunter2@hooks.example.com/T0/B0/SECRETPATH with space' },
+      { webhook_url: 'ftp://admin:hunter2@x/SECRETPATH' },
+      { sns_topic_arn: 'arn:aws:sns:us-east-1:210987654321:SECRETPATH/bad' },
+    ];
+    for (const n of bad) {
+      let msg = '';
+      try {
+        parseConfig({ notifications: n });
+      } catch (err) {
+        msg = (err as Error).message;
+      }
+      expect(msg).toMatch(/notifications\.(webhook_url|sns_topic_arn)/);
+      expect(msg).not.toMatch(/hunter2|admin|SECRETPATH|210987654321|you entered/);
+    }
+    let whole = '';
+    try {
+      parseConfig({ notifications: 'https://admin:hunter2@hooks.example.com/x' });
+    } catch (err) {
+      whole = (err as Error).message;
+    }
+    expect(whole).toMatch(/notifications/);
+    expect(whole).not.toMatch(/hunter2/);
+    // Other keys still say what was entered.
+    expect(() => parseConfig({ naptime_minutes: 'soon' })).toThrow(/you entered "soon"/);
+  });
+});
