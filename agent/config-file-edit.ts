@@ -128,8 +128,29 @@ export async function saveConfigChanges(file: string, changes: Record<string, un
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
+  // The scanner accepts some text JSON.parse refuses ("[1}"): a file that is not JSON now is
+  // left for its owner to fix, never reshaped into something else that happens to parse.
+  let before: unknown = {};
+  if (text.trim() !== '') {
+    try {
+      before = JSON.parse(text);
+    } catch (err) {
+      throw new ConfigEditError(`the file is not valid JSON (${(err as Error).message}); fix it by hand, nothing changed`);
+    }
+  }
   const next = editConfigText(text, changes);
-  // Never write what the agent could not read back at its next start.
-  JSON.parse(next);
+  // Never write what the agent could not read back at its next start, nor anything but the
+  // old object with exactly these keys changed.
+  const after: unknown = JSON.parse(next);
+  const expected = { ...(before as Record<string, unknown>), ...changes };
+  if (JSON.stringify(sortKeys(after)) !== JSON.stringify(sortKeys(expected))) {
+    throw new ConfigEditError('the edit would change more than the keys asked for; nothing changed');
+  }
   await writeFileAtomic(file, next);
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  return v;
 }

@@ -55,3 +55,37 @@ describe('config file edit', () => {
     expect(readFileSync(file, 'utf8')).toBe('{"naptime_minutes": 5,}');
   });
 });
+
+describe('config file edit against tricky files', () => {
+  const cases: [string, string][] = [
+    ['a key inside a string value', '{"pre_stop_command": "echo \\"naptime_minutes\\": 1", "naptime_minutes": 5}'],
+    ['the key only inside a nested object', '{"logging": {"naptime_minutes": 99, "log_level": "info"}}'],
+    ['the key spelled with a unicode escape', '{"naptime\\u005fminutes": 5, "x": "}"}'],
+    ['escaped backslash before a closing quote', '{"history_path": "C:\\\\", "naptime_minutes": 5}'],
+    ['duplicates, the last one kept', '{"naptime_minutes": 5, "naptime_minutes": 7}'],
+    ['brackets and braces inside strings', '{"keep_awake_processes": ["cmd:a]}{[", "b"], "naptime_minutes": 5}'],
+    ['a __proto__ member', '{"__proto__": {"naptime_minutes": 1}, "naptime_minutes": 5}'],
+    ['CRLF line ends and tabs', '{\r\n\t"naptime_minutes": 5\r\n}\r\n'],
+  ];
+  it.each(cases)('%s: the result is the old object with exactly the key changed', async (_name, text) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cs-edit-'));
+    const file = path.join(dir, 'snooze.json');
+    writeFileSync(file, text);
+    await saveConfigChanges(file, { naptime_minutes: 42, 'quote"key': 'x"}, "pre_stop_command": "id' });
+    const after = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const before = JSON.parse(text) as Record<string, unknown>;
+    expect(after).toEqual({ ...before, naptime_minutes: 42, 'quote"key': 'x"}, "pre_stop_command": "id' });
+    expect(after.pre_stop_command).toBe(before.pre_stop_command);
+  });
+
+  it('a file JSON.parse refuses is never reshaped into one it accepts (mismatched brackets), and stays as it was', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cs-edit-'));
+    const file = path.join(dir, 'snooze.json');
+    const broken = '{"naptime_minutes": [1}, "cpu_threshold_percent": {2]}';
+    writeFileSync(file, broken);
+    // The text scanner alone would replace both odd values and produce valid JSON.
+    expect(() => JSON.parse(editConfigText(broken, { naptime_minutes: 5, cpu_threshold_percent: 6 }))).not.toThrow();
+    await expect(saveConfigChanges(file, { naptime_minutes: 5, cpu_threshold_percent: 6 })).rejects.toThrow(/not valid JSON.*nothing changed/);
+    expect(readFileSync(file, 'utf8')).toBe(broken);
+  });
+});
