@@ -81,11 +81,22 @@ describe('app:// scheme (finding 8)', () => {
     expect(resolveAppFile('app://cloudsnooze/', root)).toBe(path.join(root, 'index.html'));
     expect(resolveAppFile('app://cloudsnooze/assets/index-abc.js?x=1#h', root)).toBe(path.join(root, 'assets/index-abc.js'));
     // Dot segments, plain or encoded, never leave the folder.
-    for (const sneaky of ['app://cloudsnooze/../../../etc/passwd.js', 'app://cloudsnooze/%2e%2e/%2e%2e/package.json', 'app://cloudsnooze/..%2f..%2fpackage.json']) {
+    for (const sneaky of [
+      'app://cloudsnooze/../../../etc/passwd.js',
+      'app://cloudsnooze/%2e%2e/%2e%2e/package.json',
+      'app://cloudsnooze/..%2f..%2fpackage.json',
+      'app://cloudsnooze/%2E%2E%2F%2E%2E%2F%2E%2E%2Fetc%2Fpasswd.json',
+      'app://cloudsnooze/%252e%252e/%252e%252e/package.json',
+      'app://cloudsnooze/..%5c..%5cpackage.json',
+      'app://cloudsnooze/assets/%2e%2e/%2e%2e/%2e%2e/../package.json',
+      'app://cloudsnooze//etc/passwd.json',
+      'app://cloudsnooze/%2fetc%2fpasswd.json',
+      'app://user@cloudsnooze/../package.json',
+    ]) {
       const f = resolveAppFile(sneaky, root);
       expect(f === null || f.startsWith(root + path.sep), `${sneaky} → ${f}`).toBe(true);
     }
-    for (const bad of ['app://other/index.html', 'file:///etc/passwd', 'app://cloudsnooze/%00.js', 'app://cloudsnooze/secret.txt', 'app://cloudsnooze/%E0%A4%A.js', 'not a url']) {
+    for (const bad of ['app://other/index.html', 'app://cloudsnooze.evil/index.html', 'app://cloudsnooze:8080/index.html', 'app://evil/cloudsnooze/index.html', 'file:///etc/passwd', 'app://cloudsnooze/%00.js', 'app://cloudsnooze/secret.txt', 'app://cloudsnooze/%E0%A4%A.js', 'not a url']) {
       expect(resolveAppFile(bad, root), bad).toBeNull();
     }
   });

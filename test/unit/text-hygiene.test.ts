@@ -76,6 +76,17 @@ describe('csvField', () => {
     // A leading tab hides a formula from a naive check; it becomes a space and the guard still applies.
     expect(csvField('\t=1')).toBe("' =1");
   });
+
+  it('OWASP\'s formula starters (= + - @ TAB CR), after any leading whitespace, never reach a cell as a formula', () => {
+    for (const lead of ['=', '+', '-', '@', '\t=', '\r=', '\r\n=', ' \t =', '\u00a0=', '\ufeff=', '\u3000+']) {
+      const cell = csvField(`${lead}cmd|' /C calc'!A0`);
+      // Unquoted per RFC 4180, the cell must not start (after blanks) with a formula character.
+      const unquoted = cell.startsWith('"') ? cell.slice(1, -1).replace(/""/g, '"') : cell;
+      expect(unquoted, JSON.stringify(lead)).not.toMatch(/^\s*[=+\-@\t\r]/);
+      // eslint-disable-next-line no-control-regex -- a cell is one line
+      expect(unquoted).not.toMatch(/[\u0000-\u001f]/);
+    }
+  });
 });
 
 function status(reason: string): Status {
