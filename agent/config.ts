@@ -13,6 +13,19 @@ export interface LoadedConfig {
   fromFile: boolean;
   /** The keys the file sets (CONFIG_GET names them as the `file` source). */
   keys?: string[];
+  /** Why the file's mode exposes a secret it holds, or absent. */
+  exposed?: string;
+}
+
+/**
+ * CONFIG_GET redacts the webhook URL and the SNS ARN, which is moot when every local user may
+ * read the file itself (0644 is the usual mode of a file in /etc). Said, not changed: the
+ * owner chooses the mode, and writeFileAtomic keeps it.
+ */
+export function secretExposure(file: string, config: Config, mode: number): string | null {
+  if (!config.notifications.webhook_url && !config.notifications.sns_topic_arn) return null;
+  if ((mode & 0o004) === 0) return null;
+  return `${file} holds notifications (a webhook URL is its own password) and every local user may read it (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): chmod 600 ${file}`;
 }
 
 /** Read and validate a config file; a missing file means defaults. A malformed file throws ConfigError. */
@@ -30,11 +43,15 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
   } catch (err) {
     throw new ConfigError(`config ${file} is not valid JSON: ${(err as Error).message}`);
   }
+  let config: Config;
   try {
-    return { config: parseConfig(raw), fromFile: true, keys: raw && typeof raw === 'object' ? Object.keys(raw) : [] };
+    config = parseConfig(raw);
   } catch (err) {
     throw new ConfigError(`config ${file}: ${(err as Error).message}`, (err as ConfigError).key);
   }
+  const mode = await fs.stat(file).then((st) => st.mode, () => 0);
+  const exposed = secretExposure(file, config, mode);
+  return { config, fromFile: true, keys: raw && typeof raw === 'object' ? Object.keys(raw) : [], ...(exposed ? { exposed } : {}) };
 }
 
 export async function saveConfig(file: string, config: Config): Promise<void> {

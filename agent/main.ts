@@ -78,8 +78,9 @@ async function main(): Promise<void> {
   let config: Config;
   let fromFile: boolean;
   let fileKeys: string[] | undefined;
+  let exposed: string | undefined;
   try {
-    ({ config, fromFile, keys: fileKeys } = await loadConfig(configPath));
+    ({ config, fromFile, keys: fileKeys, exposed } = await loadConfig(configPath));
   } catch (err) {
     fail(err instanceof ConfigError ? err.message : `cannot load config: ${(err as Error).message}`, 78);
   }
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
   const logger = createLogger((levelArg as LogLevel | undefined) ?? config.logging.log_level);
   const log = logger.log;
   log('info', fromFile ? `config: loaded ${configPath}` : `config: ${configPath} not found, using defaults (CONFIG_SET writes it)`);
+  if (exposed) log('warn', `config: ${exposed}`);
 
   let history: History;
   try {

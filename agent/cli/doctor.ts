@@ -51,9 +51,10 @@ export async function localChecks(
   const configPath = pickConfig(status);
   const whose = status?.config_path === configPath ? ' (the file the running agent loaded)' : '';
   try {
-    const { fromFile } = await loadConfig(configPath);
+    const { fromFile, exposed } = await loadConfig(configPath);
     // A missing file is not a problem (defaults are in use) and not a pass either: information.
     lines.push(fromFile ? { ok: true, text: `config ${configPath}${whose} is valid` } : { ok: true, info: true, text: `config ${configPath} does not exist: defaults are in use (config set creates it)` });
+    if (exposed) lines.push({ ok: false, text: exposed });
   } catch (err) {
     lines.push({ ok: false, text: err instanceof ConfigError ? err.message : `config: ${(err as Error).message}` });
   }

@@ -118,3 +118,21 @@ describe('config', () => {
     expect(readdirSync(dir)).toEqual(['snooze.json']);
   });
 });
+
+describe('a config file that exposes its secrets', () => {
+  it('loadConfig says so when a file holding notifications is readable by every local user, and names the cure', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cs-cfg-mode-'));
+    const file = path.join(dir, 'snooze.json');
+    writeFileSync(file, JSON.stringify({ notifications: { webhook_url: 'https://hooks.example.com/services/T/B/SECRET' } }), { mode: 0o644 });
+    const open = await loadConfig(file);
+    expect(open.exposed).toMatch(/every local user may read it \(mode 0644\): chmod 600 /);
+    expect(open.exposed).not.toMatch(/SECRET/);
+    const { chmodSync } = await import('node:fs');
+    chmodSync(file, 0o600);
+    expect((await loadConfig(file)).exposed).toBeUndefined();
+    // Nothing secret in it: 0644 is fine.
+    writeFileSync(file, JSON.stringify({ naptime_minutes: 45 }));
+    chmodSync(file, 0o644);
+    expect((await loadConfig(file)).exposed).toBeUndefined();
+  });
+});

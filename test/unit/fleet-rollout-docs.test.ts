@@ -89,6 +89,14 @@ describe('docs/fleet/ssm-install.json (SSM Command document)', () => {
     for (const bad of ['{}\nCLOUDSNOOZE_CONFIG_JSON\nreboot\n{}', 'reboot', '[1]']) expect(bad).not.toMatch(pattern('config'));
   });
 
+  it('downloads into a fresh mktemp -d folder, and a config with notifications (a webhook URL is a password) is written 0600', () => {
+    const script = doc.mainSteps[0]!.inputs.runCommand.join('\n');
+    expect(script).toMatch(/^work=\$\(mktemp -d \/tmp\/cloudsnooze-ssm\.XXXXXX\)$/m);
+    expect(script).not.toMatch(/\/(tmp|var\/tmp|dev\/shm)\/[A-Za-z0-9_.-]+(\s|"|$)/m);
+    expect(script).toMatch(/mode=0644; if grep -q '"notifications"' "\$work\/config\.json"; then mode=0600; fi/);
+    expect(script).toMatch(/install -m "\$mode" -o root -g root/);
+  });
+
   it('restores the previous config when the agent refuses the new one', () => {
     const script = doc.mainSteps[0]!.inputs.runCommand.join('\n');
     expect(script).toMatch(/cp -p "\$conf" "\$work\/previous\.json"/);
@@ -125,9 +133,16 @@ describe('docs/fleet/cloud-init.yaml (user data)', () => {
     expect(cmd.slice(0, 2)).toEqual(['sh', '-c']);
     const script = cmd[2]!;
     expect(script).toMatch(/^set -eu$/m);
-    expect(script).toMatch(/dnf install -y \/tmp\/cloudsnooze-agent\.rpm/);
-    expect(script).toMatch(/apt-get install -y .*--force-confold \/tmp\/cloudsnooze-agent\.deb/);
+    expect(script).toMatch(/dnf install -y "\$work\/cloudsnooze-agent\.rpm"/);
+    expect(script).toMatch(/apt-get install -y .*--force-confold "\$work\/cloudsnooze-agent\.deb"/);
     expect(script).toMatch(/--proto '=https'/);
     expect(script).toMatch(/systemctl enable --now snoozed\.service/);
+  });
+
+  it('runs nothing from a path another local user could have made: the package goes to a fresh mktemp -d folder', () => {
+    const script = (doc.runcmd as string[][])[0]![2]!;
+    expect(script).toMatch(/^work=\$\(mktemp -d \/tmp\/cloudsnooze-init\.XXXXXX\)$/m);
+    // No fixed name under a world-writable folder, written or read.
+    expect(script).not.toMatch(/\/(tmp|var\/tmp|dev\/shm)\/[A-Za-z0-9_.-]+(\s|"|$)/m);
   });
 });
