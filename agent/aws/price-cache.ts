@@ -20,9 +20,14 @@ export type PriceCache = z.infer<typeof cacheSchema>;
 
 const key = (region: string, type: string) => `${region}/${type}`;
 
-/** The cache, or an empty one when the file is missing, unreadable or not ours. */
+/** 2000 entries take about 150 KB; anything much larger (or not a plain file: a FIFO would block the read) is not ours. */
+export const MAX_PRICE_CACHE_BYTES = 1024 * 1024;
+
+/** The cache, or an empty one when the file is missing, unreadable, too large or not ours. */
 export async function readPriceCache(file: string): Promise<PriceCache> {
   try {
+    const st = await fs.stat(file);
+    if (!st.isFile() || st.size > MAX_PRICE_CACHE_BYTES) return { version: 1, entries: {} };
     const r = cacheSchema.safeParse(JSON.parse(await fs.readFile(file, 'utf8')));
     if (r.success) return r.data;
   } catch {

@@ -79,3 +79,33 @@ describe('savedText: the tray and dashboard line', () => {
     expect(none.tooltip).not.toContain('Saved');
   });
 });
+
+describe('a planted or corrupt price cache', () => {
+  it('is read only when small and well-formed; hostile entries never price anything', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { readPriceCache } = await import('../../agent/aws/price-cache.js');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cs-prices-'));
+    const file = path.join(dir, 'prices.json');
+    const now = Date.parse('2026-03-01T00:00:00Z');
+    const good = { usd_per_hour: 0.1, fetched_at: now - 1000 };
+    // Over the size bound: refused whole, even with a valid entry in it.
+    writeFileSync(file, JSON.stringify({ version: 1, entries: { 'us-east-1/t3.micro': good }, pad: 'x'.repeat(2 * 1024 * 1024) }));
+    expect((await readPriceCache(file)).entries).toEqual({});
+    // Out of range, from the future, or not an entry: never a price.
+    writeFileSync(
+      file,
+      JSON.stringify({ version: 1, entries: { 'us-east-1/t3.micro': { usd_per_hour: 1e9, fetched_at: now } } }),
+    );
+    expect((await readPriceCache(file)).entries).toEqual({});
+    writeFileSync(file, JSON.stringify({ version: 1, entries: { 'us-east-1/t3.micro': { usd_per_hour: -5, fetched_at: now } } }));
+    expect((await readPriceCache(file)).entries).toEqual({});
+    writeFileSync(file, JSON.stringify({ version: 1, entries: { 'us-east-1/t3.micro': { usd_per_hour: 0.5, fetched_at: now + 86_400_000 } } }));
+    expect(cachedPrice(await readPriceCache(file), 'us-east-1', 't3.micro', now)).toBeNull();
+    writeFileSync(file, '{"version":1,"entries":{"__proto__":{"usd_per_hour":1,"fetched_at":1},"us-east-1/t3.micro":{"usd_per_hour":0.25,"fetched_at":' + String(now - 1) + '}}}');
+    const c = await readPriceCache(file);
+    expect(cachedPrice(c, 'us-east-1', 't3.micro', now)).toBe(0.25);
+    expect(({} as Record<string, unknown>).usd_per_hour).toBeUndefined();
+  });
+});
