@@ -9,6 +9,9 @@ import type { ImdsClient } from './imds.js';
 /** EC2 allows 50 tags per resource; a reply with more is not EC2's, and is cut. */
 export const MAX_OWN_TAGS = 50;
 
+/** EC2's rule for tag keys when tags are allowed in instance metadata. */
+const METADATA_TAG_KEY = /^[A-Za-z0-9+\-=._:@,]+$/;
+
 /** Which tags the agent reads: its prefix's and `Name` (for notices). */
 export function ownTagKeyFilter(prefix: string): string[] {
   return [`${prefix}:*`, 'Name'];
@@ -28,8 +31,9 @@ export async function tagsFromMetadata(imds: ImdsClient, prefix: string): Promis
   const out = new Map<string, string>();
   const keys = list.split('\n').map((k) => k.trim()).filter((k) => k && wanted(prefix, k)).slice(0, MAX_OWN_TAGS);
   for (const key of keys) {
-    // A key with "/" cannot be a metadata path (IMDS leaves such tags out of the list anyway).
-    if (key.includes('/')) continue;
+    // Only what EC2 allows in a key shown in metadata (letters, digits, + - = . , _ : @): a
+    // "/" would leave the tag's path, "?" or "#" end it and read another tag's value.
+    if (!METADATA_TAG_KEY.test(key)) continue;
     const v = await imds.getOptional(`meta-data/tags/instance/${encodeURI(key)}`);
     if (v !== null) out.set(key, v);
   }
