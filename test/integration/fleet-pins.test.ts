@@ -6,9 +6,8 @@
 import path from 'node:path';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HistoryEvent } from '../../contract/protocol.js';
 import { AgentError } from '../../lib/client.js';
-import { ALWAYS_IDLE, runCli, startAgent, tempDir, waitFor, type AgentHandle } from '../helpers/agent.js';
+import { ALWAYS_IDLE, runCli, startAgent, tempDir, waitFor, type AgentHandle, events, waitEvent } from '../helpers/agent.js';
 import type { FakeInstance } from '../fakes/ec2.js';
 import { fakeAwsEnv } from '../fakes/aws-env.js';
 import { withFakeAws } from '../helpers/aws.js';
@@ -38,12 +37,6 @@ async function agent(config: Record<string, unknown> = {}): Promise<AgentHandle>
   return a;
 }
 
-const events = async (a: AgentHandle, type: HistoryEvent['type']) => (await a.req('HISTORY', { type, limit: 100, details: true })).events;
-const waitEvent = (a: AgentHandle, type: HistoryEvent['type'], ms = 30_000) =>
-  waitFor(async () => {
-    const e = await events(a, type);
-    return e.length > 0 ? e : null;
-  }, ms, `${type} event; agent output:\n${a.output()}`);
 
 describe('settings pinned by instance tags', () => {
   it('a naptime tag read from instance metadata shortens the stop; config set of that key is refused (PINNED, naming the tag)', async () => {
