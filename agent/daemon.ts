@@ -8,7 +8,8 @@
 import path from 'node:path';
 import type { Config, ConfigKey } from '../contract/config-schema.js';
 import { rfc3339Seconds, SAMPLE_RING_SECONDS, type AgentMode, type HistoryEvent, type KeepAwake, type Sample, type Status } from '../contract/protocol.js';
-import { localStamp, MESSAGES } from '../contract/messages.js';
+import { MESSAGES } from '../contract/messages.js';
+import { localStamp } from '../contract/time-format.js';
 import { initialDaemonState, modeOf, monitorOnlyReason, type DaemonState } from './daemon-state.js';
 import { effectiveConfig, pinsChange, type Effective } from './fleet-pins.js';
 import { Notifier, type NotifyStats } from './notify/notifier.js';

@@ -8,7 +8,8 @@ import { applyPatch, CONFIG_KEYS, RESTART_KEYS, type Config, type ConfigKey } fr
 import type { ConfigView } from '../contract/config-sources.js';
 import { configView, effectiveConfig, pinnedMessage } from './fleet-pins.js';
 import { rfc3339Seconds, type CommandResults, type HistoryEvent, type HoldOutcome, type HoldReply, type Params, type Sample, type Status } from '../contract/protocol.js';
-import { localStamp, MESSAGES } from '../contract/messages.js';
+import { MESSAGES } from '../contract/messages.js';
+import { localStamp } from '../contract/time-format.js';
 import { saveConfigChanges } from './config-file-edit.js';
 import type { DaemonState } from './daemon-state.js';
 import type { History, NewEvent } from './history.js';

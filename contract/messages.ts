@@ -7,69 +7,7 @@
  * Pure (no Node, no DOM): the agent, the CLI, the tray and the dashboard share it.
  */
 import type { Blocker } from './protocol.js';
-
-// ---------------------------------------------------------------------------
-// Numbers, units and durations
-
-/** "1 minute", "2 minutes", "0.5 minutes". */
-export function plural(n: number, unit: string): string {
-  return `${fmtNumber(n)} ${unit}${n === 1 ? '' : 's'}`;
-}
-
-/** 10080 -> "10,080"; 0.05 -> "0.05"; never "1e-7". */
-export function fmtNumber(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  if (Number.isInteger(n)) return Math.abs(n) >= 10_000 ? n.toLocaleString('en-US') : String(n);
-  return String(Number(n.toPrecision(6)));
-}
-
-/** Seconds in words, pluralised: "1 minute", "4 minutes 30 seconds", "2 hours 5 minutes", "3 days". */
-export function durationWords(secs: number): string {
-  const s = Math.max(0, Math.round(secs));
-  if (s < 60) return plural(s, 'second');
-  const m = Math.floor(s / 60);
-  if (m < 60) return s % 60 ? `${plural(m, 'minute')} ${plural(s % 60, 'second')}` : plural(m, 'minute');
-  const h = Math.floor(m / 60);
-  if (h < 48) return m % 60 ? `${plural(h, 'hour')} ${plural(m % 60, 'minute')}` : plural(h, 'hour');
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${plural(d, 'day')} ${plural(h % 24, 'hour')}` : plural(d, 'day');
-}
-
-/** Minutes in words: 90 -> "1 hour 30 minutes", 0.5 -> "30 seconds". */
-export function minutesWords(minutes: number): string {
-  return durationWords(minutes * 60);
-}
-
-// ---------------------------------------------------------------------------
-// Times for people: local, with the zone where the reader may be elsewhere
-
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** The local zone's short name at `t` ("CET", "UTC", "GMT+2"), from the platform's zone data. */
-export function zoneName(t: number): string {
-  try {
-    const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(new Date(t)).find((p) => p.type === 'timeZoneName');
-    return part?.value ?? '';
-  } catch {
-    return '';
-  }
-}
-
-/**
- * A local time for a sentence that may be read elsewhere or later (history messages,
- * terminal banners): "15:54 CET" today, "2026-11-27 15:54 CET" on another day. Seconds
- * only when asked (a countdown of under a few minutes).
- */
-export function localStamp(t: number | string, now: number, opts: { seconds?: boolean } = {}): string {
-  const d = new Date(t);
-  if (Number.isNaN(d.getTime())) return String(t);
-  const n = new Date(now);
-  const clock = `${pad(d.getHours())}:${pad(d.getMinutes())}${opts.seconds ? `:${pad(d.getSeconds())}` : ''}`;
-  const sameDay = d.getFullYear() === n.getFullYear() && d.getMonth() === n.getMonth() && d.getDate() === n.getDate();
-  const day = sameDay ? '' : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} `;
-  const zone = zoneName(d.getTime());
-  return `${day}${clock}${zone ? ` ${zone}` : ''}`;
-}
+import { durationWords, fmtNumber, minutesWords, plural } from './time-format.js';
 
 // ---------------------------------------------------------------------------
 // Settings, in the user's words

@@ -12,7 +12,7 @@ import { activeNow, heroDetail, holdLines, releaseButton } from '../../renderer/
 import { HISTORY_CSV_HEADER, historyCsv, historyCsvName } from '../../renderer/history-csv.js';
 import { createRendererStore } from '../../renderer/store.js';
 import { tabTitle } from '../../renderer/tab-title.js';
-import { minutesWords, plural, utcOffset, whenText, zoneText } from '../../renderer/time-words.js';
+import { minutesWords, plural, utcOffset, whenText, zoneText } from '../../contract/time-format.js';
 import { warningNotice, warningStep } from '../../renderer/warning-notice.js';
 
 // Local clock = UTC clock, so the times below read the same on any host; Node follows TZ changes at run time.
@@ -147,7 +147,9 @@ describe('times and durations', () => {
     expect(plural(2, 'minute')).toBe('2 minutes');
     expect(minutesWords(0.5)).toBe('30 seconds');
     expect(minutesWords(1)).toBe('1 minute');
-    expect(minutesWords(1.5)).toBe('1.5 minutes');
+    expect(minutesWords(1.5)).toBe('1 minute 30 seconds');
+    expect(minutesWords(1440)).toBe('1 day');
+    expect(minutesWords(1500)).toBe('1 day 1 hour');
     expect(minutesWords(60)).toBe('1 hour');
     expect(minutesWords(90)).toBe('1 hour 30 minutes');
     expect(minutesWords(121)).toBe('2 hours 1 minute');
@@ -173,6 +175,40 @@ describe('times and durations', () => {
       expect(whenText('2026-03-02T23:30:00Z', NOW)).toBe('tomorrow 00:30');
       expect(zoneText(NOW, 'Europe/Berlin')).toBe('Europe/Berlin, UTC+01:00');
       expect(utcOffset(Date.parse('2026-07-01T12:00:00Z'))).toBe('UTC+02:00');
+    } finally {
+      process.env.TZ = 'UTC';
+    }
+  });
+});
+
+describe('one home for time words', () => {
+  // The CLI, the agent's history messages, the tray and the dashboard call contract/time-format.ts;
+  // a second plural() or whenText() elsewhere would drift from it (it did once: "1.5 minutes" here,
+  // "1 minute 30 seconds" there).
+  it('no other source file defines a time or duration formatter', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const names = ['plural', 'durationWords', 'minutesWords', 'formatDuration', 'formatCountdown', 'clockTime', 'clockTimeSeconds', 'dateTime', 'whenText', 'localStamp', 'zoneName', 'utcOffset', 'zoneText'];
+    const def = new RegExp(`(?:function|const)\\s+(?:${names.join('|')})\\b`);
+    const offenders: string[] = [];
+    for (const dir of ['contract', 'agent', 'electron', 'renderer', 'lib']) {
+      for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+        if (!/\.tsx?$/.test(f) || join(dir, f) === join('contract', 'time-format.ts')) continue;
+        if (def.test(readFileSync(join(dir, f), 'utf8'))) offenders.push(join(dir, f));
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('a time in a sentence read elsewhere carries its zone; another day carries its date', async () => {
+    const { localStamp, dateTimeZone } = await import('../../contract/time-format.js');
+    expect(localStamp('2026-03-02T15:54:00Z', NOW)).toBe('15:54 UTC');
+    expect(localStamp('2026-03-02T15:54:07Z', NOW, { seconds: true })).toBe('15:54:07 UTC');
+    expect(localStamp('2026-03-03T09:00:00Z', NOW)).toBe('2026-03-03 09:00 UTC');
+    expect(dateTimeZone('2026-03-02T15:54:07Z')).toBe('2026-03-02 15:54:07 UTC');
+    process.env.TZ = 'Europe/Berlin';
+    try {
+      expect(localStamp('2026-03-02T15:54:00Z', NOW)).toMatch(/^16:54 (CET|GMT\+1)$/);
     } finally {
       process.env.TZ = 'UTC';
     }
