@@ -85,12 +85,13 @@ async function configSet(host: HandlerHost, p: Params<'CONFIG_SET'>, by: History
     throw new RequestError(
       `${fileOnly.join(', ')} can only be set in the config file ${host.configPath} (they name files the agent writes, or a command it runs, as root); nothing changed`,
       'INVALID_PARAMS',
+      Object.fromEntries(fileOnly.map((k) => [k, MESSAGES.fileOnly(k, host.configPath)])),
     );
   }
   // A fleet tag wins over the file: a local change would be silently overridden, so it is refused.
   const pins = s.fleet.effective.pins;
   const pinned = (Object.keys(p.values) as ConfigKey[]).filter((k) => pins[k]);
-  if (pinned.length) throw new RequestError(pinnedMessage(pinned, pins), 'PINNED');
+  if (pinned.length) throw new RequestError(pinnedMessage(pinned, pins), 'PINNED', Object.fromEntries(pinned.map((k) => [k, MESSAGES.pinnedRefused(k, pins[k]!.tag, pins[k]!.text)])));
   // The patch goes to the file's settings, never to the pinned ones: a tag's value must not land in snooze.json.
   const file = s.fleet.file;
   const { config: next, changed } = applyPatch(file, p.values);

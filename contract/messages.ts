@@ -257,6 +257,12 @@ export const MESSAGES = {
   postponeExtended: (minutes: number, from: string, until: string) => `Postponed by ${minutesWords(minutes)}: no stop before ${until} (was ${from})`,
   released: (what: string) => `Released ${what}: the idle countdown resumes`,
   nothingToRelease: 'Nothing to release: there was no postponement or stay-awake',
+  /** Beside a setting a fleet tag pins (Settings, config list): read-only here. */
+  pinnedNote: (tag: string) => `Set by the instance tag ${tag}`,
+  /** On the field of a refused change to a pinned setting. */
+  pinnedRefused: (key: string, tag: string, value: string) =>
+    `${fieldLabel(key)} is pinned by the instance tag ${tag} = ${entered(value)}: change or remove the tag (snooze fleet policy set), not this setting; nothing changed`,
+  fileOnly: (key: string, path: string) => `${fieldLabel(key)} can only be set in the config file ${path}, as root`,
 } as const;
 
 /** Command-line usage errors: one wording each, whichever command hits them. */

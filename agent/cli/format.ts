@@ -61,7 +61,7 @@ export function renderStatus(reply: Status, opts: RenderOptions = {}): string {
   // from users and the cloud, and a field added later is covered without a second thought.
   const s = inertDeep(reply);
   // "Today" is the status's own moment (the agent's clock), so a time on another day gets its date.
-  const sampled = Date.parse(s.sampled_at);
+  const sampled = Date.parse(s.sampled_at ?? '');
   const now = Number.isFinite(sampled) ? sampled : Date.now();
   const localTime = (iso: string | null) => (iso ? localStamp(iso, now, { seconds: true }) : '-');
   const lines: string[] = [];

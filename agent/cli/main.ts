@@ -250,7 +250,7 @@ const postpone: Cmd = async (args, io) => {
   }
   const s = await io.request(io.socketPath, 'POSTPONE', { minutes: ms / 60_000 });
   // The agent's own sentence: the same one history records, so the two never disagree.
-  io.out(`${s.outcome?.message ?? `Postponed: no stop before ${localDateTime(s.postponed_until, Date.parse(s.sampled_at) || Date.now())}`}.`);
+  io.out(`${s.outcome?.message ?? `Postponed: no stop before ${localDateTime(s.postponed_until, Date.parse(s.sampled_at ?? '') || Date.now())}`}.`);
   return EXIT.OK;
 };
 
@@ -272,7 +272,7 @@ const stayAwake: Cmd = async (args, io) => {
     minutes = ms / 60_000;
   }
   const s = await io.request(io.socketPath, 'STAY_AWAKE', { minutes, reason: values.reason ?? 'snooze stay-awake' });
-  io.out(`Staying awake ${s.stay_awake?.until ? `until ${localDateTime(s.stay_awake.until, Date.parse(s.sampled_at) || Date.now())}` : 'until you run: snooze release'}.`);
+  io.out(`Staying awake ${s.stay_awake?.until ? `until ${localDateTime(s.stay_awake.until, Date.parse(s.sampled_at ?? '') || Date.now())}` : 'until you run: snooze release'}.`);
   return EXIT.OK;
 };
 

@@ -63,9 +63,11 @@ describe('settings pinned by instance tags', () => {
     expect(refused).toBeInstanceOf(AgentError);
     expect((refused as AgentError).code).toBe('PINNED');
     expect((refused as AgentError).message).toMatch(/naptime_minutes is pinned by the instance tag CloudSnooze:Config:naptime_minutes = "0.05"/);
+    // On the field, so the Settings form marks the pinned one (and only it).
+    expect((refused as AgentError).fields).toEqual({ naptime_minutes: 'Naptime is pinned by the instance tag CloudSnooze:Config:naptime_minutes = "0.05": change or remove the tag (snooze fleet policy set), not this setting; nothing changed' });
     const cli = await runCli(['--socket', a.socket, 'config', 'set', 'naptime_minutes', '60']);
     expect(cli.code).toBe(4);
-    expect(cli.stderr).toMatch(/pinned by the instance tag CloudSnooze:Config:naptime_minutes/);
+    expect(cli.stderr).toBe('snooze: Naptime is pinned by the instance tag CloudSnooze:Config:naptime_minutes = "0.05": change or remove the tag (snooze fleet policy set), not this setting; nothing changed\n');
     // The file still says 30: a tag's value never lands in snooze.json, and the refusal changed nothing.
     expect(JSON.parse(readFileSync(a.configPath, 'utf8')).naptime_minutes).toBe(30);
     // The dashboard relays the refusal as it is: code and the sentence naming the tag.
@@ -80,7 +82,12 @@ describe('settings pinned by instance tags', () => {
         headers: { [DASHBOARD_TOKEN_HEADER]: session, 'Content-Type': 'application/json' },
         body: JSON.stringify({ values: { naptime_minutes: 60 } }),
       });
-      expect(JSON.parse(r.body)).toEqual({ ok: false, code: 'PINNED', error: expect.stringMatching(/pinned by the instance tag CloudSnooze:Config:naptime_minutes/) });
+      expect(JSON.parse(r.body)).toEqual({
+        ok: false,
+        code: 'PINNED',
+        error: expect.stringMatching(/pinned by the instance tag CloudSnooze:Config:naptime_minutes/),
+        fields: { naptime_minutes: expect.stringMatching(/^Naptime is pinned by the instance tag CloudSnooze:Config:naptime_minutes = "0.05": /) },
+      });
     } finally {
       await dash.close();
     }

@@ -146,7 +146,7 @@ describe('status', () => {
     const local = fakeCli({ STATUS: s });
     await local.run('--socket', SOCKET, 'status');
     // Local time with its zone: the reader may be in another zone over SSH.
-    expect(local.stdout()).toContain(`State:    Final warning: would stop in 04:10 (at ${localStamp(s.stop_at!, Date.parse(s.sampled_at), { seconds: true })})`);
+    expect(local.stdout()).toContain(`State:    Final warning: would stop in 04:10 (at ${localStamp(s.stop_at!, Date.parse(s.sampled_at!), { seconds: true })})`);
     expect(local.stdout()).toMatch(/\(at \d{2}:\d{2}:\d{2} [A-Z][\w+-]*\)/);
     expect(local.stdout()).toContain('Nothing keeps it awake: every metric is under its threshold.');
     const aws = fakeCli({ STATUS: counting('idle', 3700, { mode: 'aws' }) });

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HistoryEvent, Status } from '../../contract/protocol.js';
 import type { CloudSnoozeApi, Result } from '../../contract/ipc.js';
 import { createBridge, outcomeOf, settingsErrors } from '../../renderer/bridge.js';
-import { dryRunNote } from '../../renderer/settings-fields.js';
+import { dryRunNote, pinNote } from '../../renderer/settings-fields.js';
+import { DEFAULT_CONFIG } from '../../contract/config-schema.js';
 import { activeNow, heroDetail, holdLines, releaseButton } from '../../renderer/hold-words.js';
 import { HISTORY_CSV_HEADER, historyCsv, historyCsvName } from '../../renderer/history-csv.js';
 import { createRendererStore } from '../../renderer/store.js';
@@ -212,6 +213,20 @@ describe('one home for time words', () => {
     } finally {
       process.env.TZ = 'UTC';
     }
+  });
+});
+
+describe('settings pinned by a tag', () => {
+  it('a pinned key is read-only with a note naming its tag (with the configured prefix); a file key is not', () => {
+    const view = { ...DEFAULT_CONFIG, tagging_prefix: 'Acme', sources: { naptime_minutes: 'tag' as const, cpu_threshold_percent: 'file' as const } };
+    expect(pinNote(view, 'naptime_minutes')).toBe('Set by the instance tag Acme:Config:naptime_minutes: read-only here.');
+    expect(pinNote(view, 'cpu_threshold_percent')).toBeNull();
+    expect(pinNote(DEFAULT_CONFIG, 'naptime_minutes')).toBeNull();
+  });
+
+  it("a PINNED refusal's fields land on the pinned field", () => {
+    const r = { error: 'naptime_minutes is pinned by the instance tag CloudSnooze:Config:naptime_minutes = "45": …', fields: { naptime_minutes: 'Naptime is pinned by the instance tag CloudSnooze:Config:naptime_minutes = "45": change or remove the tag (snooze fleet policy set), not this setting; nothing changed' } };
+    expect(settingsErrors(r, ['naptime_minutes', 'cpu_threshold_percent'], [])).toEqual(r.fields);
   });
 });
 
