@@ -224,6 +224,26 @@ describe('settings pinned by a tag', () => {
     expect(pinNote(DEFAULT_CONFIG, 'naptime_minutes')).toBeNull();
   });
 
+  it('the Settings form renders the pinned field read-only, described by the note; the others stay editable', async () => {
+    const { createElement } = await import('react');
+    const { renderToStaticMarkup } = await import('react-dom/server');
+    const { Settings } = await import('../../renderer/views/Settings.js');
+    const { BridgeContext, StoreContext } = await import('../../renderer/context.js');
+    const store = createRendererStore();
+    store.setState({ settings: { ...store.getState().settings, config: { ...DEFAULT_CONFIG, naptime_minutes: 45, sources: { naptime_minutes: 'tag' } } as never } });
+    const html = renderToStaticMarkup(
+      // A server render reads zustand's initial state: hand it the state set above.
+      createElement(StoreContext.Provider, { value: { ...store, getInitialState: store.getState } }, createElement(BridgeContext.Provider, { value: {} as never }, createElement(Settings))),
+    );
+    const input = (key: string) => new RegExp(`<input[^>]*id="cfg-${key}"[^>]*>`).exec(html)?.[0] ?? html.slice(0, 300);
+    expect(input('naptime_minutes')).toMatch(/readOnly|readonly/);
+    expect(input('naptime_minutes')).toMatch(/aria-readonly="true"/);
+    expect(input('naptime_minutes')).toMatch(/aria-describedby="[^"]*note-naptime_minutes/);
+    expect(input('naptime_minutes')).toMatch(/value="45"/);
+    expect(html).toContain('Set by the instance tag CloudSnooze:Config:naptime_minutes: read-only here.');
+    expect(input('cpu_threshold_percent')).not.toMatch(/readonly/i);
+  });
+
   it("a PINNED refusal's fields land on the pinned field", () => {
     const r = { error: 'naptime_minutes is pinned by the instance tag CloudSnooze:Config:naptime_minutes = "45": …', fields: { naptime_minutes: 'Naptime is pinned by the instance tag CloudSnooze:Config:naptime_minutes = "45": change or remove the tag (snooze fleet policy set), not this setting; nothing changed' } };
     expect(settingsErrors(r, ['naptime_minutes', 'cpu_threshold_percent'], [])).toEqual(r.fields);
