@@ -8,7 +8,7 @@ import { applyPatch, CONFIG_KEYS, RESTART_KEYS, type Config, type ConfigKey } fr
 import type { ConfigView } from '../contract/config-sources.js';
 import { configView, effectiveConfig, pinnedMessage } from './fleet-pins.js';
 import { rfc3339Seconds, type CommandResults, type HistoryEvent, type HoldOutcome, type HoldReply, type Params, type Sample, type Status } from '../contract/protocol.js';
-import { MESSAGES } from '../contract/messages.js';
+import { MESSAGES, settingChanged } from '../contract/messages.js';
 import { localStamp } from '../contract/time-format.js';
 import { saveConfigChanges } from './config-file-edit.js';
 import type { DaemonState } from './daemon-state.js';
@@ -111,7 +111,8 @@ async function configSet(host: HandlerHost, p: Params<'CONFIG_SET'>, by: History
   await host.record({
     type: 'config_change',
     by,
-    message: `Config changed: ${changed.map((k) => `${k}=${JSON.stringify(next[k])}`).join(', ')}`,
+    // People read the catalogue's words; the raw values stay in details (history --format json/csv).
+    message: changed.map((k) => settingChanged(k, file[k], next[k])).join('; '),
     details: { changed: diff },
   });
   host.broadcastStatus();

@@ -211,6 +211,29 @@ export function describeIssues(issues: readonly IssueLike[], opts: { drop?: numb
   return { fields, message: Object.values(fields).join('; ') };
 }
 
+/**
+ * A setting's value as a person reads it: "45 minutes", "15 minutes" (900 seconds), "10 %",
+ * "on"/"off", "eu-west-1" in quotes, "empty". Machines get the raw value in the event's details.
+ */
+export function valueWords(key: string, v: unknown): string {
+  const unit = unitOf(key);
+  if (typeof v === 'number') {
+    if (unit === 'minute') return minutesWords(v);
+    if (unit === 'second') return durationWords(v);
+    if (unit === '%' || unit === 'KB/s') return `${fmtNumber(v)} ${unit}`;
+    return unit ? plural(v, unit) : fmtNumber(v);
+  }
+  if (typeof v === 'boolean') return v ? 'on' : 'off';
+  if (v === '' || v === null || v === undefined) return 'empty';
+  return entered(v);
+}
+
+/** One changed setting, "Naptime set to 45 minutes (was 30 minutes)". */
+export function settingChanged(key: string, from: unknown, to: unknown): string {
+  const was = from === undefined ? '' : ` (was ${valueWords(key, from)})`;
+  return `${fieldLabel(key)} set to ${valueWords(key, to)}${was}`;
+}
+
 /** The cross-field rule on warning and naptime, both named. */
 export function warningNotShorter(warningMinutes: number, naptimeMinutes: number): string {
   return `Warning time (${minutesWords(warningMinutes)}) must be shorter than the naptime (${minutesWords(naptimeMinutes)}): lower warning_minutes first, or raise naptime_minutes`;

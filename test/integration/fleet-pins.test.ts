@@ -100,7 +100,7 @@ describe('settings pinned by instance tags', () => {
     // Metadata answered: no DescribeTags for the pins (and no restart check, nothing was stopped before).
     expect(ec2.count('DescribeTags')).toBe(0);
     const pinned = (await events(a, 'config_change')).find((e) => /from instance tags/.test(e.message));
-    expect(pinned?.message).toBe(`Config from instance tags: naptime_minutes=0.05 (tag ${NAP_TAG})`);
+    expect(pinned?.message).toBe(`Config from instance tags: Naptime set to 3 seconds (tag ${NAP_TAG})`);
   });
 
   it('with tags not allowed in metadata, one DescribeTags of this instance (in the cloud-task child) gives the pins', async () => {
@@ -149,7 +149,7 @@ describe('settings pinned by instance tags', () => {
     await waitFor(async () => (await a.req('CONFIG_GET')).sources?.naptime_minutes === 'file', 15_000, 'the pin removed');
     expect((await a.req('CONFIG_GET')).naptime_minutes).toBe(30);
     expect((await events(a, 'config_change')).map((e) => e.message)).toEqual(
-      expect.arrayContaining([`Config from instance tags: naptime_minutes=45 (tag ${NAP_TAG})`, `Config from instance tags: naptime_minutes no longer pinned (tag ${NAP_TAG} removed)`]),
+      expect.arrayContaining([`Config from instance tags: Naptime set to 45 minutes (tag ${NAP_TAG})`, `Config from instance tags: Naptime no longer pinned (tag ${NAP_TAG} removed)`]),
     );
   });
 

@@ -330,3 +330,17 @@ describe('bridge: holds and history pages', () => {
     expect(store.getState().history.events).toEqual([]);
   });
 });
+
+describe('a settings change in history, in words', () => {
+  it('names the setting by its label and the values with their units, old and new', async () => {
+    const { settingChanged, valueWords } = await import('../../contract/messages.js');
+    expect(settingChanged('naptime_minutes', 30, 45)).toBe('Naptime set to 45 minutes (was 30 minutes)');
+    expect(settingChanged('input_idle_threshold_secs', 900, 1800)).toBe('Input idle threshold set to 30 minutes (was 15 minutes)');
+    expect(settingChanged('cpu_threshold_percent', 10, 2.5)).toBe('CPU threshold set to 2.5 % (was 10 %)');
+    expect(settingChanged('enable_instance_tags', true, false)).toBe('Instance tags set to off (was on)');
+    expect(settingChanged('aws_region', '', 'eu-west-1')).toBe('AWS region set to "eu-west-1" (was empty)');
+    expect(settingChanged('naptime_minutes', undefined, 1)).toBe('Naptime set to 1 minute');
+    expect(valueWords('naptime_minutes', 0.05)).toBe('3 seconds');
+    expect(valueWords('check_interval_seconds', 1)).toBe('1 second');
+  });
+});
