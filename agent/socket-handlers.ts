@@ -151,7 +151,9 @@ function postpone(host: HandlerHost, p: Params<'POSTPONE'>, conn: Connection): P
   const until = s.policy.holds.postponedUntil ?? now;
   // One sentence for the reply and the history event: what really happened to the stop time.
   const changed = before === null || until > before;
-  const at = (t: number) => localStamp(t, now);
+  // Seconds only where minutes cannot tell the two ends apart (the same postpone twice in a row).
+  const seconds = before !== null && localStamp(before, now) === localStamp(until, now);
+  const at = (t: number) => localStamp(t, now, { seconds });
   const message = before === null ? MESSAGES.postponed(p.minutes, at(until)) : changed ? MESSAGES.postponeExtended(p.minutes, at(before), at(until)) : MESSAGES.postponeNoChange(p.minutes, at(until));
   return holdChanged(host, conn, 'postpone', { changed, message }, { minutes: p.minutes, until: rfc3339Seconds(until), moved: changed });
 }

@@ -2,7 +2,7 @@
 import { csvField, csvNumber, inert, inertDeep } from '../../contract/text.js';
 import { isKeepAwake, type HistoryEvent, type Status } from '../../contract/protocol.js';
 import { scheduleSummary } from '../../contract/schedule.js';
-import { dateTimeZone, formatCountdown as clock, localStamp } from '../../contract/time-format.js';
+import { dateTimeZone, durationWords, fmtNumber, formatCountdown as clock, formatDuration, localStamp, minutesWords } from '../../contract/time-format.js';
 import { blockerShort } from '../../contract/messages.js';
 
 const STATE_WORDS: Record<Status['state'], string> = {
@@ -76,6 +76,8 @@ export function renderStatus(reply: Status, opts: RenderOptions = {}): string {
     // "Postponed until 15:54 — and active now: CPU 75 %": the hold first, then what else keeps it up.
     state = holds.join('; ');
     if (busy.length) state += ` — and active now: ${busy.join(', ')}`;
+    // The stop comes when the hold ends (idle all along): say so once, not the same time twice.
+    else if (countdown && s.stop_at && s.postponed_until && Date.parse(s.stop_at) === Date.parse(s.postponed_until)) state += ` — ${s.mode === 'aws' ? 'stops' : 'would stop'} then if still idle`;
     else if (countdown) state += ` — then ${countdown}`;
   } else {
     state = STATE_WORDS[s.state];
@@ -84,20 +86,21 @@ export function renderStatus(reply: Status, opts: RenderOptions = {}): string {
   }
   lines.push(`State:    ${state}`);
   // A schedule window may set the naptime: say which one is in force, and that it is not the configured one.
-  const naptime = s.effective_naptime_minutes === s.naptime_minutes ? `${s.naptime_minutes} min` : `${s.effective_naptime_minutes} min (schedule; configured ${s.naptime_minutes} min)`;
-  lines.push(`Naptime:  ${naptime}, warning ${s.warning_minutes} min before, sampling every ${s.check_interval_seconds} s${s.idle_since ? `; idle since ${localTime(s.idle_since)}` : ''}`);
+  const naptime =
+    s.effective_naptime_minutes === s.naptime_minutes ? minutesWords(s.naptime_minutes) : `${minutesWords(s.effective_naptime_minutes)} (schedule; configured ${minutesWords(s.naptime_minutes)})`;
+  lines.push(`Naptime:  ${naptime}, warning ${minutesWords(s.warning_minutes)} before, sampling every ${durationWords(s.check_interval_seconds)}${s.idle_since ? `; idle since ${localTime(s.idle_since)}` : ''}`);
   if (s.schedule) lines.push(`Schedule: ${scheduleSummary(s.schedule, Date.now())}`);
   lines.push('');
   lines.push('Metric        Now            Threshold');
   const m = s.metrics;
   const t = s.thresholds;
   const row = (name: string, now: string, thr: string) => lines.push(`${name.padEnd(14)}${now.padEnd(15)}${thr}`);
-  row('CPU', num(m.cpu_percent, '%'), `${t.cpu_percent} %`);
-  row('Memory', num(m.memory_percent, '%'), `${t.memory_percent} %`);
-  row('Network', num(m.network_kbps, 'KB/s'), `${t.network_kbps} KB/s`);
-  row('Disk I/O', num(m.disk_io_kbps, 'KB/s'), `${t.disk_io_kbps} KB/s`);
-  row('GPU', m.gpu_count > 0 ? `${num(m.gpu_percent, '%')} ×${m.gpu_count}` : 'none', `${t.gpu_percent} %`);
-  row('Input idle', m.input_idle_secs === null ? 'no source' : `${m.input_idle_secs} s`, `${t.input_idle_secs} s`);
+  row('CPU', num(m.cpu_percent, '%'), `${fmtNumber(t.cpu_percent)} %`);
+  row('Memory', num(m.memory_percent, '%'), `${fmtNumber(t.memory_percent)} %`);
+  row('Network', num(m.network_kbps, 'KB/s'), `${fmtNumber(t.network_kbps)} KB/s`);
+  row('Disk I/O', num(m.disk_io_kbps, 'KB/s'), `${fmtNumber(t.disk_io_kbps)} KB/s`);
+  row('GPU', m.gpu_count > 0 ? `${num(m.gpu_percent, '%')} ×${m.gpu_count}` : 'none', `${fmtNumber(t.gpu_percent)} %`);
+  row('Input idle', m.input_idle_secs === null ? 'no source' : formatDuration(m.input_idle_secs), formatDuration(t.input_idle_secs));
   lines.push('');
   // Keep-awake sources first: they are the user's own intent, and hold whatever the metrics say.
   for (const b of s.blockers.filter(isKeepAwake)) lines.push(`Kept awake: ${b.reason}`);

@@ -393,6 +393,11 @@ if (isMain) {
   const ac = new AbortController();
   process.on('SIGINT', () => ac.abort());
   process.on('SIGTERM', () => ac.abort());
+  // The reader went away (`snooze status --watch | head`): stop quietly, as other tools do, not with a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.OK);
+    throw err;
+  });
   runCli(process.argv.slice(2), {
     // The last line of defence: whatever a command prints (commands already make each
     // field inert and one line), no control sequence from a user or the cloud reaches the

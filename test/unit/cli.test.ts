@@ -134,10 +134,10 @@ describe('status', () => {
     const lines = cli.stdout().split('\n');
     expect(lines[0]).toBe('CloudSnooze 0.2.0 — i-0123456789abcdef0 (t3.medium, us-east-1), local mode (not on EC2): would stop, never stops');
     expect(lines[1]).toBe('State:    Active now: CPU 43 %');
-    expect(lines[2]).toBe('Naptime:  30 min, warning 5 min before, sampling every 60 s');
+    expect(lines[2]).toBe('Naptime:  30 minutes, warning 5 minutes before, sampling every 1 minute');
     expect(lines).toContain('CPU           43.0 %         10 %');
     expect(lines).toContain('GPU           none           5 %');
-    expect(lines).toContain('Input idle    30 s           900 s');
+    expect(lines).toContain('Input idle    30 s           15 min');
     expect(lines.slice(-2)).toEqual(['Keeping it awake:', '  - CPU 43% (threshold 10%)']);
   });
 
@@ -389,6 +389,14 @@ describe('the words of issue 12 (CLI snapshots)', () => {
     const s = counting('idle', 120);
     expect(renderStatus(s, { elapsedSecs: 0 }).split('\n')[1]).toMatch(/would stop in 02:00 /);
     expect(renderStatus(s, { elapsedSecs: 7 }).split('\n')[1]).toMatch(/would stop in 01:53 /);
+  });
+
+  it('a postponement the stop waits for is said once: "would stop then if still idle", not the same time twice', async () => {
+    const { renderStatus } = await import('../../agent/cli/format.js');
+    const end = '2025-03-01T11:30:00Z';
+    const s = counting('idle', 5400, { state: 'postponed', postponed_until: end, stop_at: end });
+    expect(renderStatus(s).split('\n')[1]).toBe(`State:    Postponed until ${localStamp(end, Date.parse(s.sampled_at!), { seconds: true })} — would stop then if still idle`);
+    expect(renderStatus(s).split('\n')[2]).toBe('Naptime:  30 minutes, warning 5 minutes before, sampling every 1 minute; idle since ' + localStamp(s.idle_since!, Date.parse(s.sampled_at!), { seconds: true }));
   });
 
   it('doctor without an agent: the documented exit 3, and a missing config file is information, not a pass', async () => {

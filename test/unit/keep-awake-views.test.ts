@@ -44,14 +44,14 @@ describe('snooze status', () => {
     expect(lines).toContain('Kept awake: systemd-inhibit: backup — nightly backup (pid 812)');
     expect(lines.indexOf('Keeping it awake:')).toBeGreaterThan(lines.findIndex((l) => l.startsWith('Kept awake:')));
     expect(lines).toContain('  - CPU 43% (threshold 10%)');
-    expect(out).toMatch(/^Naptime: {2}0\.1 min \(schedule; configured 30 min\),/m);
+    expect(out).toMatch(/^Naptime: {2}6 seconds \(schedule; configured 30 minutes\),/m);
     expect(out).toMatch(/^Schedule: keep awake mon-fri 09:00–18:00 Europe\/Berlin until \d\d:\d\d$/m);
   });
 
   it('without a schedule or keep-awake sources it reads as before', () => {
     const out = renderStatus(status({ blockers: [] }));
     expect(out).not.toMatch(/Schedule:|Kept awake/);
-    expect(out).toMatch(/^Naptime: {2}30 min,/m);
+    expect(out).toMatch(/^Naptime: {2}30 minutes,/m);
     expect(out).toMatch(/Nothing keeps it awake/);
   });
 });
