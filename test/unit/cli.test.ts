@@ -405,5 +405,6 @@ describe('the words of issue 12 (CLI snapshots)', () => {
     expect(code).toBe(EXIT.NOT_RUNNING);
     expect(cli.stdout()).toContain('ℹ config /nonexistent-cs/snooze.json does not exist: defaults are in use (config set creates it)');
     expect(cli.stdout()).toContain('✗ no socket at /nonexistent-cs/snooze.sock: the agent is not running');
+    expect(cli.stdout()).toMatch(/\n1 problem found\.$/);
   });
 });
