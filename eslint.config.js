@@ -63,4 +63,10 @@ export default tseslint.config(
   },
   { files: ['renderer/**'], languageOptions: { globals: { ...globals.browser } } },
   ...importRules,
+  {
+    // The long-lived agent: the global `performance` loads perf_hooks and ten modules for good (agent/mono-clock.ts instead).
+    files: ['agent/**/*.ts'],
+    ignores: ['agent/cli/**', 'agent/dashboard/**'],
+    rules: { 'no-restricted-globals': ['error', { name: 'performance', message: 'use monoNowMs() from agent/mono-clock.ts: `performance` keeps perf_hooks resident in the agent.' }] },
+  },
 );

@@ -5,7 +5,7 @@
  * never set. The loader reads plain JSON (JSON.parse), so this is a minimal textual edit of
  * JSON, not a rewrite.
  */
-import { promises as fs } from 'node:fs';
+import * as fs from '../lib/fs-async.js';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
 
 export class ConfigEditError extends Error {}

@@ -1,5 +1,5 @@
 /** Loading and atomically saving snooze.json; the schema lives in config-schema.ts. */
-import { promises as fs } from 'node:fs';
+import * as fs from '../lib/fs-async.js';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
 import { ConfigError, DEFAULT_CONFIG, parseConfig, type Config } from '../contract/config-schema.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Config, ConfigKey } from '../contract/config-schema.js';
 import { rfc3339Seconds, SAMPLE_RING_SECONDS, type AgentMode, type HistoryEvent, type KeepAwake, type Sample, type Status } from '../contract/protocol.js';
 import { MESSAGES } from '../contract/messages.js';
-import { localStamp } from '../contract/time-format.js';
+import { agentStamp } from './local-stamp.js';
 import { initialDaemonState, modeOf, monitorOnlyReason, type DaemonState } from './daemon-state.js';
 import { effectiveConfig, pinsChange, type Effective } from './fleet-pins.js';
 import { Notifier, type NotifyStats } from './notify/notifier.js';
@@ -19,6 +19,7 @@ import { loadHolds, saveHolds } from './holds-store.js';
 import { endedEvent, runsKeepAwake, withRuns } from './keep-awake/run-holds.js';
 import type { LogFn } from './log.js';
 import type { Sampler } from './metrics/sampler.js';
+import { SampleRing } from './sample-ring.js';
 import * as policy from './policy.js';
 import type { Decision } from './policy-types.js';
 import type { CloudProvider } from './provider.js';
@@ -29,6 +30,7 @@ import { SavingsView } from './savings-view.js';
 import { PRICE_CACHE_FILE } from './aws/price-cache.js';
 import { StopAction } from './stop-action.js';
 import { VERSION } from './version.js';
+import { monoNowMs } from './mono-clock.js';
 
 export interface DaemonDeps {
   config: Config;
@@ -50,7 +52,7 @@ export interface DaemonDeps {
   /** Called when the log level changes. */
   onConfigApplied?: (config: Config, changed: ConfigKey[]) => void;
   now?: () => number;
-  /** Monotonic milliseconds (performance.now), to notice wall-clock jumps. */
+  /** Monotonic milliseconds (mono-clock.ts), to notice wall-clock jumps. */
   monoNow?: () => number;
   /** Where process holds are checked (default /proc). */
   procDir?: string;
@@ -73,7 +75,7 @@ export class Daemon {
   private readonly stopper: StopAction;
   private readonly sources: DaemonSources;
   /** Recent samples for graphs (SAMPLES); at least SAMPLE_RING_SECONDS of them. */
-  private ring: Sample[] = [];
+  private readonly ring = new SampleRing(SAMPLE_RING_SECONDS);
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> = Promise.resolve();
   private mutations: Promise<unknown> = Promise.resolve();
@@ -109,7 +111,7 @@ export class Daemon {
         })
       : null;
     this.now = deps.now ?? Date.now;
-    this.monoNow = deps.monoNow ?? (() => performance.now());
+    this.monoNow = deps.monoNow ?? monoNowMs;
     this.holdsFile = path.join(path.dirname(deps.config.history_path), 'holds.json');
     this.savings = new SavingsView(deps.history, path.join(path.dirname(deps.config.history_path), PRICE_CACHE_FILE));
     this.view = new StatusView(this.s, (now) => this.savings.get(now, this.s.instance));
@@ -274,7 +276,6 @@ export class Daemon {
     s.lastSample = sample;
     this.refreshInputSources();
     this.ring.push(sample);
-    if (this.ring.length > SAMPLE_RING_SECONDS) this.ring.splice(0, this.ring.length - SAMPLE_RING_SECONDS);
     if (s.config.monitoring_mode === 'advanced') this.deps.log('debug', `sample ${JSON.stringify(sample)}`);
     await this.serialized(() => this.evaluate(sample, now, mono));
     this.broadcastStatus();
@@ -342,7 +343,7 @@ export class Daemon {
     const stopAt = d.stopAt ?? now;
     const secs = Math.max(0, Math.round((stopAt - now) / 1000));
     // People read this on a terminal or in history, maybe elsewhere: local time with its zone.
-    const message = MESSAGES.warning(this.mode, secs, localStamp(stopAt, now, { seconds: secs < 600 }));
+    const message = MESSAGES.warning(this.mode, secs, agentStamp(stopAt, now, { seconds: secs < 600 }));
     this.deps.log('warn', message);
     // The people come first: terminals are told even if the history write fails.
     this.deps.warnTerminals(message, 'warning').catch(() => undefined);
@@ -411,9 +412,7 @@ export class Daemon {
   }
 
   private samplesSince(since: number): Sample[] {
-    let i = this.ring.length;
-    while (i > 0 && this.ring[i - 1]!.t >= since) i--;
-    return this.ring.slice(i);
+    return this.ring.since(since);
   }
 
   status(): Status {

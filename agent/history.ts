@@ -3,7 +3,7 @@
  * a torn last line (crash mid-write) is cut off at open, and the file is compacted
  * atomically once it grows past its bound.
  */
-import { promises as fs } from 'node:fs';
+import * as fs from '../lib/fs-async.js';
 import path from 'node:path';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
 import { HISTORY_TYPES, rfc3339Seconds, type HistoryEvent, type HistoryRequester, type HistoryType } from '../contract/protocol.js';
@@ -35,7 +35,8 @@ function isEvent(v: unknown): v is HistoryEvent {
 export class History {
   private events: HistoryEvent[] = [];
   private nextId = 1;
-  private fh: fs.FileHandle | null = null;
+  /** The history file, open for appending. */
+  private fd: number | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -84,7 +85,7 @@ export class History {
     if (bad > 0) this.log('warn', `history ${this.file}: skipped ${bad} unreadable line(s), kept ${good}`);
     this.nextId = (this.events.at(-1)?.id ?? 0) + 1;
     if (this.events.length > this.maxEvents) await this.compact();
-    this.fh ??= await fs.open(this.file, 'a', 0o640);
+    this.fd ??= await fs.open(this.file, 'a', 0o640);
   }
 
   /** Appends and fsyncs; resolves once the event is durable. */
@@ -94,9 +95,9 @@ export class History {
     if (ev.details) event.details = ev.details;
     this.events.push(event);
     const write = this.chain.then(async () => {
-      if (this.closed || !this.fh) throw new Error('history is closed');
-      await this.fh.write(`${JSON.stringify(event)}\n`);
-      await this.fh.sync();
+      if (this.closed || this.fd === null) throw new Error('history is closed');
+      await fs.writeAll(this.fd, `${JSON.stringify(event)}\n`);
+      await fs.fsync(this.fd);
       // Compact with slack so a steady stream does not rewrite the file on every event.
       if (this.events.length > this.maxEvents + Math.max(10, Math.floor(this.maxEvents / 10))) await this.compact(event.id);
       return event;
@@ -113,14 +114,13 @@ export class History {
     const written = this.events.filter((e) => e.id <= writtenUpTo);
     const pending = this.events.filter((e) => e.id > writtenUpTo);
     const kept = written.slice(-this.maxEvents);
-    await this.fh?.close();
-    this.fh = null;
+    await this.closeFile();
     try {
       await writeFileAtomic(this.file, kept.map((e) => JSON.stringify(e)).join('\n') + (kept.length ? '\n' : ''), 0o640);
       this.events = [...kept, ...pending];
     } finally {
       // Even when the rewrite failed (disk full), keep appending to the file as it is.
-      if (!this.closed) this.fh = await fs.open(this.file, 'a', 0o640);
+      if (!this.closed) this.fd = await fs.open(this.file, 'a', 0o640);
     }
   }
 
@@ -162,7 +162,12 @@ export class History {
   async close(): Promise<void> {
     await this.chain;
     this.closed = true;
-    await this.fh?.close();
-    this.fh = null;
+    await this.closeFile();
+  }
+
+  private async closeFile(): Promise<void> {
+    const fd = this.fd;
+    this.fd = null;
+    if (fd !== null) await fs.close(fd);
   }
 }

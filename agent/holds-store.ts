@@ -2,7 +2,7 @@
  * Holds (postpone, stay awake, process-bound `snooze run` holds) survive an agent restart:
  * a crash must not cancel "stay awake", nor forget a job that is still running.
  */
-import { promises as fs } from 'node:fs';
+import * as fs from '../lib/fs-async.js';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
 import type { RunHold } from './keep-awake/run-holds.js';
 import type { Holds } from './policy-types.js';

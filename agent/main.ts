@@ -249,11 +249,11 @@ async function startMetrics(config: Config, status: () => ReturnType<Daemon['sta
 function timedSampler(inner: Sampler, took: (seconds: number) => void): Sampler {
   return {
     async sample(now) {
-      const t0 = performance.now();
+      const t0 = monoNowMs();
       try {
         return await inner.sample(now);
       } finally {
-        took((performance.now() - t0) / 1000);
+        took((monoNowMs() - t0) / 1000);
       }
     },
     reportInput: (source, idleSecs, now) => inner.reportInput(source, idleSecs, now),

@@ -8,6 +8,7 @@
  * pipeline), not just the shell. Its output is kept only as a bounded tail for history.
  */
 import { spawn } from 'node:child_process';
+import { monoNowMs } from './mono-clock.js';
 
 export interface HookRequest {
   command: string;
@@ -77,7 +78,7 @@ export function hookEnv(base: NodeJS.ProcessEnv, facts: Record<string, string>):
 }
 
 export function runPreStopHook(req: HookRequest): Promise<HookResult> {
-  const started = performance.now();
+  const started = monoNowMs();
   const graceMs = req.graceMs ?? 2000;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -129,7 +130,7 @@ export function runPreStopHook(req: HookRequest): Promise<HookResult> {
       child.stderr?.destroy();
       // A killed group still gets its SIGKILL (killTimer runs on); a normal exit leaves its background jobs alone.
       killTimer?.unref();
-      resolve({ exitCode, signal, timedOut, aborted, error, durationMs: Math.round(performance.now() - started), output: outputTail(Buffer.concat(chunks)) });
+      resolve({ exitCode, signal, timedOut, aborted, error, durationMs: Math.round(monoNowMs() - started), output: outputTail(Buffer.concat(chunks)) });
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);

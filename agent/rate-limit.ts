@@ -3,6 +3,8 @@
  * client can make the agent write history (holds, releases, settings), so a flood can
  * neither churn the history file nor push real events (a stop) out of it within hours.
  */
+import { monoNowMs } from './mono-clock.js';
+
 export class TokenBucket {
   private tokens: number;
   private last: number;
@@ -10,7 +12,7 @@ export class TokenBucket {
   constructor(
     readonly burst: number,
     readonly perMinute: number,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = monoNowMs,
   ) {
     this.tokens = burst;
     this.last = now();

@@ -141,11 +141,17 @@ export function evaluateSchedule(schedule: ScheduleConfig, now: number, defaultZ
 export class ScheduleClock {
   private cached: { schedule: ScheduleConfig; until: number; status: ScheduleStatus; from: number } | null = null;
 
-  constructor(private readonly defaultZone = hostTimeZone()) {}
+  /**
+   * The host's zone is looked up at the first evaluation, not before: the first Intl call
+   * maps about 6 MB of ICU data into the process for good, which an agent without a
+   * schedule never needs.
+   */
+  constructor(private defaultZone?: string) {}
 
   at(schedule: ScheduleConfig, now: number): ScheduleStatus {
     const c = this.cached;
     if (c && c.schedule === schedule && now >= c.from && now < c.until) return c.status;
+    this.defaultZone ??= hostTimeZone();
     const status = evaluateSchedule(schedule, now, this.defaultZone);
     const until = status.next_change ? Date.parse(status.next_change) : Infinity;
     // next_change is rounded down to the second; never cache past it.

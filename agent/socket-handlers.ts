@@ -9,7 +9,7 @@ import type { ConfigView } from '../contract/config-sources.js';
 import { configView, effectiveConfig, pinnedMessage } from './fleet-pins.js';
 import { rfc3339Seconds, type CommandResults, type HistoryEvent, type HoldOutcome, type HoldReply, type Params, type Sample, type Status } from '../contract/protocol.js';
 import { MESSAGES, settingChanged } from '../contract/messages.js';
-import { localStamp } from '../contract/time-format.js';
+import { agentStamp } from './local-stamp.js';
 import { saveConfigChanges } from './config-file-edit.js';
 import type { DaemonState } from './daemon-state.js';
 import type { History, NewEvent } from './history.js';
@@ -152,8 +152,8 @@ function postpone(host: HandlerHost, p: Params<'POSTPONE'>, conn: Connection): P
   // One sentence for the reply and the history event: what really happened to the stop time.
   const changed = before === null || until > before;
   // Seconds only where minutes cannot tell the two ends apart (the same postpone twice in a row).
-  const seconds = before !== null && localStamp(before, now) === localStamp(until, now);
-  const at = (t: number) => localStamp(t, now, { seconds });
+  const seconds = before !== null && agentStamp(before, now) === agentStamp(until, now);
+  const at = (t: number) => agentStamp(t, now, { seconds });
   const message = before === null ? MESSAGES.postponed(p.minutes, at(until)) : changed ? MESSAGES.postponeExtended(p.minutes, at(before), at(until)) : MESSAGES.postponeNoChange(p.minutes, at(until));
   return holdChanged(host, conn, 'postpone', { changed, message }, { minutes: p.minutes, until: rfc3339Seconds(until), moved: changed });
 }
@@ -168,7 +168,7 @@ function stayAwake(host: HandlerHost, p: Params<'STAY_AWAKE'>, conn: Connection)
   const sa = s.policy.holds.stayAwake;
   if (sa && conn.privileged) s.policy = { ...s.policy, holds: { ...s.policy.holds, stayAwake: { ...sa, admin: true } } };
   const until = sa?.until ?? null;
-  const message = `Stay awake ${until === null ? 'until released' : `until ${localStamp(until, host.now())}`}: ${reason}`;
+  const message = `Stay awake ${until === null ? 'until released' : `until ${agentStamp(until, host.now())}`}: ${reason}`;
   return holdChanged(host, conn, 'stay_awake', { changed: true, message }, {
     minutes: p.minutes ?? null,
     until: until === null ? null : rfc3339Seconds(until),
@@ -209,8 +209,8 @@ function release(host: HandlerHost, conn: Connection): Promise<HoldReply> {
   const { postponedUntil, stayAwake: sa } = s.policy.holds;
   // Named as the user placed them, so the reply says what it released (or that nothing was held).
   const what: string[] = [];
-  if (postponedUntil !== null && postponedUntil > now) what.push(`the postponement until ${localStamp(postponedUntil, now)}`);
-  if (sa !== null && (sa.until === null || sa.until > now)) what.push(`the stay-awake${sa.until === null ? '' : ` until ${localStamp(sa.until, now)}`} (${sa.reason})`);
+  if (postponedUntil !== null && postponedUntil > now) what.push(`the postponement until ${agentStamp(postponedUntil, now)}`);
+  if (sa !== null && (sa.until === null || sa.until > now)) what.push(`the stay-awake${sa.until === null ? '' : ` until ${agentStamp(sa.until, now)}`} (${sa.reason})`);
   s.policy = policy.release(s.policy, now, s.pcfg);
   const runs = s.runHolds.list.length;
   // Process holds end with their process, not here: a release must not stop the box under a running job.

@@ -2,7 +2,8 @@
  * Claiming the socket path safely: never delete something that is not a socket,
  * replace a stale socket (nothing answers), refuse when another agent answers.
  */
-import { promises as fs, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import * as fs from '../lib/fs-async.js';
 import net from 'node:net';
 import path from 'node:path';
 

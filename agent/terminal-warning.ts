@@ -2,7 +2,8 @@
  * The tty message before a stop: written straight to each terminal device
  * (like wall(1), without a child process), never blocking on a stuck terminal.
  */
-import { constants, promises as fs } from 'node:fs';
+import { constants } from 'node:fs';
+import * as fs from '../lib/fs-async.js';
 import path from 'node:path';
 import { inert } from '../contract/text.js';
 
@@ -21,15 +22,15 @@ export async function warnTerminals(message: string, devRoot = '/dev', opts: { h
   let written = 0;
   await Promise.all(
     targets.map(async (t) => {
-      let fh: fs.FileHandle | undefined;
+      let fd: number | undefined;
       try {
-        fh = await fs.open(t, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK | constants.O_APPEND);
-        await fh.write(text);
+        fd = await fs.open(t, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK | constants.O_APPEND);
+        await fs.writeAll(fd, text);
         written++;
       } catch {
         // A terminal we may not write to, or one that went away: skip it.
       } finally {
-        await fh?.close().catch(() => undefined);
+        if (fd !== undefined) await fs.close(fd).catch(() => undefined);
       }
     }),
   );

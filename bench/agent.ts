@@ -55,6 +55,8 @@ export interface BenchAgentOptions {
   /** Extra config keys. */
   config?: Record<string, unknown>;
   env?: NodeJS.ProcessEnv;
+  /** Run the bundle as `node snoozed.js`, without its #! line's flags (the --lite-mode trade-off). */
+  plainNode?: boolean;
 }
 
 /**
@@ -66,7 +68,8 @@ export async function startBenchAgent(opts: BenchAgentOptions = {}): Promise<{ p
   const socket = path.join(dir, 'agent.sock');
   const config = path.join(dir, 'snooze.json');
   writeFileSync(config, JSON.stringify({ check_interval_seconds: 1, naptime_minutes: 30, history_path: path.join(dir, 'history.jsonl'), gpu_monitoring_enabled: false, ...opts.config }));
-  const proc = spawn(SNOOZED, ['--config', config, '--socket', socket, '--log-level', 'warn'], {
+  const args = ['--config', config, '--socket', socket, '--log-level', 'warn'];
+  const proc = spawn(opts.plainNode ? process.execPath : SNOOZED, opts.plainNode ? [SNOOZED, ...args] : args, {
     env: { ...process.env, CLOUDSNOOZE_TTY_WARNINGS: '0', CLOUDSNOOZE_DMI_DIR: path.join(dir, 'no-dmi'), ...opts.env },
     stdio: 'ignore',
   });
@@ -262,6 +265,8 @@ export interface StatusLatency {
   baseline_p50_ms: number;
   baseline_p99_ms: number;
   baseline_rps: number;
+  /** The same agent run as plain `node snoozed.js` (no --lite-mode): what the flags cost under saturation. */
+  plain_node_rps: number;
 }
 
 export async function benchStatusLatency(clients = 50, perClient = 100): Promise<StatusLatency> {
@@ -294,6 +299,10 @@ export async function benchStatusLatency(clients = 50, perClient = 100): Promise
   const baseMax = await latencies(basePath, clients, perClient, 0);
   proc.kill('SIGTERM');
   child.kill('SIGKILL');
+  const plain = await startBenchAgent({ plainNode: true });
+  await latencies(plain.socket, 5, 20); // warm-up
+  const plainMax = await latencies(plain.socket, clients, perClient, 0);
+  plain.proc.kill('SIGTERM');
   const a = ours.ms.sort((x, y) => x - y);
   const b = base.ms.sort((x, y) => x - y);
   return {
@@ -305,5 +314,6 @@ export async function benchStatusLatency(clients = 50, perClient = 100): Promise
     baseline_p50_ms: pct(b, 50),
     baseline_p99_ms: pct(b, 99),
     baseline_rps: baseMax.ms.length / baseMax.wallS,
+    plain_node_rps: plainMax.ms.length / plainMax.wallS,
   };
 }

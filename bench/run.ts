@@ -96,6 +96,7 @@ await section('status', async () => {
   rows.push({ figure: `STATUS p50 (ms), ${r.clients} clients polling`, ours: f(r.p50_ms, 3), baseline: `${f(r.baseline_p50_ms, 3)} (canned-reply server)`, ratio: ratio(r.p50_ms, r.baseline_p50_ms), target: '' });
   rows.push({ figure: `STATUS p99 (ms), ${r.clients} clients polling`, ours: f(r.p99_ms, 3), baseline: `${f(r.baseline_p99_ms, 3)} (canned-reply server)`, ratio: ratio(r.p99_ms, r.baseline_p99_ms), target: '< 2 ms' });
   rows.push({ figure: `STATUS requests/s, ${r.clients} clients back to back`, ours: f(r.rps, 0), baseline: `${f(r.baseline_rps, 0)} (canned-reply server)`, ratio: ratio(r.rps, r.baseline_rps), target: '' });
+  rows.push({ figure: 'STATUS requests/s back to back, the agent with its flags (--lite-mode) vs without', ours: f(r.rps, 0), baseline: `${f(r.plain_node_rps, 0)} (plain \`node snoozed.js\`)`, ratio: ratio(r.rps, r.plain_node_rps), target: 'the price of the smaller footprint' });
 });
 
 await section('abuse', async () => {

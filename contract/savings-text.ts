@@ -3,13 +3,14 @@
  * "Saved ≈ $41 this month" (the last 30 days). Null when there is nothing to say
  * (off EC2, no stop yet, no price for the type).
  */
+import { groupDigits } from './time-format.js';
 import type { Savings } from './protocol.js';
 
 export function savedText(s: Savings | null | undefined): string | null {
   if (!s || s.estimated_usd === null || s.hours_stopped_30d <= 0) return null;
   const usd = s.estimated_usd;
   // Whole dollars once they matter; cents below $10, where rounding would hide the saving.
-  const amount = usd >= 10 ? `$${Math.round(usd).toLocaleString('en-US')}` : `$${usd.toFixed(2)}`;
+  const amount = usd >= 10 ? `$${groupDigits(Math.round(usd))}` : `$${usd.toFixed(2)}`;
   return `Saved ≈ ${amount} this month`;
 }
 

@@ -17,8 +17,17 @@ const pad = (n: number) => String(n).padStart(2, '0');
 /** 10080 -> "10,080"; 0.05 -> "0.05"; never "1e-7". */
 export function fmtNumber(n: number): string {
   if (!Number.isFinite(n)) return String(n);
-  if (Number.isInteger(n)) return Math.abs(n) >= 10_000 ? n.toLocaleString('en-US') : String(n);
+  if (Number.isInteger(n)) return Math.abs(n) >= 10_000 ? groupDigits(n) : String(n);
   return String(Number(n.toPrecision(6)));
+}
+
+/**
+ * An integer with thousands separators, as toLocaleString('en-US') writes it, without
+ * Intl: the first Intl call maps about 7 MB of ICU data into the agent for good.
+ */
+export function groupDigits(n: number): string {
+  if (!Number.isInteger(n) || Math.abs(n) >= 1e21) return n.toLocaleString('en-US');
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ',');
 }
 
 /** "1 minute", "2 minutes", "0.5 minutes": the unit as a word, singular only for exactly 1. */
@@ -99,19 +108,33 @@ export function zoneName(t: number): string {
   }
 }
 
+/**
+ * The local zone at `t` as its offset, the way Intl's en-US short names write zones
+ * without a US abbreviation: "UTC", "GMT+1", "GMT-3:30". No Intl (see groupDigits): the
+ * agent's messages use it (agent/local-stamp.ts); the CLI and the app show zoneName's "CET"/"EST".
+ */
+export function offsetZoneName(t: number): string {
+  const off = -new Date(t).getTimezoneOffset();
+  if (!Number.isFinite(off)) return '';
+  if (off === 0) return 'UTC';
+  const a = Math.abs(off);
+  return `GMT${off > 0 ? '+' : '-'}${Math.floor(a / 60)}${a % 60 ? `:${pad(a % 60)}` : ''}`;
+}
+
 const sameLocalDay = (a: Date, b: Date) => a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
 
 /**
  * A local time for a sentence that may be read elsewhere or later (history messages,
  * terminal banners, CLI replies, the tray): "15:54 CET" today, "2026-11-27 15:54 CET" on
- * another day. Seconds only when asked (a countdown of under a few minutes).
+ * another day. Seconds only when asked (a countdown of under a few minutes). `zone` names
+ * the zone (zoneName unless told; the agent passes offsetZoneName, see agent/local-stamp.ts).
  */
-export function localStamp(t: number | string, now: number, opts: { seconds?: boolean } = {}): string {
+export function localStamp(t: number | string, now: number, opts: { seconds?: boolean; zone?: (t: number) => string } = {}): string {
   const d = new Date(t);
   if (Number.isNaN(d.getTime())) return String(t);
   const clock = opts.seconds ? clockTimeSeconds(d.getTime()) : clockTime(d.getTime());
   const day = sameLocalDay(d, new Date(now)) ? '' : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} `;
-  const zone = zoneName(d.getTime());
+  const zone = (opts.zone ?? zoneName)(d.getTime());
   return `${day}${clock}${zone ? ` ${zone}` : ''}`;
 }
 

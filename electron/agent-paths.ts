@@ -5,6 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_SOCKET_PATH, MAX_SOCKET_PATH, userSocketPath } from '../contract/paths.js';
+import { electronNodeFlags } from '../contract/agent-launch.js';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
 
 export interface AgentPaths {
@@ -77,6 +78,14 @@ export async function ensureUserConfig(p: AgentPaths): Promise<void> {
   if (typeof next.history_path !== 'string') next.history_path = p.userHistory;
   if (next.socket_path === current.socket_path && next.history_path === current.history_path) return;
   await writeFileAtomic(p.userConfig, `${JSON.stringify(next, null, 2)}\n`, 0o600);
+}
+
+/**
+ * The whole command line after Electron's binary (run with ELECTRON_RUN_AS_NODE=1): the
+ * agent's node flags that Electron accepts in Node mode (contract/agent-launch.ts), then the agent.
+ */
+export function agentSpawnArgs(p: AgentPaths): string[] {
+  return [...electronNodeFlags(), ...bundledAgentArgs(p)];
 }
 
 /** Arguments for the bundled agent; --socket wins over whatever the config says. */

@@ -10,8 +10,7 @@ import path from 'node:path';
 import type * as Electron from 'electron';
 import type { HistoryEvent, Status } from '../contract/protocol.js';
 import { AgentConnection, startInputReporter } from './agent-connection.js';
-import { AGENT_NODE_FLAGS } from '../contract/agent-launch.js';
-import { agentPaths, bundledAgentArgs, ensureUserConfig } from './agent-paths.js';
+import { agentPaths, agentSpawnArgs, ensureUserConfig } from './agent-paths.js';
 import { DashboardWindow, type View } from './dashboard-window.js';
 import type { ConnectionState } from '../contract/ipc.js';
 import { registerIpcHandlers } from './ipc-handlers.js';
@@ -251,8 +250,8 @@ export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningA
   });
   const supervisor = new AgentSupervisor({
     command: execPath,
-    // The same node flags as every other launcher (contract/agent-launch.ts).
-    args: [...AGENT_NODE_FLAGS, ...bundledAgentArgs(paths)],
+    // The same node flags as every other launcher (contract/agent-launch.ts), less any Electron refuses in Node mode.
+    args: agentSpawnArgs(paths),
     // The app's own binary runs the agent as plain Node: no second runtime to ship.
     env: { ...env, ELECTRON_RUN_AS_NODE: '1' },
     spawn: (cmd, args, so) => spawn(cmd, args, { env: so.env, stdio: ['ignore', 'ignore', 'pipe'] }),

@@ -1,5 +1,5 @@
 /** Atomic file replacement: a reader sees the old file or the new one, never half of either. */
-import { promises as fs } from 'node:fs';
+import * as fs from './fs-async.js';
 import path from 'node:path';
 
 /**
@@ -13,15 +13,15 @@ export async function writeFileAtomic(file: string, data: string, mode?: number)
   await fs.mkdir(dir, { recursive: true });
   const before = await fs.stat(file).catch(() => null);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fh = await fs.open(tmp, 'w', 0o600);
+  const fd = await fs.open(tmp, 'w', 0o600);
   try {
-    await fh.chmod(mode ?? (before ? before.mode & 0o777 : 0o644));
+    await fs.fchmod(fd, mode ?? (before ? before.mode & 0o777 : 0o644));
     // Only root may give a file away; anyone else writes their own files and skips this.
-    if (before && mode === undefined) await fh.chown(before.uid, before.gid).catch(() => undefined);
-    await fh.writeFile(data);
-    await fh.sync();
+    if (before && mode === undefined) await fs.fchown(fd, before.uid, before.gid).catch(() => undefined);
+    await fs.writeAll(fd, data);
+    await fs.fsync(fd);
   } finally {
-    await fh.close();
+    await fs.close(fd);
   }
   try {
     await fs.rename(tmp, file);
@@ -29,12 +29,12 @@ export async function writeFileAtomic(file: string, data: string, mode?: number)
     await fs.rm(tmp, { force: true });
     throw err;
   }
-  const dh = await fs.open(dir, 'r');
+  const dfd = await fs.open(dir, 'r');
   try {
-    await dh.sync();
+    await fs.fsync(dfd);
   } catch {
     // Some filesystems refuse fsync on a directory; the rename is still atomic.
   } finally {
-    await dh.close();
+    await fs.close(dfd);
   }
 }

@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import { existsSync, readFileSync, chmodSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { RUNTIMES, typecheck } from './typecheck.mjs';
+import { desktopUnit } from './agent-launch.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const only = process.argv.slice(2);
@@ -23,12 +24,11 @@ if (!typecheck(only.length === 0 ? RUNTIMES : only)) {
   process.exit(1);
 }
 /** contract/agent-launch.ts, read through esbuild (it is TypeScript): the flags every launcher gives the agent. */
-async function agentNodeFlags() {
+async function agentLaunch() {
   const r = await build({ entryPoints: ['contract/agent-launch.ts'], bundle: true, write: false, format: 'esm', platform: 'neutral', logLevel: 'warning' });
-  const mod = await import(`data:text/javascript;base64,${Buffer.from(r.outputFiles[0].text).toString('base64')}`);
-  return mod.AGENT_NODE_FLAGS;
+  return import(`data:text/javascript;base64,${Buffer.from(r.outputFiles[0].text).toString('base64')}`);
 }
-const AGENT_NODE_FLAGS = await agentNodeFlags();
+const launch = await agentLaunch();
 
 if (want('agent')) {
   rmSync('dist/agent', { recursive: true, force: true });
@@ -64,7 +64,7 @@ if (want('agent')) {
     entryPoints: { snoozed: 'agent/main.ts' },
     outdir: 'dist/agent',
     // `env -S` passes the flags to node: running the file (npm run agent, /usr/bin/snoozed) gives them.
-    banner: { js: `#!/usr/bin/env -S node ${AGENT_NODE_FLAGS.join(' ')}\n${metaUrl}` },
+    banner: { js: `${launch.agentShebang()}\n${metaUrl}` },
   });
   await build({ ...common, entryPoints: { snooze: 'agent/cli/main.ts' }, outdir: 'dist/agent', banner: { js: `#!/usr/bin/env node\n${metaUrl}` } });
   // One chunk per AWS client: each is loaded only by a cloud-task child or a CLI command that needs it.
@@ -92,13 +92,9 @@ if (want('electron') && existsSync('electron/main.ts')) {
   await build({ ...common, entryPoints: ['electron/preload.ts'], outfile: 'dist/electron/preload.cjs' });
   // The desktop .deb installs the same hardened unit as the headless package, run on the
   // app's own Electron binary in Node mode: one source file, two ExecStart lines.
-  const unit = readFileSync('packaging/systemd/snoozed.service', 'utf8');
-  const desktopUnit = unit
-    .replace(/^ExecStart=\/usr\/bin\/snoozed /m, `Environment=ELECTRON_RUN_AS_NODE=1\nExecStart=/opt/CloudSnooze/cloudsnooze ${AGENT_NODE_FLAGS.join(' ')} /opt/CloudSnooze/resources/agent/snoozed.js `)
-    .replace(/^Documentation=.*$/m, 'Documentation=file:///opt/CloudSnooze/resources/agent/');
-  if (desktopUnit === unit || !desktopUnit.includes('ELECTRON_RUN_AS_NODE')) throw new Error('packaging/systemd/snoozed.service: ExecStart line not found');
+  const unit = desktopUnit(readFileSync('packaging/systemd/snoozed.service', 'utf8'), launch.electronNodeFlags());
   mkdirSync('dist/linux', { recursive: true });
-  writeFileSync('dist/linux/snoozed.service', desktopUnit);
+  writeFileSync('dist/linux/snoozed.service', unit);
   console.log('built dist/electron (main, preload), dist/linux/snoozed.service');
 }
 

@@ -7,6 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { agentFlagsOfBundle } from './agent-launch.mjs';
 import { electronLaunch, findElectron } from './electron-binary.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -89,7 +90,8 @@ async function runBrowserMode() {
     const logFile = path.join(dir, 'agent.log');
     const log = openSync(logFile, 'a');
     // --dry-run: a demo started from a checkout must never stop the machine it runs on.
-    const agent = spawn(process.execPath, [snoozed, '--config', config, '--socket', socket, '--dry-run'], { stdio: ['ignore', log, log] });
+    // The node flags every launcher gives the agent (contract/agent-launch.ts), from the bundle's #! line.
+    const agent = spawn(process.execPath, [...agentFlagsOfBundle(snoozed), snoozed, '--config', config, '--socket', socket, '--dry-run'], { stdio: ['ignore', log, log] });
     children.add(agent);
     agent.on('exit', (code, signal) => {
       children.delete(agent);

@@ -4,7 +4,7 @@
  * entry is good for a week: on-demand prices change rarely, and GetProducts is slow.
  * No SDK here: the agent reads this file.
  */
-import { promises as fs } from 'node:fs';
+import * as fs from '../../lib/fs-async.js';
 import * as z from 'zod/mini';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
 

@@ -3,7 +3,7 @@
  * says "this host was stopped by CloudSnooze": only then is the EC2 API (and the
  * ~50 MB SDK) needed to turn `<prefix>:Status` back to Running.
  */
-import { promises as fs } from 'node:fs';
+import * as fs from '../../lib/fs-async.js';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
 
 export interface StopMarker {

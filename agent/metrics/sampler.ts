@@ -11,7 +11,6 @@
  * every sample too, and alone by keepAwake() for the final re-check before a stop.
  */
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { METRIC_NAMES, nullSample, type KeepAwake, type MetricName, type Sample } from '../../contract/protocol.js';
 import { InhibitorWatcher } from '../keep-awake/inhibitors.js';
 import { ProcessWatcher } from '../keep-awake/processes.js';
@@ -23,6 +22,9 @@ import { InputTracker } from './input.js';
 import { ProcFile } from './proc-file.js';
 import { monoNowMs } from '../mono-clock.js';
 import { parseDiskstats, parseMeminfo, parseNetDev, parseProcStat, parseSelfStat } from './procfs.js';
+
+// A plain timer: node:timers/promises would be one more module kept resident for this one wait.
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface SamplerOptions {
   procRoot?: string; // default '/proc'

@@ -68,7 +68,7 @@ describe('awsDoctor', () => {
     expect(r.lines.map((l) => l.text)).toContain('policy reach: no other instance visible in us-east-1, so acting on others was not checked');
     expect(r.policy).toEqual(policyFile);
     const actions = r.policy.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
-    expect(actions).toEqual(['ec2:CreateTags', 'ec2:DescribeInstances', 'ec2:DescribeTags', 'ec2:StopInstances']);
+    expect(actions).toEqual(['ec2:CreateTags', 'ec2:DescribeInstances', 'ec2:DescribeTags', 'ec2:StopInstances', 'pricing:GetProducts']);
   });
 
   it('the policy limits CreateTags to the configured prefix', async () => {

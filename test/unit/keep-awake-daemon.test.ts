@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG, parseConfig, type Config } from '../../contract/config-schema.js';
 import type { ScheduleWindow } from '../../contract/schedule.js';
 import { GO_CLIENT_READ_BYTES, MAX_PID, MAX_RUN_HOLDS, STATUS_MAX_RUNS, nullSample, type KeepAwake, type Sample } from '../../contract/protocol.js';
@@ -170,5 +170,26 @@ describe('STATUS with many keep-awake sources', () => {
     const run = { pid: MAX_PID, command: 'c'.repeat(SHOWN_COMMAND_BYTES), reason: 'r'.repeat(SHOWN_REASON_BYTES), since: '2026-06-01T12:00:00Z' };
     const bytes = Buffer.byteLength(JSON.stringify({ success: true, data: { ...st, runs: Array(STATUS_MAX_RUNS).fill(run), runs_total: MAX_RUN_HOLDS } })) + 1;
     expect(bytes).toBeLessThanOrEqual(GO_CLIENT_READ_BYTES);
+  });
+});
+
+describe('an agent without schedule windows', () => {
+  it('never calls Intl: the first call maps about 6 MB of ICU data into the agent for good', () => {
+    const spy = vi.spyOn(Intl, 'DateTimeFormat');
+    try {
+      const s = initialDaemonState(DEFAULT_CONFIG, new LocalProvider(), false);
+      const sources = new DaemonSources(s);
+      sources.refresh(T0);
+      sources.refresh(T0 + MIN);
+      expect(s.schedule).toBeNull();
+      expect(spy).not.toHaveBeenCalled();
+      // With a window, the host's zone is looked up then.
+      s.config = parseConfig({ ...DEFAULT_CONFIG, schedule: { timezone: '', windows: [{ days: 'mon-fri', from: '09:00', to: '18:00', keep_awake: true }] } });
+      sources.refresh(T0 + 2 * MIN);
+      expect(spy).toHaveBeenCalled();
+      expect(s.schedule?.timezone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
