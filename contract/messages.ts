@@ -228,8 +228,19 @@ export function valueWords(key: string, v: unknown): string {
   return entered(v);
 }
 
-/** One changed setting, "Naptime set to 45 minutes (was 30 minutes)". */
+const isGroup = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * One changed setting, "Naptime set to 45 minutes (was 30 minutes)"; a group by the leaves
+ * that changed, "Log level set to "debug" (was "info")", not as JSON.
+ */
 export function settingChanged(key: string, from: unknown, to: unknown): string {
+  if (isGroup(to) && (from === undefined || isGroup(from))) {
+    const parts = Object.keys(to)
+      .filter((k) => JSON.stringify(to[k]) !== JSON.stringify(from?.[k]))
+      .map((k) => settingChanged(`${key}.${k}`, from?.[k], to[k]));
+    if (parts.length) return parts.join('; ');
+  }
   const was = from === undefined ? '' : ` (was ${valueWords(key, from)})`;
   return `${fieldLabel(key)} set to ${valueWords(key, to)}${was}`;
 }

@@ -340,6 +340,8 @@ describe('a settings change in history, in words', () => {
     expect(settingChanged('enable_instance_tags', true, false)).toBe('Instance tags set to off (was on)');
     expect(settingChanged('aws_region', '', 'eu-west-1')).toBe('AWS region set to "eu-west-1" (was empty)');
     expect(settingChanged('naptime_minutes', undefined, 1)).toBe('Naptime set to 1 minute');
+    // A group by the leaves that changed, not as JSON.
+    expect(settingChanged('logging', { log_level: 'info' }, { log_level: 'debug' })).toBe('Log level set to "debug" (was "info")');
     expect(valueWords('naptime_minutes', 0.05)).toBe('3 seconds');
     expect(valueWords('check_interval_seconds', 1)).toBe('1 second');
   });
