@@ -222,7 +222,7 @@ export class Daemon {
     const changed = (Object.keys(after.config) as ConfigKey[]).filter((k) => JSON.stringify(s.config[k]) !== JSON.stringify(after.config[k]));
     const diff = Object.fromEntries(changed.map((k) => [k, { from: s.config[k], to: after.config[k] }]));
     if (changed.length) await this.applyConfig(after.config, changed);
-    const line = pinsChange(before.pins, after.pins);
+    const line = pinsChange(before.pins, after.pins, after.config);
     if (line) await this.record({ type: 'config_change', message: line, details: { source: 'tag', changed: diff, pins: after.pins } }).catch(() => undefined);
     if (before.disabled !== after.disabled) {
       await this.record({

@@ -21,11 +21,15 @@ export interface Connection {
 export type Handler<C extends Command> = (params: Params<C>, conn: Connection) => Promise<CommandResults[C]> | CommandResults[C];
 export type HandlerTable = { [C in Command]: Handler<C> };
 
-/** A handler throws this for a clean error reply. */
+/**
+ * A handler throws this for a clean error reply. `fields`: one plain-words message per
+ * config key at fault (PINNED, a file-only key), so a settings form marks that field.
+ */
 export class RequestError extends Error {
   constructor(
     message: string,
     readonly code: ErrorCode,
+    readonly fields?: Record<string, string>,
   ) {
     super(message);
   }
@@ -135,7 +139,7 @@ export function createDispatch(handlers: HandlerTable, log: LogFn, budgets: Chan
       const data = await handler(parsed as never, conn);
       return `${JSON.stringify({ success: true, data })}\n`;
     } catch (err) {
-      if (err instanceof RequestError) return errorLine(err.message, err.code);
+      if (err instanceof RequestError) return errorLine(err.message, err.code, err.fields);
       if (err instanceof ConfigError) return errorLine(err.message, 'INVALID_CONFIG', err.fields);
       log('error', `socket: ${cmd} failed: ${(err as Error).stack ?? String(err)}`);
       return errorLine(`${COMMAND_WORDS[cmd]} failed inside the agent: ${(err as Error).message}`, 'INTERNAL');

@@ -8,6 +8,7 @@
 import { CONFIG_KEYS, configPatchSchema, TAG_KEY_MAX, DEFAULT_CONFIG, describeZodError, parseConfig, RESTART_KEYS, type Config, type ConfigKey } from '../contract/config-schema.js';
 import { configTagKey, disabledTagKey, PINNABLE_KEYS, TAG_VALUE_MAX, type ConfigView } from '../contract/config-sources.js';
 import { redactNotifications } from '../contract/notifications.js';
+import { fieldLabel, valueWords } from '../contract/messages.js';
 
 /** Keys whose value is text as typed; every other value is JSON (numbers, booleans, lists, objects). */
 const TEXT_KEYS: ReadonlySet<ConfigKey> = new Set(
@@ -145,15 +146,20 @@ export function pinnedMessage(keys: ConfigKey[], pins: Effective['pins']): strin
   return `${named}: change or remove the tag (snooze fleet policy set), not the local config; nothing changed`;
 }
 
-/** One line per change in what the tags pin, for the history; null when nothing changed. */
-export function pinsChange(before: Effective['pins'], after: Effective['pins']): string | null {
+/**
+ * One history line per change in what the tags pin, in the catalogue's words ("Config from
+ * instance tags: Naptime set to 3 seconds (tag CloudSnooze:Config:naptime_minutes)"); the
+ * raw values go in the event's details. Null when nothing changed.
+ */
+export function pinsChange(before: Effective['pins'], after: Effective['pins'], config?: Config): string | null {
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort() as ConfigKey[];
   const parts: string[] = [];
   for (const k of keys) {
     const b = before[k];
     const a = after[k];
     if (b?.text === a?.text && b?.tag === a?.tag) continue;
-    parts.push(a ? `${k}=${a.text} (tag ${a.tag})` : `${k} no longer pinned (tag ${b!.tag} removed)`);
+    const value = config && a ? valueWords(k, config[k]) : a ? JSON.stringify(a.text) : '';
+    parts.push(a ? `${fieldLabel(k)} set to ${value} (tag ${a.tag})` : `${fieldLabel(k)} no longer pinned (tag ${b!.tag} removed)`);
   }
-  return parts.length ? `Config from instance tags: ${parts.join(', ')}` : null;
+  return parts.length ? `Config from instance tags: ${parts.join('; ')}` : null;
 }

@@ -8,7 +8,7 @@ import { applyPatch, CONFIG_KEYS, RESTART_KEYS, type Config, type ConfigKey } fr
 import type { ConfigView } from '../contract/config-sources.js';
 import { configView, effectiveConfig, pinnedMessage } from './fleet-pins.js';
 import { rfc3339Seconds, type CommandResults, type HistoryEvent, type HoldOutcome, type HoldReply, type Params, type Sample, type Status } from '../contract/protocol.js';
-import { MESSAGES } from '../contract/messages.js';
+import { MESSAGES, settingChanged } from '../contract/messages.js';
 import { agentStamp } from './local-stamp.js';
 import { saveConfigChanges } from './config-file-edit.js';
 import type { DaemonState } from './daemon-state.js';
@@ -85,12 +85,13 @@ async function configSet(host: HandlerHost, p: Params<'CONFIG_SET'>, by: History
     throw new RequestError(
       `${fileOnly.join(', ')} can only be set in the config file ${host.configPath} (they name files the agent writes, or a command it runs, as root); nothing changed`,
       'INVALID_PARAMS',
+      Object.fromEntries(fileOnly.map((k) => [k, MESSAGES.fileOnly(k, host.configPath)])),
     );
   }
   // A fleet tag wins over the file: a local change would be silently overridden, so it is refused.
   const pins = s.fleet.effective.pins;
   const pinned = (Object.keys(p.values) as ConfigKey[]).filter((k) => pins[k]);
-  if (pinned.length) throw new RequestError(pinnedMessage(pinned, pins), 'PINNED');
+  if (pinned.length) throw new RequestError(pinnedMessage(pinned, pins), 'PINNED', Object.fromEntries(pinned.map((k) => [k, MESSAGES.pinnedRefused(k, pins[k]!.tag, pins[k]!.text)])));
   // The patch goes to the file's settings, never to the pinned ones: a tag's value must not land in snooze.json.
   const file = s.fleet.file;
   const { config: next, changed } = applyPatch(file, p.values);
@@ -110,7 +111,8 @@ async function configSet(host: HandlerHost, p: Params<'CONFIG_SET'>, by: History
   await host.record({
     type: 'config_change',
     by,
-    message: `Config changed: ${changed.map((k) => `${k}=${JSON.stringify(next[k])}`).join(', ')}`,
+    // People read the catalogue's words; the raw values stay in details (history --format json/csv).
+    message: changed.map((k) => settingChanged(k, file[k], next[k])).join('; '),
     details: { changed: diff },
   });
   host.broadcastStatus();
@@ -149,7 +151,9 @@ function postpone(host: HandlerHost, p: Params<'POSTPONE'>, conn: Connection): P
   const until = s.policy.holds.postponedUntil ?? now;
   // One sentence for the reply and the history event: what really happened to the stop time.
   const changed = before === null || until > before;
-  const at = (t: number) => agentStamp(t, now);
+  // Seconds only where minutes cannot tell the two ends apart (the same postpone twice in a row).
+  const seconds = before !== null && agentStamp(before, now) === agentStamp(until, now);
+  const at = (t: number) => agentStamp(t, now, { seconds });
   const message = before === null ? MESSAGES.postponed(p.minutes, at(until)) : changed ? MESSAGES.postponeExtended(p.minutes, at(before), at(until)) : MESSAGES.postponeNoChange(p.minutes, at(until));
   return holdChanged(host, conn, 'postpone', { changed, message }, { minutes: p.minutes, until: rfc3339Seconds(until), moved: changed });
 }

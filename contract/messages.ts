@@ -7,92 +7,7 @@
  * Pure (no Node, no DOM): the agent, the CLI, the tray and the dashboard share it.
  */
 import type { Blocker } from './protocol.js';
-
-// ---------------------------------------------------------------------------
-// Numbers, units and durations
-
-/** "1 minute", "2 minutes", "0.5 minutes". */
-export function plural(n: number, unit: string): string {
-  return `${fmtNumber(n)} ${unit}${n === 1 ? '' : 's'}`;
-}
-
-/** 10080 -> "10,080"; 0.05 -> "0.05"; never "1e-7". */
-export function fmtNumber(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  if (Number.isInteger(n)) return Math.abs(n) >= 10_000 ? groupDigits(n) : String(n);
-  return String(Number(n.toPrecision(6)));
-}
-
-/**
- * An integer with thousands separators, as toLocaleString('en-US') writes it, without
- * Intl: the first Intl call maps about 7 MB of ICU data into the agent for good.
- */
-export function groupDigits(n: number): string {
-  if (!Number.isInteger(n) || Math.abs(n) >= 1e21) return n.toLocaleString('en-US');
-  return String(n).replace(/\B(?=(\d{3})+$)/g, ',');
-}
-
-/** Seconds in words, pluralised: "1 minute", "4 minutes 30 seconds", "2 hours 5 minutes", "3 days". */
-export function durationWords(secs: number): string {
-  const s = Math.max(0, Math.round(secs));
-  if (s < 60) return plural(s, 'second');
-  const m = Math.floor(s / 60);
-  if (m < 60) return s % 60 ? `${plural(m, 'minute')} ${plural(s % 60, 'second')}` : plural(m, 'minute');
-  const h = Math.floor(m / 60);
-  if (h < 48) return m % 60 ? `${plural(h, 'hour')} ${plural(m % 60, 'minute')}` : plural(h, 'hour');
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${plural(d, 'day')} ${plural(h % 24, 'hour')}` : plural(d, 'day');
-}
-
-/** Minutes in words: 90 -> "1 hour 30 minutes", 0.5 -> "30 seconds". */
-export function minutesWords(minutes: number): string {
-  return durationWords(minutes * 60);
-}
-
-// ---------------------------------------------------------------------------
-// Times for people: local, with the zone where the reader may be elsewhere
-
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** The local zone's short name at `t` ("CET", "UTC", "GMT+2"), from the platform's zone data. */
-export function zoneName(t: number): string {
-  try {
-    const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(new Date(t)).find((p) => p.type === 'timeZoneName');
-    return part?.value ?? '';
-  } catch {
-    return '';
-  }
-}
-
-/**
- * The local zone at `t` as its offset, the way Intl's en-US short names write zones
- * without a US abbreviation: "UTC", "GMT+1", "GMT-3:30". No Intl (see groupDigits): the
- * agent's messages use it; the CLI and the app show zoneName's "CET"/"EST".
- */
-export function offsetZoneName(t: number): string {
-  const off = -new Date(t).getTimezoneOffset();
-  if (!Number.isFinite(off)) return '';
-  if (off === 0) return 'UTC';
-  const a = Math.abs(off);
-  return `GMT${off > 0 ? '+' : '-'}${Math.floor(a / 60)}${a % 60 ? `:${pad(a % 60)}` : ''}`;
-}
-
-/**
- * A local time for a sentence that may be read elsewhere or later (history messages,
- * terminal banners): "15:54 CET" today, "2026-11-27 15:54 CET" on another day. Seconds
- * only when asked (a countdown of under a few minutes). `zone` names the zone (zoneName
- * unless told; the agent passes offsetZoneName).
- */
-export function localStamp(t: number | string, now: number, opts: { seconds?: boolean; zone?: (t: number) => string } = {}): string {
-  const d = new Date(t);
-  if (Number.isNaN(d.getTime())) return String(t);
-  const n = new Date(now);
-  const clock = `${pad(d.getHours())}:${pad(d.getMinutes())}${opts.seconds ? `:${pad(d.getSeconds())}` : ''}`;
-  const sameDay = d.getFullYear() === n.getFullYear() && d.getMonth() === n.getMonth() && d.getDate() === n.getDate();
-  const day = sameDay ? '' : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} `;
-  const zone = (opts.zone ?? zoneName)(d.getTime());
-  return `${day}${clock}${zone ? ` ${zone}` : ''}`;
-}
+import { durationWords, fmtNumber, minutesWords, plural } from './time-format.js';
 
 // ---------------------------------------------------------------------------
 // Settings, in the user's words
@@ -304,6 +219,40 @@ export function describeIssues(issues: readonly IssueLike[], opts: { drop?: numb
   return { fields, message: Object.values(fields).join('; ') };
 }
 
+/**
+ * A setting's value as a person reads it: "45 minutes", "15 minutes" (900 seconds), "10 %",
+ * "on"/"off", "eu-west-1" in quotes, "empty". Machines get the raw value in the event's details.
+ */
+export function valueWords(key: string, v: unknown): string {
+  const unit = unitOf(key);
+  if (typeof v === 'number') {
+    if (unit === 'minute') return minutesWords(v);
+    if (unit === 'second') return durationWords(v);
+    if (unit === '%' || unit === 'KB/s') return `${fmtNumber(v)} ${unit}`;
+    return unit ? plural(v, unit) : fmtNumber(v);
+  }
+  if (typeof v === 'boolean') return v ? 'on' : 'off';
+  if (v === '' || v === null || v === undefined) return 'empty';
+  return entered(v);
+}
+
+const isGroup = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * One changed setting, "Naptime set to 45 minutes (was 30 minutes)"; a group by the leaves
+ * that changed, "Log level set to "debug" (was "info")", not as JSON.
+ */
+export function settingChanged(key: string, from: unknown, to: unknown): string {
+  if (isGroup(to) && (from === undefined || isGroup(from))) {
+    const parts = Object.keys(to)
+      .filter((k) => JSON.stringify(to[k]) !== JSON.stringify(from?.[k]))
+      .map((k) => settingChanged(`${key}.${k}`, from?.[k], to[k]));
+    if (parts.length) return parts.join('; ');
+  }
+  const was = from === undefined ? '' : ` (was ${valueWords(key, from)})`;
+  return `${fieldLabel(key)} set to ${valueWords(key, to)}${was}`;
+}
+
 /** The cross-field rule on warning and naptime, both named. */
 export function warningNotShorter(warningMinutes: number, naptimeMinutes: number): string {
   return `Warning time (${minutesWords(warningMinutes)}) must be shorter than the naptime (${minutesWords(naptimeMinutes)}): lower warning_minutes first, or raise naptime_minutes`;
@@ -350,6 +299,12 @@ export const MESSAGES = {
   postponeExtended: (minutes: number, from: string, until: string) => `Postponed by ${minutesWords(minutes)}: no stop before ${until} (was ${from})`,
   released: (what: string) => `Released ${what}: the idle countdown resumes`,
   nothingToRelease: 'Nothing to release: there was no postponement or stay-awake',
+  /** Beside a setting a fleet tag pins (Settings, config list): read-only here. */
+  pinnedNote: (tag: string) => `Set by the instance tag ${tag}`,
+  /** On the field of a refused change to a pinned setting. */
+  pinnedRefused: (key: string, tag: string, value: string) =>
+    `${fieldLabel(key)} is pinned by the instance tag ${tag} = ${entered(value)}: change or remove the tag (snooze fleet policy set), not this setting; nothing changed`,
+  fileOnly: (key: string, path: string) => `${fieldLabel(key)} can only be set in the config file ${path}, as root`,
 } as const;
 
 /** Command-line usage errors: one wording each, whichever command hits them. */

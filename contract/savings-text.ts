@@ -3,7 +3,7 @@
  * "Saved ≈ $41 this month" (the last 30 days). Null when there is nothing to say
  * (off EC2, no stop yet, no price for the type).
  */
-import { groupDigits } from './messages.js';
+import { groupDigits } from './time-format.js';
 import type { Savings } from './protocol.js';
 
 export function savedText(s: Savings | null | undefined): string | null {

@@ -4,7 +4,8 @@
  * replays the same warning. Any state other than warning/stopping re-arms it.
  */
 import type { HistoryEvent, Status } from '../contract/protocol.js';
-import { clockTime as formatClock, formatCountdown } from '../contract/time-format.js';
+import { MODE_NOTE } from '../contract/messages.js';
+import { formatCountdown, minutesWords, whenText } from '../contract/time-format.js';
 import { secondsUntilStop } from './tray-view.js';
 
 export interface NotificationOptionsLike {
@@ -94,14 +95,19 @@ export class WarningNotifier {
     this.announced = true;
     const supported = this.deps.isSupported();
 
-    const left = status ? secondsUntilStop(status, (this.deps.now ?? Date.now)()) : null;
-    const title = left === null ? 'CloudSnooze will stop this instance soon' : `CloudSnooze will stop this instance in ${formatCountdown(left)}`;
-    const why = reason ?? (status ? `idle for ${status.effective_naptime_minutes} min (all metrics below their thresholds)` : 'the instance is idle');
-    const at = status?.stop_at ? ` at ${formatClock(status.stop_at)}` : '';
+    const now = (this.deps.now ?? Date.now)();
+    const left = status ? secondsUntilStop(status, now) : null;
+    // Off EC2 and in dry run nothing is stopped: the notification must not say it will be.
+    const would = status !== null && status.mode !== 'aws';
+    const verb = would ? 'would stop' : 'will stop';
+    const title = left === null ? `CloudSnooze ${verb} this instance soon` : `CloudSnooze ${verb} this instance in ${formatCountdown(left)}`;
+    const why = reason ?? (status ? `idle for ${minutesWords(status.effective_naptime_minutes)} (all metrics below their thresholds)` : 'the instance is idle');
+    const at = status?.stop_at ? ` at ${whenText(status.stop_at, now)}` : '';
+    const note = status && would ? ` (${MODE_NOTE[status.mode]})` : '';
     const mac = this.deps.platform === 'darwin';
     const clickable = this.clickable();
     const hint = mac ? '' : clickable ? ' Click to postpone or stay awake.' : ' Postpone or stay awake from the tray menu.';
-    const body = `Stopping${at}: ${why}.${hint}`;
+    const body = `${would ? 'Would stop' : 'Stopping'}${at}${note}: ${why}.${hint}`;
     if (!supported) {
       this.deps.onUnsupported?.(title, body);
       return;

@@ -5,7 +5,7 @@
  */
 import { isKeepAwake, type Blocker, type Status } from '../contract/protocol.js';
 import { METRIC_SPECS, formatValue, onlyWouldStop } from './format.js';
-import { minutesWords, whenText } from './time-words.js';
+import { minutesWords, whenText } from '../contract/time-format.js';
 
 export interface HoldLine {
   kind: 'postpone' | 'stay_awake' | 'run';

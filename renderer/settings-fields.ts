@@ -4,6 +4,8 @@
  */
 import type { Config, ConfigKey, ConfigPatch } from '../contract/config-schema.js';
 import type { AgentMode } from '../contract/protocol.js';
+import { configTagKey, sourceOf, type ConfigView } from '../contract/config-sources.js';
+import { MESSAGES } from '../contract/messages.js';
 
 type Kind = 'number' | 'integer' | 'boolean' | 'text';
 
@@ -106,4 +108,13 @@ export function dryRunNote(mode: AgentMode | null, configured: boolean, flag: bo
   }
   if (mode === 'local') return { forced: false, text: 'Local mode: this machine is not an EC2 instance, so nothing is stopped whatever this says.' };
   return null;
+}
+
+/**
+ * A setting a fleet tag pins (CONFIG_GET `sources[key] === 'tag'`): read-only here, with a
+ * note naming the tag, since the agent refuses a local change (PINNED). Null when not pinned.
+ */
+export function pinNote(config: ConfigView, key: ConfigKey): string | null {
+  if (sourceOf(config, key) !== 'tag') return null;
+  return `${MESSAGES.pinnedNote(configTagKey(config.tagging_prefix, key))}: read-only here.`;
 }

@@ -7,6 +7,7 @@ import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../config.js';
 import { detectGpuTool } from '../metrics/gpu.js';
 import { listInputSources } from '../metrics/input.js';
 import { EXIT, type CliIO } from './io.js';
+import { plural } from '../../contract/time-format.js';
 
 export interface DoctorLine {
   ok: boolean;
@@ -84,7 +85,7 @@ export function printDoctor(io: CliIO, lines: DoctorLine[]): number {
   // Lines quote instance metadata, AWS error messages and file contents: one inert line each.
   for (const l of lines) io.out(`${l.info ? 'ℹ' : l.ok ? '✓' : '✗'} ${inert(l.text)}`);
   const bad = lines.filter((l) => !l.ok).length;
-  io.out(bad ? `\n${bad} problem(s) found.` : '\nAll checks passed.');
+  io.out(bad ? `\n${plural(bad, 'problem')} found.` : '\nAll checks passed.');
   return bad ? EXIT.ERROR : EXIT.OK;
 }
 

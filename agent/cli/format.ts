@@ -2,8 +2,8 @@
 import { csvField, csvNumber, inert, inertDeep } from '../../contract/text.js';
 import { isKeepAwake, type HistoryEvent, type Status } from '../../contract/protocol.js';
 import { scheduleSummary } from '../../contract/schedule.js';
-import { clockTimeSeconds, dateTime, formatCountdown as clock } from '../../contract/time-format.js';
-import { blockerShort, zoneName } from '../../contract/messages.js';
+import { dateTimeZone, durationWords, fmtNumber, formatCountdown as clock, formatDuration, localStamp, minutesWords } from '../../contract/time-format.js';
+import { blockerShort } from '../../contract/messages.js';
 
 const STATE_WORDS: Record<Status['state'], string> = {
   active: 'Active',
@@ -22,14 +22,11 @@ const MODE_WORDS: Record<Status['mode'], string> = {
 };
 
 
-/** Local date and time to the minute, "2026-11-26 16:07", for hold end times. */
-export function localDateTime(iso: string | null): string {
-  return iso ? dateTime(iso).slice(0, 16) : '-';
+/** A hold's end for a reply line: "16:07 CET" today, "2026-11-27 16:07 CET" another day. */
+export function localDateTime(iso: string | null, now = Date.now()): string {
+  return iso ? localStamp(iso, now) : '-';
 }
 
-function localTime(iso: string | null): string {
-  return iso ? clockTimeSeconds(iso) : '-';
-}
 
 function num(v: number | null, unit: string, digits = 1): string {
   return v === null ? 'n/a' : `${v.toFixed(digits)} ${unit}`;
@@ -39,7 +36,9 @@ function num(v: number | null, unit: string, digits = 1): string {
  * Every hold in force, with its end and reason, whatever the metrics say: a postponement
  * still decides the stop time while the box is busy, and the user must see it.
  */
-export function holdsOf(s: Status): string[] {
+export function holdsOf(s: Status, now = Date.now()): string[] {
+  // Local, with the zone: the reader may sit in another one over SSH ("15:54:07 CET").
+  const localTime = (iso: string) => localStamp(iso, now, { seconds: true });
   const out: string[] = [];
   if (s.postponed_until) out.push(`Postponed until ${localTime(s.postponed_until)}`);
   if (s.stay_awake) out.push(`Staying awake ${s.stay_awake.until ? `until ${localTime(s.stay_awake.until)}` : 'until released'} — ${s.stay_awake.reason}`);
@@ -61,18 +60,24 @@ export function renderStatus(reply: Status, opts: RenderOptions = {}): string {
   // Every string in the reply made inert: reasons, blockers, process names and errors come
   // from users and the cloud, and a field added later is covered without a second thought.
   const s = inertDeep(reply);
+  // "Today" is the status's own moment (the agent's clock), so a time on another day gets its date.
+  const sampled = Date.parse(s.sampled_at ?? '');
+  const now = Number.isFinite(sampled) ? sampled : Date.now();
+  const localTime = (iso: string | null) => (iso ? localStamp(iso, now, { seconds: true }) : '-');
   const lines: string[] = [];
   const inst = s.instance.id ? `${s.instance.id} (${s.instance.type ?? '?'}, ${s.instance.region ?? '?'})` : 'this machine';
   lines.push(`CloudSnooze ${s.version} — ${inst}, ${MODE_WORDS[s.mode]}${s.dry_run_flag ? ' (--dry-run on the agent\'s command line)' : ''}`);
   const left = s.seconds_until_stop === null ? null : Math.max(0, s.seconds_until_stop - (opts.elapsedSecs ?? 0));
   const countdown = left === null ? '' : `${s.mode === 'aws' ? 'stops' : 'would stop'} in ${clock(left)} (at ${localTime(s.stop_at)})`;
   const busy = s.blockers.filter((b) => !isKeepAwake(b)).map(blockerShort);
-  const holds = holdsOf(s);
+  const holds = holdsOf(s, now);
   let state: string;
   if (holds.length) {
     // "Postponed until 15:54 — and active now: CPU 75 %": the hold first, then what else keeps it up.
     state = holds.join('; ');
     if (busy.length) state += ` — and active now: ${busy.join(', ')}`;
+    // The stop comes when the hold ends (idle all along): say so once, not the same time twice.
+    else if (countdown && s.stop_at && s.postponed_until && Date.parse(s.stop_at) === Date.parse(s.postponed_until)) state += ` — ${s.mode === 'aws' ? 'stops' : 'would stop'} then if still idle`;
     else if (countdown) state += ` — then ${countdown}`;
   } else {
     state = STATE_WORDS[s.state];
@@ -81,20 +86,21 @@ export function renderStatus(reply: Status, opts: RenderOptions = {}): string {
   }
   lines.push(`State:    ${state}`);
   // A schedule window may set the naptime: say which one is in force, and that it is not the configured one.
-  const naptime = s.effective_naptime_minutes === s.naptime_minutes ? `${s.naptime_minutes} min` : `${s.effective_naptime_minutes} min (schedule; configured ${s.naptime_minutes} min)`;
-  lines.push(`Naptime:  ${naptime}, warning ${s.warning_minutes} min before, sampling every ${s.check_interval_seconds} s${s.idle_since ? `; idle since ${localTime(s.idle_since)}` : ''}`);
+  const naptime =
+    s.effective_naptime_minutes === s.naptime_minutes ? minutesWords(s.naptime_minutes) : `${minutesWords(s.effective_naptime_minutes)} (schedule; configured ${minutesWords(s.naptime_minutes)})`;
+  lines.push(`Naptime:  ${naptime}, warning ${minutesWords(s.warning_minutes)} before, sampling every ${durationWords(s.check_interval_seconds)}${s.idle_since ? `; idle since ${localTime(s.idle_since)}` : ''}`);
   if (s.schedule) lines.push(`Schedule: ${scheduleSummary(s.schedule, Date.now())}`);
   lines.push('');
   lines.push('Metric        Now            Threshold');
   const m = s.metrics;
   const t = s.thresholds;
   const row = (name: string, now: string, thr: string) => lines.push(`${name.padEnd(14)}${now.padEnd(15)}${thr}`);
-  row('CPU', num(m.cpu_percent, '%'), `${t.cpu_percent} %`);
-  row('Memory', num(m.memory_percent, '%'), `${t.memory_percent} %`);
-  row('Network', num(m.network_kbps, 'KB/s'), `${t.network_kbps} KB/s`);
-  row('Disk I/O', num(m.disk_io_kbps, 'KB/s'), `${t.disk_io_kbps} KB/s`);
-  row('GPU', m.gpu_count > 0 ? `${num(m.gpu_percent, '%')} ×${m.gpu_count}` : 'none', `${t.gpu_percent} %`);
-  row('Input idle', m.input_idle_secs === null ? 'no source' : `${m.input_idle_secs} s`, `${t.input_idle_secs} s`);
+  row('CPU', num(m.cpu_percent, '%'), `${fmtNumber(t.cpu_percent)} %`);
+  row('Memory', num(m.memory_percent, '%'), `${fmtNumber(t.memory_percent)} %`);
+  row('Network', num(m.network_kbps, 'KB/s'), `${fmtNumber(t.network_kbps)} KB/s`);
+  row('Disk I/O', num(m.disk_io_kbps, 'KB/s'), `${fmtNumber(t.disk_io_kbps)} KB/s`);
+  row('GPU', m.gpu_count > 0 ? `${num(m.gpu_percent, '%')} ×${m.gpu_count}` : 'none', `${fmtNumber(t.gpu_percent)} %`);
+  row('Input idle', m.input_idle_secs === null ? 'no source' : formatDuration(m.input_idle_secs), formatDuration(t.input_idle_secs));
   lines.push('');
   // Keep-awake sources first: they are the user's own intent, and hold whatever the metrics say.
   for (const b of s.blockers.filter(isKeepAwake)) lines.push(`Kept awake: ${b.reason}`);
@@ -112,14 +118,7 @@ export function renderHistoryText(events: HistoryEvent[]): string {
   // One event per line: a message may quote a user's reason, which must neither command the
   // terminal nor start a line of its own.
   // People read local time, with the zone (the history may span a DST change); --format json/csv keep UTC.
-  return events.map((e) => `${localWithZone(e.time)}  ${inert(e.type).padEnd(19)} ${inert(e.message)}`).join('\n');
-}
-
-function localWithZone(iso: string): string {
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return inert(iso);
-  const zone = zoneName(t);
-  return `${dateTime(t)}${zone ? ` ${zone}` : ''}`;
+  return events.map((e) => `${inert(dateTimeZone(e.time))}  ${inert(e.type).padEnd(19)} ${inert(e.message)}`).join('\n');
 }
 
 export function renderHistoryCsv(events: HistoryEvent[]): string {

@@ -13,7 +13,8 @@ import { sourceOf } from '../../contract/config-sources.js';
 import { adminSocketPath, DEFAULT_SOCKET_PATH, userSocketPath } from '../../contract/paths.js';
 import { HISTORY_TYPES, type HistoryType, type Status } from '../../contract/protocol.js';
 import { VERSION } from '../version.js';
-import { durationWords, issueMessage, USAGE } from '../../contract/messages.js';
+import { issueMessage, USAGE } from '../../contract/messages.js';
+import { durationWords } from '../../contract/time-format.js';
 import { parseFlags } from './args.js';
 import { runDashboard } from './dashboard.js';
 import { isEc2Host } from '../aws/detect.js';
@@ -249,7 +250,7 @@ const postpone: Cmd = async (args, io) => {
   }
   const s = await io.request(io.socketPath, 'POSTPONE', { minutes: ms / 60_000 });
   // The agent's own sentence: the same one history records, so the two never disagree.
-  io.out(`${s.outcome?.message ?? `Postponed: no stop before ${localDateTime(s.postponed_until)}`}.`);
+  io.out(`${s.outcome?.message ?? `Postponed: no stop before ${localDateTime(s.postponed_until, Date.parse(s.sampled_at ?? '') || Date.now())}`}.`);
   return EXIT.OK;
 };
 
@@ -271,7 +272,7 @@ const stayAwake: Cmd = async (args, io) => {
     minutes = ms / 60_000;
   }
   const s = await io.request(io.socketPath, 'STAY_AWAKE', { minutes, reason: values.reason ?? 'snooze stay-awake' });
-  io.out(`Staying awake ${s.stay_awake?.until ? `until ${localDateTime(s.stay_awake.until)}` : 'until you run: snooze release'}.`);
+  io.out(`Staying awake ${s.stay_awake?.until ? `until ${localDateTime(s.stay_awake.until, Date.parse(s.sampled_at ?? '') || Date.now())}` : 'until you run: snooze release'}.`);
   return EXIT.OK;
 };
 
@@ -392,6 +393,11 @@ if (isMain) {
   const ac = new AbortController();
   process.on('SIGINT', () => ac.abort());
   process.on('SIGTERM', () => ac.abort());
+  // The reader went away (`snooze status --watch | head`): stop quietly, as other tools do, not with a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.OK);
+    throw err;
+  });
   runCli(process.argv.slice(2), {
     // The last line of defence: whatever a command prints (commands already make each
     // field inert and one line), no control sequence from a user or the cloud reaches the

@@ -6,7 +6,7 @@ import { useBridge, useRenderer } from '../context.js';
 import { deadlineOf, useCountdown } from '../countdown.js';
 import { METRIC_SPECS, clockTimeSeconds, formatCountdown, modeNote, modeWords, onlyWouldStop, stateWords, type MetricSpec } from '../format.js';
 import { heroDetail, holdLines, releaseButton } from '../hold-words.js';
-import { browserZoneName, minutesWords, whenText, zoneText } from '../time-words.js';
+import { minutesWords, runtimeZoneName, whenText, zoneText } from '../../contract/time-format.js';
 import { askNoticePermission, noticeSupport, type NoticeSupport } from '../warning-notice.js';
 import { MetricChart } from './MetricChart.js';
 import { EventType } from './History.js';
@@ -106,7 +106,7 @@ function StatusHero() {
           {online ? 'Updated' : 'Last update'} <span data-testid="sampled-at">{clockTimeSeconds(status.sampled_at)}</span>
           <span className="zone" data-testid="zone">
             {' '}
-            · times in {zoneText(now, browserZoneName())}
+            · times in {zoneText(now, runtimeZoneName())}
           </span>
         </p>
       )}

@@ -4,7 +4,7 @@ import { HISTORY_TYPES, type HistoryEvent, type HistoryType } from '../../contra
 import { useBridge, useRenderer } from '../context.js';
 import { dateTime } from '../format.js';
 import { historyCsv, historyCsvName } from '../history-csv.js';
-import { browserZoneName, zoneText } from '../time-words.js';
+import { runtimeZoneName, zoneText } from '../../contract/time-format.js';
 
 // `countdown_cancelled` is optional here until the agent side of issue 12 adds the type; then the mapped type requires it.
 const TYPE_WORDS: { [K in HistoryType]: string } & { countdown_cancelled?: string } = {
@@ -125,7 +125,7 @@ export function History() {
         </div>
       </div>
       <p className="muted small" data-testid="history-zone">
-        Times in your browser’s time zone ({zoneText(now, browserZoneName())}); the CSV export has them in UTC.
+        Times in your browser’s time zone ({zoneText(now, runtimeZoneName())}); the CSV export has them in UTC.
       </p>
       <p className="muted small live-note" role="status" data-testid="export-note">
         {exportNote ?? ''}

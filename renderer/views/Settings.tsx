@@ -6,7 +6,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Config, ConfigKey } from '../../contract/config-schema.js';
 import { useBridge, useRenderer } from '../context.js';
-import { SETTINGS_GROUPS, SETTINGS_KEYS, diffDraft, dryRunNote, type Draft, type Field } from '../settings-fields.js';
+import { SETTINGS_GROUPS, SETTINGS_KEYS, diffDraft, dryRunNote, pinNote, type Draft, type Field } from '../settings-fields.js';
 
 function shown(field: Field, config: Config, draft: Draft): string | boolean {
   const d = draft[field.key];
@@ -95,17 +95,22 @@ export function Settings() {
         <fieldset key={g.title} className="card group" disabled={readOnly && !canUnlock}>
           <legend>{g.title}</legend>
           <p className="muted group-help">{g.help}</p>
-          {g.fields.map((f) => (
-            <FieldRow
-              key={f.key}
-              field={f}
-              value={f.key === 'dry_run' && dryNote?.forced ? true : shown(f, config, draft)}
-              error={inWords(errors[f.key], f)}
-              note={f.key === 'dry_run' ? (dryNote?.text ?? null) : null}
-              locked={f.key === 'dry_run' && !!dryNote?.forced}
-              onChange={(v) => edit(f.key, v)}
-            />
-          ))}
+          {g.fields.map((f) => {
+            // A fleet tag wins over the file: shown, read-only, with the tag named.
+            const pinned = pinNote(config, f.key);
+            const dry = f.key === 'dry_run' ? (dryNote?.text ?? null) : null;
+            return (
+              <FieldRow
+                key={f.key}
+                field={f}
+                value={f.key === 'dry_run' && dryNote?.forced ? true : pinned ? shown(f, config, {}) : shown(f, config, draft)}
+                error={inWords(errors[f.key], f)}
+                note={[pinned, dry].filter(Boolean).join(' ') || null}
+                locked={!!pinned || (f.key === 'dry_run' && !!dryNote?.forced)}
+                onChange={(v) => edit(f.key, v)}
+              />
+            );
+          })}
         </fieldset>
       ))}
       <div className="card save-bar">
@@ -196,6 +201,8 @@ function FieldRow({
         inputMode={field.kind === 'integer' ? 'numeric' : numeric ? 'decimal' : undefined}
         step={field.kind === 'number' ? 'any' : undefined}
         value={String(value)}
+        readOnly={locked}
+        aria-readonly={locked || undefined}
         onChange={(e) => onChange(e.currentTarget.value)}
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy}
@@ -205,6 +212,11 @@ function FieldRow({
       {field.help && (
         <p id={helpId} className="field-help">
           {field.help}
+        </p>
+      )}
+      {note && (
+        <p id={noteId} className="field-help" data-testid={`note-${field.key}`}>
+          {note}
         </p>
       )}
       {error && (

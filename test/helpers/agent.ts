@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { request } from '../../lib/client.js';
-import type { Command, CommandResults, ParamsIn } from '../../contract/protocol.js';
+import type { Command, CommandResults, HistoryEvent, ParamsIn } from '../../contract/protocol.js';
 import { adminSocketPath } from '../../contract/paths.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -150,3 +150,15 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
     });
   });
 }
+
+/** The agent's history events of one type, newest first, with details. */
+export async function events(a: AgentHandle, type: HistoryEvent['type']): Promise<HistoryEvent[]> {
+  return (await a.req('HISTORY', { type, limit: 100, details: true })).events;
+}
+
+/** Waits until the agent has recorded at least one event of this type; its events, newest first. */
+export const waitEvent = (a: AgentHandle, type: HistoryEvent['type'], ms = 30_000): Promise<HistoryEvent[]> =>
+  waitFor(async () => {
+    const e = await events(a, type);
+    return e.length > 0 ? e : null;
+  }, ms, `${type} event; agent output:\n${a.output()}`);

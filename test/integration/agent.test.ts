@@ -144,12 +144,17 @@ describe('agent process (local mode)', () => {
     const pathErr = await a.req('CONFIG_SET', { values: { history_path: '/etc/passwd' } }).catch((e: AgentError) => e);
     expect((pathErr as AgentError).code).toBe('INVALID_PARAMS');
     expect((pathErr as AgentError).message).toMatch(/history_path can only be set in the config file/);
+    expect((pathErr as AgentError).fields).toEqual({ history_path: expect.stringMatching(/^History file can only be set in the config file .+, as root$/) });
     expect(readFileSync(a.configPath, 'utf8')).toBe(fileBefore);
 
     const ok = await a.req('CONFIG_SET', { values: { naptime_minutes: 45 } });
     expect(ok.naptime_minutes).toBe(45);
     expect(JSON.parse(readFileSync(a.configPath, 'utf8')).naptime_minutes).toBe(45);
-    expect((await eventsOf(a, 'config_change')).at(0)!.message).toMatch(/naptime_minutes=45/);
+    // Plain words for people; the raw values in details for machines (history --format json/csv).
+    const change = (await eventsOf(a, 'config_change')).at(0)!;
+    expect(change.message).toMatch(/^Naptime set to 45 minutes \(was .+\)$/);
+    expect(change.message).not.toMatch(/naptime_minutes|=/);
+    expect(change.details).toMatchObject({ changed: { naptime_minutes: { to: 45 } } });
   });
 
   it('answers garbage with errors while another client keeps getting STATUS', async () => {

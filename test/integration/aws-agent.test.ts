@@ -6,9 +6,8 @@ import path from 'node:path';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
-import type { HistoryEvent } from '../../contract/protocol.js';
 import { spawn } from 'node:child_process';
-import { ALWAYS_IDLE, runCli, SNOOZE, startAgent, tempDir, waitFor, type AgentHandle } from '../helpers/agent.js';
+import { ALWAYS_IDLE, runCli, SNOOZE, startAgent, tempDir, waitFor, type AgentHandle, events, waitEvent } from '../helpers/agent.js';
 import type { FakeInstance } from '../fakes/ec2.js';
 import { fakeAwsEnv } from '../fakes/aws-env.js';
 import { guidePollOnce } from '../fakes/guide-poll.js';
@@ -38,15 +37,6 @@ async function agent(config: Record<string, unknown> = {}, args: string[] = [], 
   return a;
 }
 
-async function events(a: AgentHandle, type: HistoryEvent['type']): Promise<HistoryEvent[]> {
-  return (await a.req('HISTORY', { type, limit: 100, details: true })).events;
-}
-
-const waitEvent = (a: AgentHandle, type: HistoryEvent['type'], ms = 30_000) =>
-  waitFor(async () => {
-    const e = await events(a, type);
-    return e.length > 0 ? e : null;
-  }, ms, `${type} event; agent output:\n${a.output()}`);
 
 describe('agent on a presented EC2 host', () => {
   it('tags with one CreateTags (exact keys and formats), then StopInstances, and records the stop', async () => {

@@ -6,9 +6,8 @@
 import path from 'node:path';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HistoryEvent } from '../../contract/protocol.js';
 import { AgentError } from '../../lib/client.js';
-import { ALWAYS_IDLE, runCli, startAgent, tempDir, waitFor, type AgentHandle } from '../helpers/agent.js';
+import { ALWAYS_IDLE, runCli, startAgent, tempDir, waitFor, type AgentHandle, events, waitEvent } from '../helpers/agent.js';
 import type { FakeInstance } from '../fakes/ec2.js';
 import { fakeAwsEnv } from '../fakes/aws-env.js';
 import { withFakeAws } from '../helpers/aws.js';
@@ -38,12 +37,6 @@ async function agent(config: Record<string, unknown> = {}): Promise<AgentHandle>
   return a;
 }
 
-const events = async (a: AgentHandle, type: HistoryEvent['type']) => (await a.req('HISTORY', { type, limit: 100, details: true })).events;
-const waitEvent = (a: AgentHandle, type: HistoryEvent['type'], ms = 30_000) =>
-  waitFor(async () => {
-    const e = await events(a, type);
-    return e.length > 0 ? e : null;
-  }, ms, `${type} event; agent output:\n${a.output()}`);
 
 describe('settings pinned by instance tags', () => {
   it('a naptime tag read from instance metadata shortens the stop; config set of that key is refused (PINNED, naming the tag)', async () => {
@@ -63,9 +56,11 @@ describe('settings pinned by instance tags', () => {
     expect(refused).toBeInstanceOf(AgentError);
     expect((refused as AgentError).code).toBe('PINNED');
     expect((refused as AgentError).message).toMatch(/naptime_minutes is pinned by the instance tag CloudSnooze:Config:naptime_minutes = "0.05"/);
+    // On the field, so the Settings form marks the pinned one (and only it).
+    expect((refused as AgentError).fields).toEqual({ naptime_minutes: 'Naptime is pinned by the instance tag CloudSnooze:Config:naptime_minutes = "0.05": change or remove the tag (snooze fleet policy set), not this setting; nothing changed' });
     const cli = await runCli(['--socket', a.socket, 'config', 'set', 'naptime_minutes', '60']);
     expect(cli.code).toBe(4);
-    expect(cli.stderr).toMatch(/pinned by the instance tag CloudSnooze:Config:naptime_minutes/);
+    expect(cli.stderr).toBe('snooze: Naptime is pinned by the instance tag CloudSnooze:Config:naptime_minutes = "0.05": change or remove the tag (snooze fleet policy set), not this setting; nothing changed\n');
     // The file still says 30: a tag's value never lands in snooze.json, and the refusal changed nothing.
     expect(JSON.parse(readFileSync(a.configPath, 'utf8')).naptime_minutes).toBe(30);
     // The dashboard relays the refusal as it is: code and the sentence naming the tag.
@@ -80,7 +75,12 @@ describe('settings pinned by instance tags', () => {
         headers: { [DASHBOARD_TOKEN_HEADER]: session, 'Content-Type': 'application/json' },
         body: JSON.stringify({ values: { naptime_minutes: 60 } }),
       });
-      expect(JSON.parse(r.body)).toEqual({ ok: false, code: 'PINNED', error: expect.stringMatching(/pinned by the instance tag CloudSnooze:Config:naptime_minutes/) });
+      expect(JSON.parse(r.body)).toEqual({
+        ok: false,
+        code: 'PINNED',
+        error: expect.stringMatching(/pinned by the instance tag CloudSnooze:Config:naptime_minutes/),
+        fields: { naptime_minutes: expect.stringMatching(/^Naptime is pinned by the instance tag CloudSnooze:Config:naptime_minutes = "0.05": /) },
+      });
     } finally {
       await dash.close();
     }
@@ -93,7 +93,7 @@ describe('settings pinned by instance tags', () => {
     // Metadata answered: no DescribeTags for the pins (and no restart check, nothing was stopped before).
     expect(ec2.count('DescribeTags')).toBe(0);
     const pinned = (await events(a, 'config_change')).find((e) => /from instance tags/.test(e.message));
-    expect(pinned?.message).toBe(`Config from instance tags: naptime_minutes=0.05 (tag ${NAP_TAG})`);
+    expect(pinned?.message).toBe(`Config from instance tags: Naptime set to 3 seconds (tag ${NAP_TAG})`);
   });
 
   it('with tags not allowed in metadata, one DescribeTags of this instance (in the cloud-task child) gives the pins', async () => {
@@ -142,7 +142,7 @@ describe('settings pinned by instance tags', () => {
     await waitFor(async () => (await a.req('CONFIG_GET')).sources?.naptime_minutes === 'file', 15_000, 'the pin removed');
     expect((await a.req('CONFIG_GET')).naptime_minutes).toBe(30);
     expect((await events(a, 'config_change')).map((e) => e.message)).toEqual(
-      expect.arrayContaining([`Config from instance tags: naptime_minutes=45 (tag ${NAP_TAG})`, `Config from instance tags: naptime_minutes no longer pinned (tag ${NAP_TAG} removed)`]),
+      expect.arrayContaining([`Config from instance tags: Naptime set to 45 minutes (tag ${NAP_TAG})`, `Config from instance tags: Naptime no longer pinned (tag ${NAP_TAG} removed)`]),
     );
   });
 

@@ -8,8 +8,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { HistoryEvent } from '../../contract/protocol.js';
-import { ALWAYS_IDLE, startAgent, tempDir, waitFor, type AgentHandle } from '../helpers/agent.js';
+import { ALWAYS_IDLE, startAgent, tempDir, waitFor, type AgentHandle, events, waitEvent } from '../helpers/agent.js';
 import { fakeAwsEnv } from '../fakes/aws-env.js';
 import { FakeSns } from '../fakes/sns.js';
 import { withFakeAws } from '../helpers/aws.js';
@@ -93,12 +92,6 @@ async function agent(notifications: Record<string, unknown>, extra: (dir: string
   return a;
 }
 
-const events = async (a: AgentHandle, type: HistoryEvent['type']) => (await a.req('HISTORY', { type, limit: 100, details: true })).events;
-const waitEvent = (a: AgentHandle, type: HistoryEvent['type'], ms = 30_000) =>
-  waitFor(async () => {
-    const e = await events(a, type);
-    return e.length > 0 ? e : null;
-  }, ms, `${type} event; agent output:\n${a.output()}`);
 
 /**
  * How late the stop may come after the time its warning announced: one sample interval and

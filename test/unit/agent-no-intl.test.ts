@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fmtNumber, groupDigits, offsetZoneName, zoneName } from '../../contract/messages.js';
+import { fmtNumber, groupDigits, offsetZoneName, zoneName } from '../../contract/time-format.js';
 import { savedText } from '../../contract/savings-text.js';
 import { agentStamp } from '../../agent/local-stamp.js';
 

@@ -7,8 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { AgentError, type ClientErrorCode } from '../../lib/client.js';
 import { DEFAULT_CONFIG, type Config } from '../../contract/config-schema.js';
 import type { Command, CommandResults, HistoryEvent } from '../../contract/protocol.js';
-import { clockTimeSeconds, dateTime } from '../../contract/time-format.js';
-import { zoneName } from '../../contract/messages.js';
+import { dateTime, localStamp, zoneName } from '../../contract/time-format.js';
 import { runCli } from '../../agent/cli/main.js';
 import { EXIT, type CliIO } from '../../agent/cli/io.js';
 import { VERSION } from '../../agent/version.js';
@@ -135,10 +134,10 @@ describe('status', () => {
     const lines = cli.stdout().split('\n');
     expect(lines[0]).toBe('CloudSnooze 0.2.0 — i-0123456789abcdef0 (t3.medium, us-east-1), local mode (not on EC2): would stop, never stops');
     expect(lines[1]).toBe('State:    Active now: CPU 43 %');
-    expect(lines[2]).toBe('Naptime:  30 min, warning 5 min before, sampling every 60 s');
+    expect(lines[2]).toBe('Naptime:  30 minutes, warning 5 minutes before, sampling every 1 minute');
     expect(lines).toContain('CPU           43.0 %         10 %');
     expect(lines).toContain('GPU           none           5 %');
-    expect(lines).toContain('Input idle    30 s           900 s');
+    expect(lines).toContain('Input idle    30 s           15 min');
     expect(lines.slice(-2)).toEqual(['Keeping it awake:', '  - CPU 43% (threshold 10%)']);
   });
 
@@ -146,7 +145,9 @@ describe('status', () => {
     const s = counting('warning', 250);
     const local = fakeCli({ STATUS: s });
     await local.run('--socket', SOCKET, 'status');
-    expect(local.stdout()).toContain(`State:    Final warning: would stop in 04:10 (at ${clockTimeSeconds(s.stop_at!)})`);
+    // Local time with its zone: the reader may be in another zone over SSH.
+    expect(local.stdout()).toContain(`State:    Final warning: would stop in 04:10 (at ${localStamp(s.stop_at!, Date.parse(s.sampled_at!), { seconds: true })})`);
+    expect(local.stdout()).toMatch(/\(at \d{2}:\d{2}:\d{2} [A-Z][\w+-]*\)/);
     expect(local.stdout()).toContain('Nothing keeps it awake: every metric is under its threshold.');
     const aws = fakeCli({ STATUS: counting('idle', 3700, { mode: 'aws' }) });
     await aws.run('--socket', SOCKET, 'status');
@@ -302,7 +303,8 @@ describe('holds', () => {
     const cli = fakeCli({ POSTPONE: status({ state: 'postponed', postponed_until: '2026-01-31T13:00:00Z' }) });
     expect(await cli.run('--socket', SOCKET, 'postpone', arg)).toBe(EXIT.OK);
     expect(cli.calls[0]!.params).toEqual({ minutes });
-    expect(cli.stdout()).toMatch(/^Postponed: no stop before \d{4}-\d{2}-\d{2} \d{2}:\d{2}\.$/);
+    // Another day than the status's: the date, then the local time and its zone.
+    expect(cli.stdout()).toMatch(/^Postponed: no stop before \d{4}-\d{2}-\d{2} \d{2}:\d{2} [A-Z][\w+-]*\.$/);
     // With the agent's outcome, the reply is the agent's own sentence (the one history records).
     const told = fakeCli({ POSTPONE: { ...status({ state: 'postponed', postponed_until: '2026-01-31T13:00:00Z' }), outcome: { changed: false, message: 'Postpone by 1 hour 30 minutes changed nothing: the stop was already postponed until 13:00 UTC, which is later' } } });
     await told.run('--socket', SOCKET, 'postpone', arg);
@@ -382,11 +384,19 @@ describe('the words of issue 12 (CLI snapshots)', () => {
   it('status shows a postponement while the metrics keep the box awake, and the countdown ticks between samples', async () => {
     const busy = fakeCli({ STATUS: status({ state: 'active', postponed_until: '2026-01-31T15:54:00Z' }) });
     await busy.run('--socket', SOCKET, 'status');
-    expect(busy.stdout().split('\n')[1]).toBe(`State:    Postponed until ${clockTimeSeconds('2026-01-31T15:54:00Z')} — and active now: CPU 43 %`);
+    expect(busy.stdout().split('\n')[1]).toBe(`State:    Postponed until ${localStamp('2026-01-31T15:54:00Z', Date.parse('2025-03-01T10:00:00Z'), { seconds: true })} — and active now: CPU 43 %`);
     const { renderStatus } = await import('../../agent/cli/format.js');
     const s = counting('idle', 120);
     expect(renderStatus(s, { elapsedSecs: 0 }).split('\n')[1]).toMatch(/would stop in 02:00 /);
     expect(renderStatus(s, { elapsedSecs: 7 }).split('\n')[1]).toMatch(/would stop in 01:53 /);
+  });
+
+  it('a postponement the stop waits for is said once: "would stop then if still idle", not the same time twice', async () => {
+    const { renderStatus } = await import('../../agent/cli/format.js');
+    const end = '2025-03-01T11:30:00Z';
+    const s = counting('idle', 5400, { state: 'postponed', postponed_until: end, stop_at: end });
+    expect(renderStatus(s).split('\n')[1]).toBe(`State:    Postponed until ${localStamp(end, Date.parse(s.sampled_at!), { seconds: true })} — would stop then if still idle`);
+    expect(renderStatus(s).split('\n')[2]).toBe('Naptime:  30 minutes, warning 5 minutes before, sampling every 1 minute; idle since ' + localStamp(s.idle_since!, Date.parse(s.sampled_at!), { seconds: true }));
   });
 
   it('doctor without an agent: the documented exit 3, and a missing config file is information, not a pass', async () => {
@@ -395,5 +405,6 @@ describe('the words of issue 12 (CLI snapshots)', () => {
     expect(code).toBe(EXIT.NOT_RUNNING);
     expect(cli.stdout()).toContain('ℹ config /nonexistent-cs/snooze.json does not exist: defaults are in use (config set creates it)');
     expect(cli.stdout()).toContain('✗ no socket at /nonexistent-cs/snooze.sock: the agent is not running');
+    expect(cli.stdout()).toMatch(/\n1 problem found\.$/);
   });
 });

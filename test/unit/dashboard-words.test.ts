@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HistoryEvent, Status } from '../../contract/protocol.js';
 import type { CloudSnoozeApi, Result } from '../../contract/ipc.js';
 import { createBridge, outcomeOf, settingsErrors } from '../../renderer/bridge.js';
-import { dryRunNote } from '../../renderer/settings-fields.js';
+import { dryRunNote, pinNote } from '../../renderer/settings-fields.js';
+import { DEFAULT_CONFIG } from '../../contract/config-schema.js';
 import { activeNow, heroDetail, holdLines, releaseButton } from '../../renderer/hold-words.js';
 import { HISTORY_CSV_HEADER, historyCsv, historyCsvName } from '../../renderer/history-csv.js';
 import { createRendererStore } from '../../renderer/store.js';
 import { tabTitle } from '../../renderer/tab-title.js';
-import { minutesWords, plural, utcOffset, whenText, zoneText } from '../../renderer/time-words.js';
+import { minutesWords, plural, utcOffset, whenText, zoneText } from '../../contract/time-format.js';
 import { warningNotice, warningStep } from '../../renderer/warning-notice.js';
 
 // Local clock = UTC clock, so the times below read the same on any host; Node follows TZ changes at run time.
@@ -147,7 +148,9 @@ describe('times and durations', () => {
     expect(plural(2, 'minute')).toBe('2 minutes');
     expect(minutesWords(0.5)).toBe('30 seconds');
     expect(minutesWords(1)).toBe('1 minute');
-    expect(minutesWords(1.5)).toBe('1.5 minutes');
+    expect(minutesWords(1.5)).toBe('1 minute 30 seconds');
+    expect(minutesWords(1440)).toBe('1 day');
+    expect(minutesWords(1500)).toBe('1 day 1 hour');
     expect(minutesWords(60)).toBe('1 hour');
     expect(minutesWords(90)).toBe('1 hour 30 minutes');
     expect(minutesWords(121)).toBe('2 hours 1 minute');
@@ -176,6 +179,74 @@ describe('times and durations', () => {
     } finally {
       process.env.TZ = 'UTC';
     }
+  });
+});
+
+describe('one home for time words', () => {
+  // The CLI, the agent's history messages, the tray and the dashboard call contract/time-format.ts;
+  // a second plural() or whenText() elsewhere would drift from it (it did once: "1.5 minutes" here,
+  // "1 minute 30 seconds" there).
+  it('no other source file defines a time or duration formatter', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const names = ['plural', 'durationWords', 'minutesWords', 'formatDuration', 'formatCountdown', 'clockTime', 'clockTimeSeconds', 'dateTime', 'whenText', 'localStamp', 'zoneName', 'utcOffset', 'zoneText'];
+    const def = new RegExp(`(?:function|const)\\s+(?:${names.join('|')})\\b`);
+    const offenders: string[] = [];
+    for (const dir of ['contract', 'agent', 'electron', 'renderer', 'lib']) {
+      for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+        if (!/\.tsx?$/.test(f) || join(dir, f) === join('contract', 'time-format.ts')) continue;
+        if (def.test(readFileSync(join(dir, f), 'utf8'))) offenders.push(join(dir, f));
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('a time in a sentence read elsewhere carries its zone; another day carries its date', async () => {
+    const { localStamp, dateTimeZone } = await import('../../contract/time-format.js');
+    expect(localStamp('2026-03-02T15:54:00Z', NOW)).toBe('15:54 UTC');
+    expect(localStamp('2026-03-02T15:54:07Z', NOW, { seconds: true })).toBe('15:54:07 UTC');
+    expect(localStamp('2026-03-03T09:00:00Z', NOW)).toBe('2026-03-03 09:00 UTC');
+    expect(dateTimeZone('2026-03-02T15:54:07Z')).toBe('2026-03-02 15:54:07 UTC');
+    process.env.TZ = 'Europe/Berlin';
+    try {
+      expect(localStamp('2026-03-02T15:54:00Z', NOW)).toMatch(/^16:54 (CET|GMT\+1)$/);
+    } finally {
+      process.env.TZ = 'UTC';
+    }
+  });
+});
+
+describe('settings pinned by a tag', () => {
+  it('a pinned key is read-only with a note naming its tag (with the configured prefix); a file key is not', () => {
+    const view = { ...DEFAULT_CONFIG, tagging_prefix: 'Acme', sources: { naptime_minutes: 'tag' as const, cpu_threshold_percent: 'file' as const } };
+    expect(pinNote(view, 'naptime_minutes')).toBe('Set by the instance tag Acme:Config:naptime_minutes: read-only here.');
+    expect(pinNote(view, 'cpu_threshold_percent')).toBeNull();
+    expect(pinNote(DEFAULT_CONFIG, 'naptime_minutes')).toBeNull();
+  });
+
+  it('the Settings form renders the pinned field read-only, described by the note; the others stay editable', async () => {
+    const { createElement } = await import('react');
+    const { renderToStaticMarkup } = await import('react-dom/server');
+    const { Settings } = await import('../../renderer/views/Settings.js');
+    const { BridgeContext, StoreContext } = await import('../../renderer/context.js');
+    const store = createRendererStore();
+    store.setState({ settings: { ...store.getState().settings, config: { ...DEFAULT_CONFIG, naptime_minutes: 45, sources: { naptime_minutes: 'tag' } } as never } });
+    const html = renderToStaticMarkup(
+      // A server render reads zustand's initial state: hand it the state set above.
+      createElement(StoreContext.Provider, { value: { ...store, getInitialState: store.getState } }, createElement(BridgeContext.Provider, { value: {} as never }, createElement(Settings))),
+    );
+    const input = (key: string) => new RegExp(`<input[^>]*id="cfg-${key}"[^>]*>`).exec(html)?.[0] ?? html.slice(0, 300);
+    expect(input('naptime_minutes')).toMatch(/readOnly|readonly/);
+    expect(input('naptime_minutes')).toMatch(/aria-readonly="true"/);
+    expect(input('naptime_minutes')).toMatch(/aria-describedby="[^"]*note-naptime_minutes/);
+    expect(input('naptime_minutes')).toMatch(/value="45"/);
+    expect(html).toContain('Set by the instance tag CloudSnooze:Config:naptime_minutes: read-only here.');
+    expect(input('cpu_threshold_percent')).not.toMatch(/readonly/i);
+  });
+
+  it("a PINNED refusal's fields land on the pinned field", () => {
+    const r = { error: 'naptime_minutes is pinned by the instance tag CloudSnooze:Config:naptime_minutes = "45": …', fields: { naptime_minutes: 'Naptime is pinned by the instance tag CloudSnooze:Config:naptime_minutes = "45": change or remove the tag (snooze fleet policy set), not this setting; nothing changed' } };
+    expect(settingsErrors(r, ['naptime_minutes', 'cpu_threshold_percent'], [])).toEqual(r.fields);
   });
 });
 
@@ -257,5 +328,21 @@ describe('bridge: holds and history pages', () => {
     ]);
     // A page never touches the dashboard's recent events.
     expect(store.getState().history.events).toEqual([]);
+  });
+});
+
+describe('a settings change in history, in words', () => {
+  it('names the setting by its label and the values with their units, old and new', async () => {
+    const { settingChanged, valueWords } = await import('../../contract/messages.js');
+    expect(settingChanged('naptime_minutes', 30, 45)).toBe('Naptime set to 45 minutes (was 30 minutes)');
+    expect(settingChanged('input_idle_threshold_secs', 900, 1800)).toBe('Input idle threshold set to 30 minutes (was 15 minutes)');
+    expect(settingChanged('cpu_threshold_percent', 10, 2.5)).toBe('CPU threshold set to 2.5 % (was 10 %)');
+    expect(settingChanged('enable_instance_tags', true, false)).toBe('Instance tags set to off (was on)');
+    expect(settingChanged('aws_region', '', 'eu-west-1')).toBe('AWS region set to "eu-west-1" (was empty)');
+    expect(settingChanged('naptime_minutes', undefined, 1)).toBe('Naptime set to 1 minute');
+    // A group by the leaves that changed, not as JSON.
+    expect(settingChanged('logging', { log_level: 'info' }, { log_level: 'debug' })).toBe('Log level set to "debug" (was "info")');
+    expect(valueWords('naptime_minutes', 0.05)).toBe('3 seconds');
+    expect(valueWords('check_interval_seconds', 1)).toBe('1 second');
   });
 });

@@ -46,9 +46,21 @@ describe('WarningNotifier', () => {
     n.onStatus(counting('warning', 299));
     n.onStatus(counting('warning', 200));
     expect(shown).toHaveLength(1);
-    expect(shown[0]!.options.title).toBe('CloudSnooze will stop this instance in 05:00');
-    expect(shown[0]!.options.body).toMatch(/^Stopping at \d\d:\d\d: idle for 30 min/);
+    // The fixture is off EC2: nothing is stopped, and the notification says so.
+    expect(shown[0]!.options.title).toBe('CloudSnooze would stop this instance in 05:00');
+    expect(shown[0]!.options.body).toMatch(/^Would stop at \d\d:\d\d \(local mode: not on EC2, nothing is stopped\): idle for 30 minutes \(/);
     expect(shown[0]!.options.urgency).toBe('critical');
+  });
+
+  it('on EC2 the notification says the instance will stop; in dry run that it would', () => {
+    const aws = setup();
+    aws.n.onStatus(counting('warning', 300, { mode: 'aws' }));
+    expect(aws.shown[0]!.options.title).toBe('CloudSnooze will stop this instance in 05:00');
+    expect(aws.shown[0]!.options.body).toMatch(/^Stopping at \d\d:\d\d: idle for 30 minutes \(/);
+    const dry = setup();
+    dry.n.onStatus(counting('warning', 60, { mode: 'dry_run', effective_naptime_minutes: 1 }));
+    expect(dry.shown[0]!.options.title).toBe('CloudSnooze would stop this instance in 01:00');
+    expect(dry.shown[0]!.options.body).toMatch(/^Would stop at \d\d:\d\d \(dry run: nothing is stopped\): idle for 1 minute \(/);
   });
 
   it('the warning event and the warning status of the same countdown notify once, whichever comes first', () => {
@@ -151,7 +163,7 @@ describe('WarningNotifier', () => {
     n.onStatus(counting('warning', 300));
     n.onStatus(counting('warning', 290));
     expect(shown).toHaveLength(0);
-    expect(fallback).toEqual(['CloudSnooze will stop this instance in 05:00']);
+    expect(fallback).toEqual(['CloudSnooze would stop this instance in 05:00']);
   });
 
   it('closes the final warning when the countdown is cancelled (postpone, activity), not while it runs on', () => {

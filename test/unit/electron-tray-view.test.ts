@@ -5,7 +5,12 @@ import path from 'node:path';
 import { formatCountdown } from '../../contract/time-format.js';
 import { trayView, TRAY_ICONS, type MenuSpec, type TrayAction } from '../../electron/tray-view.js';
 import { menuTemplate, panelVariant, TrayController, trayIconPath, traySize, type TrayLike } from '../../electron/tray.js';
-import { counting, NOW, status } from '../helpers/status-fixtures.js';
+import { counting as anyCounting, NOW, status as anyStatus } from '../helpers/status-fixtures.js';
+import type { Status } from '../../contract/protocol.js';
+
+// On EC2 unless a test says otherwise: the tray says "stops" there; local and dry-run modes are tested below.
+const status = (over: Partial<Status> = {}) => anyStatus({ mode: 'aws', ...over });
+const counting = (state: 'idle' | 'warning', left: number, over: Partial<Status> = {}) => anyCounting(state, left, { mode: 'aws', ...over });
 
 const online = { online: true } as const;
 const offline = { online: false, error: 'the CloudSnooze agent is not running (no answer on /run/x.sock)' } as const;
@@ -53,7 +58,7 @@ describe('trayView: state → icon, tooltip, menu', () => {
     const v = trayView(counting('idle', 12 * 60 + 4), online, { now: NOW });
     expect(v.icon).toBe('countdown');
     expect(v.tooltip).toBe('CloudSnooze: Idle — stops in 12:04');
-    expect(v.menu[0]).toEqual({ kind: 'label', label: 'Idle — stops in 13 min' });
+    expect(v.menu[0]).toEqual({ kind: 'label', label: 'Idle — stops in 13 minutes' });
   });
 
   it('the tooltip counts down from stop_at as the clock moves, between status frames', () => {
@@ -65,7 +70,7 @@ describe('trayView: state → icon, tooltip, menu', () => {
   it('warning: final-warning icon', () => {
     const v = trayView(counting('warning', 299), online, { now: NOW });
     expect(v.icon).toBe('warning');
-    expect(v.tooltip).toBe('CloudSnooze: Stopping soon — stops in 04:59');
+    expect(v.tooltip).toBe('CloudSnooze: Final warning — stops in 04:59');
     expect(enabled(find(v.menu, 'Postpone 30 min'))).toBe(true);
   });
 
@@ -80,17 +85,55 @@ describe('trayView: state → icon, tooltip, menu', () => {
     const v = trayView(status({ state: 'postponed', blockers: [], postponed_until: until }), online, { now: NOW });
     expect(v.icon).toBe('postponed');
     expect(v.tooltip).toBe(`CloudSnooze: Postponed until ${hhmm(until)}`);
-    expect(enabled(find(v.menu, 'Release'))).toBe(true);
+    expect(enabled(find(v.menu, 'Release postponement'))).toBe(true);
   });
 
   it('stay awake: awake icon, until released or until a time', () => {
     const forever = trayView(status({ state: 'stay_awake', stay_awake: { until: null, reason: 'training' } }), online, { now: NOW });
     expect(forever.icon).toBe('awake');
-    expect(forever.tooltip).toBe('CloudSnooze: Staying awake until released');
-    expect(enabled(find(forever.menu, 'Release'))).toBe(true);
+    expect(forever.tooltip).toBe('CloudSnooze: Staying awake until released: training');
+    expect(enabled(find(forever.menu, 'Release stay-awake'))).toBe(true);
     const until = new Date(NOW + 3600_000).toISOString();
     const timed = trayView(status({ state: 'stay_awake', stay_awake: { until, reason: 'x' } }), online, { now: NOW });
-    expect(timed.tooltip).toBe(`CloudSnooze: Staying awake until ${hhmm(until)}`);
+    expect(timed.tooltip).toBe(`CloudSnooze: Staying awake until ${hhmm(until)}: x`);
+  });
+
+  it('a postponement stays in the tooltip and the menu while the metrics keep the box awake', () => {
+    const until = new Date(NOW + 5 * 3600_000 + 54 * 60_000).toISOString();
+    const v = trayView(status({ postponed_until: until }), online, { now: NOW });
+    expect(v.icon).toBe('active');
+    expect(v.tooltip).toBe(`CloudSnooze: Postponed until ${hhmm(until)} — and active now: CPU 43 %`);
+    // Names, not values, in the menu: it is not rebuilt at every sample.
+    expect(v.menu[0]).toEqual({ kind: 'label', label: `Postponed until ${hhmm(until)} — and active now: CPU` });
+    expect(find(v.menu, 'Release postponement')).toMatchObject({ enabled: true });
+  });
+
+  it('every hold is shown with its end and reason; Release names what it releases', () => {
+    const pu = new Date(NOW + 90 * 60_000).toISOString();
+    const sa = new Date(NOW + 26 * 3600_000).toISOString();
+    const v = trayView(status({ state: 'stay_awake', blockers: [], postponed_until: pu, stay_awake: { until: sa, reason: 'nightly \u001b[31mbackup' } }), online, { now: NOW });
+    const lines = v.tooltip.split('\n');
+    expect(lines[0]).toBe(`CloudSnooze: Postponed until ${hhmm(pu)}`);
+    // Tomorrow says so; the user's reason is inert (no escape reaches the panel).
+    expect(lines[1]).toMatch(new RegExp(`^Staying awake until tomorrow ${hhmm(sa)}: nightly .*backup$`));
+    expect(lines[1]).not.toContain('\u001b');
+    expect(labels(v.menu).slice(0, 2)).toEqual([`Postponed until ${hhmm(pu)}`, lines[1]]);
+    expect(find(v.menu, 'Release postponement and stay-awake')).toMatchObject({ enabled: true });
+    // Nothing to release: the plain label, disabled.
+    expect(find(trayView(counting('idle', 300), online, { now: NOW }).menu, 'Release')).toMatchObject({ enabled: false });
+  });
+
+  it('local mode and dry run say "would stop", and the tooltip and menu name the mode', () => {
+    const local = trayView(anyCounting('idle', 12 * 60 + 4, { mode: 'local' }), online, { now: NOW });
+    expect(local.tooltip).toBe('CloudSnooze: Idle — would stop in 12:04\nLocal mode: not on EC2, nothing is stopped');
+    expect(labels(local.menu).slice(0, 2)).toEqual(['Idle — would stop in 13 minutes', 'Local mode: not on EC2, nothing is stopped']);
+    const dry = trayView(anyCounting('warning', 59, { mode: 'dry_run', dry_run_flag: true }), online, { now: NOW, coarseTooltip: true });
+    expect(dry.tooltip).toBe('CloudSnooze: Final warning — would stop in 1 minute\nDry run (--dry-run): nothing is stopped');
+    expect(trayView(anyCounting('warning', 0, { mode: 'dry_run', state: 'stopping' }), online, { now: NOW }).tooltip.split('\n')[0]).toBe('CloudSnooze: Would stop now — nothing is stopped in this mode');
+    // On EC2 for real: no mode line, and "stops".
+    const aws = trayView(counting('idle', 60), online, { now: NOW });
+    expect(aws.tooltip).toBe('CloudSnooze: Idle — stops in 01:00');
+    expect(labels(aws.menu)[1]).toBe('—');
   });
 
   it('monitor only: error icon with the reason', () => {
@@ -228,7 +271,7 @@ describe('TrayController', () => {
     expect(calls.image).toEqual(['/icons/active.png']);
     c.update({ status: counting('warning', 120) });
     expect(calls.image).toEqual(['/icons/active.png', '/icons/warning.png']);
-    expect(calls.tooltip.at(-1)).toBe('CloudSnooze: Stopping soon — stops in 02:00');
+    expect(calls.tooltip.at(-1)).toBe('CloudSnooze: Final warning — stops in 02:00');
     c.update({ connection: offline });
     expect(calls.image.at(-1)).toBe('/icons/offline.png');
     c.stop();
@@ -276,7 +319,7 @@ describe('TrayController on Linux (finding 6: tooltip and menu churn)', () => {
       c.start();
       c.update({ connection: online, status: counting('idle', 600) });
       const start = calls.tooltip.length;
-      expect(calls.tooltip.at(-1)).toBe('CloudSnooze: Idle — stops in 10 min');
+      expect(calls.tooltip.at(-1)).toBe('CloudSnooze: Idle — stops in 10 minutes');
       // Frames every 5 s as the agent samples, plus the 1 s ticker.
       for (let t = 5; t <= 600; t += 5) {
         vi.advanceTimersByTime(5000);
@@ -302,7 +345,7 @@ describe('TrayController on Linux (finding 6: tooltip and menu churn)', () => {
       c.update({ connection: online, status: counting('idle', 600) });
       vi.advanceTimersByTime(2000);
       c.update({ status: counting('warning', 120) });
-      expect(calls.tooltip.at(-1)).toBe('CloudSnooze: Stopping soon — stops in 2 min');
+      expect(calls.tooltip.at(-1)).toBe('CloudSnooze: Final warning — stops in 2 minutes');
       c.stop();
     } finally {
       vi.useRealTimers();

@@ -102,9 +102,9 @@ describe('effectiveConfig: settings pinned by instance tags', () => {
   it('the refusal names the tag and its value; changes in pins are one history line', () => {
     const e = effectiveConfig(DEFAULT_CONFIG, tags({ 'CloudSnooze:Config:naptime_minutes': '45' }));
     expect(pinnedMessage(['naptime_minutes'], e.pins)).toMatch(/naptime_minutes is pinned by the instance tag CloudSnooze:Config:naptime_minutes = "45".*nothing changed/);
-    expect(pinsChange({}, e.pins)).toBe('Config from instance tags: naptime_minutes=45 (tag CloudSnooze:Config:naptime_minutes)');
+    expect(pinsChange({}, e.pins, e.config)).toBe('Config from instance tags: Naptime set to 45 minutes (tag CloudSnooze:Config:naptime_minutes)');
     expect(pinsChange(e.pins, e.pins)).toBeNull();
-    expect(pinsChange(e.pins, {})).toMatch(/naptime_minutes no longer pinned/);
+    expect(pinsChange(e.pins, {})).toBe('Config from instance tags: Naptime no longer pinned (tag CloudSnooze:Config:naptime_minutes removed)');
   });
 });
 

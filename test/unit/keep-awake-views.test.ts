@@ -44,21 +44,22 @@ describe('snooze status', () => {
     expect(lines).toContain('Kept awake: systemd-inhibit: backup — nightly backup (pid 812)');
     expect(lines.indexOf('Keeping it awake:')).toBeGreaterThan(lines.findIndex((l) => l.startsWith('Kept awake:')));
     expect(lines).toContain('  - CPU 43% (threshold 10%)');
-    expect(out).toMatch(/^Naptime: {2}0\.1 min \(schedule; configured 30 min\),/m);
+    expect(out).toMatch(/^Naptime: {2}6 seconds \(schedule; configured 30 minutes\),/m);
     expect(out).toMatch(/^Schedule: keep awake mon-fri 09:00–18:00 Europe\/Berlin until \d\d:\d\d$/m);
   });
 
   it('without a schedule or keep-awake sources it reads as before', () => {
     const out = renderStatus(status({ blockers: [] }));
     expect(out).not.toMatch(/Schedule:|Kept awake/);
-    expect(out).toMatch(/^Naptime: {2}30 min,/m);
+    expect(out).toMatch(/^Naptime: {2}30 minutes,/m);
     expect(out).toMatch(/Nothing keeps it awake/);
   });
 });
 
 describe('tray', () => {
+  // On EC2: no mode line under the state line (local mode adds one; electron-tray-view.test.ts reads it).
   it('the tooltip names the keep-awake source first; the menu lists each one under a stable state line', () => {
-    const v = trayView(kept(), online, { now: NOW });
+    const v = trayView(kept({ mode: 'aws' }), online, { now: NOW });
     expect(v.tooltip).toBe('CloudSnooze: Kept awake — Process rsync (pid 4711): rsync -a data/ remote:, systemd-inhibit: backup — nightly backup (pid 812) +1 more'.slice(0, 119) + '…');
     expect(labels(v.menu)).toEqual([
       'Active — kept awake',
@@ -66,12 +67,12 @@ describe('tray', () => {
       'Kept awake: systemd-inhibit: backup — nightly backup (pid 812)',
     ]);
     // The same sources at a later second: the menu is the same (no rebuild on Linux panels).
-    expect(trayView(kept(), online, { now: NOW + 5000 }).menu).toEqual(v.menu);
+    expect(trayView(kept({ mode: 'aws' }), online, { now: NOW + 5000 }).menu).toEqual(v.menu);
   });
 
   it('menu labels leave out elapsed times, so they do not change every minute', () => {
     const run = (elapsed: string): Blocker => ({ metric: 'snooze_run', value: null, threshold: null, reason: `snooze run — rsync -a data/ (pid 4711, ${elapsed}) — sync` });
-    const at = (elapsed: string) => labels(trayView(status({ blockers: [run(elapsed)] }), online, { now: NOW }).menu);
+    const at = (elapsed: string) => labels(trayView(status({ mode: 'aws', blockers: [run(elapsed)] }), online, { now: NOW }).menu);
     expect(at('2 h 13 min')).toEqual(['Active — kept awake', 'Kept awake: snooze run — rsync -a data/ (pid 4711) — sync']);
     expect(at('2 h 14 min')).toEqual(at('2 h 13 min'));
     expect(at('42 s')).toEqual(at('2 h'));
@@ -79,15 +80,15 @@ describe('tray', () => {
 
   it('lists at most three sources, each clipped', () => {
     const many = Array.from({ length: 5 }, (_, i): Blocker => ({ ...rsync, reason: `Process job${i} (pid ${i}): ${'x'.repeat(100)}` }));
-    const l = labels(trayView(status({ blockers: many }), online, { now: NOW }).menu);
+    const l = labels(trayView(status({ mode: 'aws', blockers: many }), online, { now: NOW }).menu);
     expect(l).toHaveLength(5);
     expect(l.at(-1)).toBe('Kept awake: and 2 more');
     for (const s of l) expect(s.length).toBeLessThanOrEqual(70);
   });
 
   it('a stay-awake with a job running shows both', () => {
-    const l = labels(trayView(kept({ state: 'stay_awake', stay_awake: { until: null, reason: 'x' } }), online, { now: NOW }).menu);
-    expect(l.slice(0, 2)).toEqual(['Staying awake until released', 'Kept awake: Process rsync (pid 4711): rsync -a data/ remote:']);
+    const l = labels(trayView(kept({ mode: 'aws', state: 'stay_awake', stay_awake: { until: null, reason: 'x' } }), online, { now: NOW }).menu);
+    expect(l.slice(0, 2)).toEqual(['Staying awake until released: x', 'Kept awake: Process rsync (pid 4711): rsync -a data/ remote:']);
   });
 });
 
