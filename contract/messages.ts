@@ -304,7 +304,7 @@ export const MESSAGES = {
   /** On the field of a refused change to a pinned setting. */
   pinnedRefused: (key: string, tag: string, value: string) =>
     `${fieldLabel(key)} is pinned by the instance tag ${tag} = ${entered(value)}: change or remove the tag (snooze fleet policy set), not this setting; nothing changed`,
-  fileOnly: (key: string, path: string) => `${fieldLabel(key)} can only be set in the config file ${path}, as root`,
+  fileOnly: (key: string, path: string) => `${fieldLabel(key)} can only be set in the config file ${path}, as root; nothing changed`,
 } as const;
 
 /** Command-line usage errors: one wording each, whichever command hits them. */

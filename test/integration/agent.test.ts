@@ -144,7 +144,7 @@ describe('agent process (local mode)', () => {
     const pathErr = await a.req('CONFIG_SET', { values: { history_path: '/etc/passwd' } }).catch((e: AgentError) => e);
     expect((pathErr as AgentError).code).toBe('INVALID_PARAMS');
     expect((pathErr as AgentError).message).toMatch(/history_path can only be set in the config file/);
-    expect((pathErr as AgentError).fields).toEqual({ history_path: expect.stringMatching(/^History file can only be set in the config file .+, as root$/) });
+    expect((pathErr as AgentError).fields).toEqual({ history_path: expect.stringMatching(/^History file can only be set in the config file .+, as root; nothing changed$/) });
     expect(readFileSync(a.configPath, 'utf8')).toBe(fileBefore);
 
     const ok = await a.req('CONFIG_SET', { values: { naptime_minutes: 45 } });

