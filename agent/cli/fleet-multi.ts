@@ -15,6 +15,8 @@ import { formatHours, instanceJson, table, usd } from './fleet-format.js';
 export interface MultiIo {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** See CliIO.drain. */
+  drain?: () => Promise<void>;
 }
 
 export interface MultiOptions {
@@ -62,6 +64,7 @@ export async function multiList(io: MultiIo, o: MultiOptions): Promise<{ failed:
         count += page.length;
         if (o.json) {
           for (const inst of page) emitJson({ region, ...instanceJson(fleet.priced(inst, now)) });
+          await io.drain?.();
           continue;
         }
         const lines = page.map((inst) => {
@@ -71,6 +74,8 @@ export async function multiList(io: MultiIo, o: MultiOptions): Promise<{ failed:
           );
         });
         io.out(lines.join('\n'));
+        // The next page waits for a slow reader: memory holds a page, not the fleet's output.
+        await io.drain?.();
       }
     } finally {
       fleet.destroy();

@@ -25,6 +25,8 @@ import { POLICY_USAGE, runFleetPolicy } from './fleet-policy.js';
 export interface FleetIo {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** See CliIO.drain. */
+  drain?: () => Promise<void>;
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
 }

@@ -4,6 +4,11 @@ import type { request, subscribe } from '../../lib/client.js';
 export interface CliIO {
   out: (s: string) => void;
   err: (s: string) => void;
+  /**
+   * Resolves once stdout has taken what was written: a pipe on POSIX is asynchronous, so a
+   * command that prints a large stream (fleet list) waits here instead of queueing it all.
+   */
+  drain?: () => Promise<void>;
   /** Unfiltered stdout, only for escape sequences the CLI emits itself (clearing the screen). */
   raw?: (s: string) => void;
   env: NodeJS.ProcessEnv;

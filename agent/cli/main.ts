@@ -405,6 +405,7 @@ if (isMain) {
     out: (s) => process.stdout.write(`${inert(s, { newlines: true })}\n`),
     err: (s) => process.stderr.write(`${inert(s, { newlines: true })}\n`),
     raw: (s) => process.stdout.write(s),
+    drain: () => (process.stdout.writableNeedDrain ? new Promise((resolve) => process.stdout.once('drain', () => resolve())) : Promise.resolve()),
     env: process.env,
     isTTY: process.stdout.isTTY === true,
     signal: ac.signal,

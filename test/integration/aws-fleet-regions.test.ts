@@ -48,6 +48,34 @@ async function fleet(args: string[]) {
 }
 
 describe('fleet list over several regions', () => {
+  it('list waits for stdout to drain before it asks for the next page (a slow reader never makes it queue the fleet)', async () => {
+    stopped('eu-west-1', 2500);
+    const ec2 = fakes.region('eu-west-1');
+    let release: () => void = () => {};
+    let drains = 0;
+    const out: string[] = [];
+    const run = runFleet(['list', '--region', 'eu-west-1,us-west-2', '--concurrency', '1'], {
+      out: (s) => out.push(s),
+      err: () => {},
+      env,
+      drain: () => {
+        drains++;
+        return new Promise<void>((r) => (release = r));
+      },
+    }, { retry: { baseDelayMs: 2, maxDelayMs: 10, maxAttempts: 2 } });
+    await expect.poll(() => drains, { timeout: 20_000 }).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    // The first page is out; while stdout has not drained, no further page is fetched.
+    expect(ec2.callsOf('DescribeTags')).toHaveLength(1);
+    for (let page = 1; page <= 3; page++) {
+      release();
+      if (page < 3) await expect.poll(() => drains, { timeout: 20_000 }).toBe(page + 1);
+    }
+    expect(await run).toBe(0);
+    expect(ec2.callsOf('DescribeTags')).toHaveLength(3);
+    expect(out.at(-1)).toBe('2500 instances stopped by CloudSnooze in 2 regions');
+  });
+
   it('--region r1,r2 --json: one JSON array, each instance with its region; each region asked in its own region', async () => {
     stopped('eu-west-1', 3);
     stopped('us-west-2', 2, 'm5.large');
