@@ -68,6 +68,15 @@ install -D -m 0644 config/snooze.json "$stage/etc/cloudsnooze/snooze.json"
 install -D -m 0644 README.md "$stage/usr/share/doc/cloudsnooze-agent/README.md"
 install -D -m 0644 packaging/debian/copyright "$stage/usr/share/doc/cloudsnooze-agent/copyright"
 
+# One description for both packages (dpkg wants it indented with " ." for blank lines).
+summary='stops this cloud instance when nobody is using it (headless agent)'
+description='CloudSnooze watches the instance from inside: CPU, memory, network, disk I/O, GPU
+and keyboard/SSH input. Once every metric has stayed under its threshold for the
+configured naptime it warns, tags the instance with why and when, then stops it.
+An unreadable metric counts as activity, and postpone / stay-awake always win.
+
+This package is the agent without a desktop: the snoozed systemd service, the
+snooze command-line client and its browser dashboard, and /etc/cloudsnooze/snooze.json.'
 install -d -m 0755 "$stage/DEBIAN"
 for s in postinst prerm postrm; do
   install -m 0755 "packaging/debian/$s" "$stage/DEBIAN/$s"
@@ -87,14 +96,8 @@ Conflicts: cloudsnooze
 Section: admin
 Priority: optional
 Homepage: https://github.com/cloudsnooze/cloudsnooze
-Description: stops this cloud instance when nobody is using it (headless agent)
- CloudSnooze watches the instance from inside: CPU, memory, network, disk I/O, GPU
- and keyboard/SSH input. Once every metric has stayed under its threshold for the
- configured naptime it warns, tags the instance with why and when, then stops it.
- An unreadable metric counts as activity, and postpone / stay-awake always win.
- .
- This package is the agent without a desktop: the snoozed systemd service, the
- snooze command-line client and its browser dashboard, and /etc/cloudsnooze/snooze.json.
+Description: $summary
+$(sed 's/^$/./; s/^/ /' <<<"$description")
 CONTROL
 chmod 0644 "$stage/DEBIAN/control" "$stage/DEBIAN/conffiles"
 
@@ -119,7 +122,7 @@ if command -v rpmbuild >/dev/null 2>&1; then
 Name: cloudsnooze-agent
 Version: $version
 Release: 1
-Summary: stops this cloud instance when nobody is using it (headless agent)
+Summary: $summary
 License: MIT
 URL: https://github.com/cloudsnooze/cloudsnooze
 BuildArch: noarch
@@ -133,13 +136,7 @@ AutoReqProv: no
 %global _build_id_links none
 
 %description
-CloudSnooze watches the instance from inside: CPU, memory, network, disk I/O, GPU
-and keyboard/SSH input. Once every metric has stayed under its threshold for the
-configured naptime it warns, tags the instance with why and when, then stops it.
-An unreadable metric counts as activity, and postpone / stay-awake always win.
-
-This package is the agent without a desktop: the snoozed systemd service, the
-snooze command-line client and its browser dashboard, and /etc/cloudsnooze/snooze.json.
+$description
 
 %install
 mkdir -p %{buildroot}
