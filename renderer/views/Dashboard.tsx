@@ -240,15 +240,22 @@ function PostponeForm({ disabled, onSubmit, onDone }: { disabled: boolean; onSub
     <form id="postpone-panel" className="hold-panel" onSubmit={submit} noValidate aria-label="Postpone by another time">
       <label htmlFor="postpone-custom">Postpone by</label>
       <DurationInput id="postpone-custom" value={value} unit={unit} error={error} onValue={setValue} onUnit={setUnit} />
-      <div className="panel-buttons">
-        <button type="submit" className="primary" aria-disabled={disabled}>
-          Postpone
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <PanelButtons submit="Postpone" disabled={disabled} onCancel={onDone} />
     </form>
+  );
+}
+
+/** A hold panel's submit and Cancel: aria-disabled keeps the button focusable while a command runs. */
+function PanelButtons({ submit, disabled, onCancel }: { submit: string; disabled: boolean; onCancel: () => void }) {
+  return (
+    <div className="panel-buttons">
+      <button type="submit" className="primary" aria-disabled={disabled}>
+        {submit}
+      </button>
+      <button type="button" onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
   );
 }
 
@@ -304,14 +311,7 @@ function StayAwakeForm({ disabled, onSubmit, onDone }: { disabled: boolean; onSu
         value={reason}
         onChange={(e) => setReason(e.currentTarget.value)}
       />
-      <div className="panel-buttons">
-        <button type="submit" className="primary" aria-disabled={disabled}>
-          Stay awake
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <PanelButtons submit="Stay awake" disabled={disabled} onCancel={onDone} />
     </form>
   );
 }

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HistoryEvent, Status } from '../../contract/protocol.js';
+import { status as fixtureStatus } from '../helpers/status-fixtures.js';
 import type { CloudSnoozeApi, Result } from '../../contract/ipc.js';
 import { createBridge, outcomeOf, settingsErrors } from '../../renderer/bridge.js';
 import { dryRunNote, pinNote } from '../../renderer/settings-fields.js';
@@ -30,32 +31,15 @@ const NOW = Date.parse('2026-03-02T15:00:00Z');
 const local = (iso: string) => new Date(iso).toISOString();
 
 function status(over: Partial<Status> = {}): Status {
-  return {
-    state: 'active',
+  return fixtureStatus({
     mode: 'aws',
     metrics: { cpu_percent: 75, memory_percent: 20, network_kbps: 0, disk_io_kbps: 3, input_idle_secs: 12, gpu_percent: null, gpu_memory_percent: null, gpu_count: 0, gpu_cards: [] },
-    thresholds: { cpu_percent: 10, memory_percent: 30, network_kbps: 50, disk_io_kbps: 100, input_idle_secs: 900, gpu_percent: 5, gpu_memory_percent: null },
     blockers: [],
-    idle_since: null,
-    naptime_minutes: 30,
-    effective_naptime_minutes: 30,
-    schedule: null,
-    warning_minutes: 5,
-    check_interval_seconds: 60,
-    seconds_until_stop: null,
-    stop_at: null,
-    postponed_until: null,
-    stay_awake: null,
-    runs: [],
-    runs_total: 0,
     instance: { id: 'i-0abc', type: 't3.large', region: 'eu-west-1', source: 'ec2' },
     input_sources: ['pts'],
-    error: null,
     sampled_at: local('2026-03-02T15:00:00Z'),
-    version: '0.2.0',
-    savings: null,
     ...over,
-  };
+  });
 }
 
 const cpuBusy = { metric: 'cpu' as const, value: 75, threshold: 10, reason: 'CPU 75.0% (threshold 10%)' };
