@@ -54,9 +54,6 @@ export async function runFleetPolicy(args: string[], io: PolicyIo, internals: { 
       throw new UsageError(`--region "${inert(values.region)}" is not a region name such as us-east-1`);
     }
     region = values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
-    if (!region) throw new UsageError('no AWS region: pass --region or set AWS_REGION');
-    // Never the whole account by accident: writing needs a filter that says which instances.
-    if (sub === 'set' && filters.length === 0) throw new UsageError('policy set needs at least one --filter (e.g. --filter tag:team=ml); to select every instance, say so: --filter instance-state-name=running,stopped');
     if (sub === 'set' && positionals.length < 2) throw new UsageError('policy set needs KEY VALUE');
   } catch (err) {
     if (err instanceof UsageError || err instanceof PolicyError) {
@@ -76,6 +73,14 @@ export async function runFleetPolicy(args: string[], io: PolicyIo, internals: { 
       return EXIT.USAGE;
     }
   }
+  // After the value's own check, so a wrong value is named first whatever else is missing.
+  const usage = (problem: string) => {
+    io.err(`snooze fleet policy: ${problem}`);
+    return EXIT.USAGE;
+  };
+  // Never the whole account by accident: writing needs a filter that says which instances.
+  if (sub === 'set' && filters.length === 0) return usage('policy set needs at least one --filter (e.g. --filter tag:team=ml); to select every instance, say so: --filter instance-state-name=running,stopped');
+  if (!region) return usage('no AWS region: pass --region or set AWS_REGION');
   const ec2 = new Ec2({ region, env: io.env, ...(internals.retry ? { retry: internals.retry } : {}) });
   try {
     if (tag) {

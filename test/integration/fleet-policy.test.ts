@@ -61,6 +61,16 @@ describe('snooze fleet policy', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.err).toMatch(msg);
     }
+    // The value is named first, even where the region is missing too.
+    const noRegion = { ...process.env, AWS_REGION: '', AWS_DEFAULT_REGION: '' };
+    const errs: string[] = [];
+    const io = { out: () => {}, err: (s: string) => errs.push(s), env: noRegion };
+    expect(await runFleet(['policy', 'set', 'naptime_minutes', 'soon', '--filter', 'tag:team=ml'], io, { retry: fastRetry })).toBe(2);
+    expect(await runFleet(['policy', 'set', 'naptime_minutes', '45', '--filter', 'tag:team=ml'], io, { retry: fastRetry })).toBe(2);
+    expect(errs).toEqual([
+      'snooze fleet policy set: Naptime must be a number of minutes (you entered "soon"); no tag was written',
+      'snooze fleet policy: no AWS region: pass --region or set AWS_REGION',
+    ]);
     expect(ec2.count('CreateTags')).toBe(0);
     expect(ec2.count()).toBe(0);
   });
