@@ -2,8 +2,9 @@
  * The agent's heart: sample on a timer, ask the pure policy what to do, and do it. This
  * file is the loop and the decision driver; the parts it drives each have their own:
  * acting on a stop (stop-action.ts), the STATUS reply (status-view.ts), the socket command
- * table (socket-handlers.ts) and HISTORY replies (history-reply.ts). They share one state
- * object (daemon-state.ts). Everything with I/O is injected.
+ * table (socket-handlers.ts), HISTORY replies (history-reply.ts) and the settings pinned by
+ * instance tags (tag-pins.ts). They share one state object (daemon-state.ts). Everything
+ * with I/O is injected.
  */
 import path from 'node:path';
 import type { Config, ConfigKey } from '../contract/config-schema.js';
@@ -11,7 +12,7 @@ import { rfc3339Seconds, SAMPLE_RING_SECONDS, type AgentMode, type HistoryEvent,
 import { MESSAGES } from '../contract/messages.js';
 import { agentStamp } from './local-stamp.js';
 import { initialDaemonState, modeOf, monitorOnlyReason, type DaemonState } from './daemon-state.js';
-import { effectiveConfig, pinsChange, type Effective } from './fleet-pins.js';
+import { TagPins } from './tag-pins.js';
 import { Notifier, type NotifyStats } from './notify/notifier.js';
 import type { History, NewEvent } from './history.js';
 import { DaemonSources } from './keep-awake/daemon-sources.js';
@@ -62,9 +63,6 @@ export interface DaemonDeps {
   onNotifyAttempt?: (target: 'webhook' | 'sns', ok: boolean) => void;
 }
 
-/** The shortest wait between two DescribeTags reads of this instance's tags (metadata reads follow fleet_refresh_minutes). */
-export const MIN_API_TAG_REFRESH_MINUTES = 1;
-
 /** A wall clock that moves this much more (or less) than the monotonic clock between samples has jumped. */
 export const CLOCK_JUMP_MS = 5000;
 
@@ -90,11 +88,7 @@ export class Daemon {
   private readonly closing = new AbortController();
   /** Webhook and SNS notices; null when none is configured. */
   private readonly notifier: Notifier | null;
-  private tagTimer: NodeJS.Timeout | null = null;
-  private tagRead: Promise<void> | null = null;
-  private lastTagSource: 'metadata' | 'api' | null = null;
-  /** The tag problems last recorded, so a bad tag is recorded once, not at every refresh. */
-  private tagProblemsRecorded = '[]';
+  private readonly pins: TagPins;
 
   constructor(private readonly deps: DaemonDeps) {
     this.s = { ...initialDaemonState(deps.config, deps.provider, deps.dryRunFlag, deps.procDir, deps.fileKeys), configPath: deps.configPath, configLoaded: deps.configLoaded ?? true };
@@ -117,6 +111,15 @@ export class Daemon {
     this.view = new StatusView(this.s, (now) => this.savings.get(now, this.s.instance));
     this.sources = new DaemonSources(this.s);
     this.sources.refresh(this.now());
+    this.pins = new TagPins({
+      state: this.s,
+      log: deps.log,
+      running: () => this.running,
+      serialized: (fn) => this.serialized(fn),
+      applyConfig: (next, changed) => this.applyConfig(next, changed),
+      record: (ev) => this.record(ev),
+      broadcastStatus: () => void this.broadcastStatus(),
+    });
     this.stopper = new StopAction({
       state: this.s,
       now: () => this.now(),
@@ -161,86 +164,19 @@ export class Daemon {
       },
     });
     // Settings pinned by tags apply before the first decision.
-    await this.refreshTags();
+    await this.pins.refresh();
     const note = await s.provider.onAgentStart?.(s.config.tagging_prefix);
     if (note) await this.record(note);
     // The start-up task may have refreshed this type's price (aws/price-cache.ts).
     await this.savings.reloadPrices();
     await this.tick();
     this.schedule();
-    this.scheduleTags();
+    this.pins.schedule();
   }
 
   /** Counters of the webhook and SNS notices (for metrics exporters); null when none is configured. */
   notificationStats(): NotifyStats | null {
     return this.notifier?.stats() ?? null;
-  }
-
-  private scheduleTags(): void {
-    if (!this.running || !this.s.provider.readTags) return;
-    if (this.tagTimer) clearTimeout(this.tagTimer);
-    // Metadata reads are free; a DescribeTags (a child process and an API call) comes at most once a minute,
-    // whatever a fleet tag sets: a fleet of agents must not throttle its own account.
-    const minutes = this.lastTagSource === 'api' ? Math.max(MIN_API_TAG_REFRESH_MINUTES, this.s.config.fleet_refresh_minutes) : this.s.config.fleet_refresh_minutes;
-    this.tagTimer = setTimeout(() => {
-      this.tagTimer = null;
-      void this.refreshTags().finally(() => this.scheduleTags());
-    }, minutes * 60_000);
-    this.tagTimer.unref();
-  }
-
-  /** Reads this instance's tags again and applies what they pin. One read at a time; never throws. */
-  refreshTags(): Promise<void> {
-    this.tagRead ??= (async () => {
-      try {
-        const read = await this.s.provider.readTags?.(this.s.fleet.file.tagging_prefix);
-        // Not readable now: the pins stay as they were (a blip must not un-pin a fleet's policy).
-        if (!read || !this.running) return;
-        this.lastTagSource = read.source;
-        await this.serialized(() => this.applyTags(read.tags));
-      } catch (err) {
-        this.deps.log('error', `fleet tags: ${(err as Error).message}`);
-      }
-    })().finally(() => {
-      this.tagRead = null;
-    });
-    return this.tagRead;
-  }
-
-  private async applyTags(tags: ReadonlyMap<string, string>): Promise<void> {
-    const s = this.s;
-    const before = s.fleet.effective;
-    const after = effectiveConfig(s.fleet.file, tags);
-    s.fleet = { ...s.fleet, tags, effective: after };
-    s.instance = s.instance.id ? s.instance : await s.provider.identify();
-    await this.afterPinsChanged(before, after);
-  }
-
-  /** Applies a new reading of the pins: config in force, monitor-only, and one history line per change. */
-  private async afterPinsChanged(before: Effective, after: Effective): Promise<void> {
-    const s = this.s;
-    const changed = (Object.keys(after.config) as ConfigKey[]).filter((k) => JSON.stringify(s.config[k]) !== JSON.stringify(after.config[k]));
-    const diff = Object.fromEntries(changed.map((k) => [k, { from: s.config[k], to: after.config[k] }]));
-    if (changed.length) await this.applyConfig(after.config, changed);
-    const line = pinsChange(before.pins, after.pins, after.config);
-    if (line) await this.record({ type: 'config_change', message: line, details: { source: 'tag', changed: diff, pins: after.pins } }).catch(() => undefined);
-    if (before.disabled !== after.disabled) {
-      await this.record({
-        type: 'config_change',
-        message: after.disabled ? `Monitoring only: ${after.disabled}` : 'The Disabled tag is gone: CloudSnooze acts on idleness again',
-        details: { source: 'tag', disabled: after.disabled },
-      }).catch(() => undefined);
-    }
-    const problems = JSON.stringify(after.problems);
-    if (problems !== this.tagProblemsRecorded) {
-      this.tagProblemsRecorded = problems;
-      for (const p of after.problems) {
-        const message = `Instance tag ${p.tag} ignored: ${p.error}`;
-        this.deps.log('warn', `fleet tags: ${message}`);
-        await this.record({ type: 'config_change', message, details: { source: 'tag', tag: p.tag, value: p.value, error: p.error } }).catch(() => undefined);
-      }
-    }
-    if (changed.length || line || before.disabled !== after.disabled) this.broadcastStatus();
   }
 
   private schedule(): void {
@@ -405,9 +341,9 @@ export class Daemon {
       s.provider = await this.deps.reselectProvider(next);
     }
     if (changed.includes('check_interval_seconds') && this.running) this.schedule();
-    if (changed.includes('fleet_refresh_minutes')) this.scheduleTags();
+    if (changed.includes('fleet_refresh_minutes')) this.pins.schedule();
     // Other tags are ours now: read them (in the background; this runs inside a mutation).
-    if (changed.includes('tagging_prefix') && this.running) setImmediate(() => void this.refreshTags());
+    if (changed.includes('tagging_prefix') && this.running) setImmediate(() => void this.pins.refresh());
     this.deps.onConfigApplied?.(next, changed);
   }
 
@@ -446,8 +382,7 @@ export class Daemon {
     this.notifier?.close();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.tagTimer) clearTimeout(this.tagTimer);
-    this.tagTimer = null;
+    this.pins.stop();
     await this.ticking.catch(() => undefined);
     await this.mutations.catch(() => undefined);
     await this.s.provider.close?.();
