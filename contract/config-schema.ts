@@ -7,7 +7,7 @@ import './zod-locale.js';
 import { DEFAULT_NOTIFICATIONS, notificationsSchema } from './notifications.js';
 import { DEFAULT_SOCKET_PATH, DEFAULT_TAG_PREFIX, MAX_SOCKET_PATH } from './paths.js';
 import { metricsListenProblem, parseListenAddress } from './metrics-listen.js';
-import { scheduleSchema } from './schedule.js';
+import { naptimeMinutesSchema, scheduleSchema } from './schedule.js';
 import { describeIssues, warningNotShorter, type IssueLike } from './messages.js';
 
 // zod/mini, not the full `zod`: the same checks and messages (the English locale is set in
@@ -52,7 +52,7 @@ export function tagPrefixProblem(p: string): string | null {
 
 export const configSchema = z.strictObject({
   check_interval_seconds: z._default(num(z.int(), z.gte(1), z.lte(3600)), 60),
-  naptime_minutes: z._default(num(z.gte(0.05), z.lte(10080)), 30),
+  naptime_minutes: z._default(naptimeMinutesSchema, 30),
   cpu_threshold_percent: percent(10),
   memory_threshold_percent: percent(30),
   network_threshold_kbps: z._default(num(z.gte(0), z.lte(10_000_000)), 50),

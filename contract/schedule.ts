@@ -48,6 +48,9 @@ export function isTimeZone(tz: string): boolean {
 // Messages follow the field's path (describeZodError prints "schedule.windows.0.from must be …"), so they do not repeat its name.
 const clock = () => z.string().check(z.refine((s: string) => parseClock(s) !== null, 'must be a time of day such as 09:00 (00:00 to 24:00)'));
 
+/** The naptime's range, for the config key and for a schedule window that replaces it. */
+export const naptimeMinutesSchema = z.number().check(z.gte(0.05), z.lte(7 * 24 * 60));
+
 export const scheduleWindowSchema = z
   .strictObject({
     // "mon,tue,wed,thu,fri,sat,sun" is 27 characters: more is a mistake, and labels go into STATUS.
@@ -55,7 +58,7 @@ export const scheduleWindowSchema = z
     from: clock(),
     to: clock(),
     keep_awake: z.optional(z.literal(true)),
-    naptime_minutes: z.optional(z.number().check(z.gte(0.05), z.lte(10080))),
+    naptime_minutes: z.optional(naptimeMinutesSchema),
   })
   .check(
     z.superRefine((w, ctx) => {
