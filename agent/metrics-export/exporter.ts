@@ -124,26 +124,20 @@ export function buildRegistry(status: () => Status, counters: AgentCounters): { 
       this.set(s === null ? Number.NaN : Date.parse(s) / 1000);
     },
   });
-  new Gauge({
-    name: 'cloudsnooze_state',
-    help: '1 for the agent state now, 0 for the others.',
-    labelNames: ['state'],
-    registers,
-    collect() {
-      const s = st().state;
-      for (const x of AGENT_STATES) this.set({ state: x }, x === s ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: 'cloudsnooze_mode',
-    help: '1 for the agent mode now (local, dry_run, aws), 0 for the others.',
-    labelNames: ['mode'],
-    registers,
-    collect() {
-      const m = st().mode;
-      for (const x of AGENT_MODES) this.set({ mode: x }, x === m ? 1 : 0);
-    },
-  });
+  /** One series per possible value, 1 for the value now: a panel can graph every state without gaps. */
+  const oneHot = <L extends string>(name: string, help: string, label: L, values: readonly string[], now: () => string) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers,
+      collect() {
+        const v = now();
+        for (const x of values) this.set({ [label]: x } as Record<L, string>, x === v ? 1 : 0);
+      },
+    });
+  oneHot('cloudsnooze_state', '1 for the agent state now, 0 for the others.', 'state', AGENT_STATES, () => st().state);
+  oneHot('cloudsnooze_mode', '1 for the agent mode now (local, dry_run, aws), 0 for the others.', 'mode', AGENT_MODES, () => st().mode);
   new Gauge({
     name: 'cloudsnooze_holds',
     help: 'Holds in force: postpone and stay_awake (0 or 1), run (snooze run / --while processes).',
