@@ -57,3 +57,6 @@ export function table(head: string[], rows: string[][]): string {
       .trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
 }
+
+/** What every fleet command says when neither a flag, the environment nor metadata names a region. */
+export const NO_REGION = 'no AWS region: pass --region or set AWS_REGION';

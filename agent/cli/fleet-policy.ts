@@ -12,7 +12,7 @@ import { errorText } from '../aws/errors.js';
 import { parseFilter, policyTag, PolicyError, setPolicy, showPolicy } from '../aws/fleet-policy.js';
 import type { RetryOptions } from '../aws/retry.js';
 import { parseFlags } from './args.js';
-import { table } from './fleet-format.js';
+import { NO_REGION, table } from './fleet-format.js';
 import { EXIT, UsageError } from './io.js';
 
 export const POLICY_USAGE = `  policy set KEY VALUE --filter NAME=VALUE... [--dry-run] [--json] [--region R] [--prefix P]
@@ -80,7 +80,7 @@ export async function runFleetPolicy(args: string[], io: PolicyIo, internals: { 
   };
   // Never the whole account by accident: writing needs a filter that says which instances.
   if (sub === 'set' && filters.length === 0) return usage('policy set needs at least one --filter (e.g. --filter tag:team=ml); to select every instance, say so: --filter instance-state-name=running,stopped');
-  if (!region) return usage('no AWS region: pass --region or set AWS_REGION');
+  if (!region) return usage(NO_REGION);
   const ec2 = new Ec2({ region, env: io.env, ...(internals.retry ? { retry: internals.retry } : {}) });
   try {
     if (tag) {

@@ -18,7 +18,7 @@ import { quotePrices } from './fleet-prices.js';
 import type { RetryOptions } from '../aws/retry.js';
 import { parseFlags, type FlagOptions } from './args.js';
 import { parseDurationMs } from './duration.js';
-import { formatHours, instanceJson, savingsJson, table, usd } from './fleet-format.js';
+import { formatHours, instanceJson, NO_REGION, savingsJson, table, usd } from './fleet-format.js';
 import { EXIT, UsageError } from './io.js';
 import { POLICY_USAGE, runFleetPolicy } from './fleet-policy.js';
 
@@ -377,7 +377,7 @@ async function regionFromMetadata(env: NodeJS.ProcessEnv): Promise<string | unde
 
 /** An API or SDK error for the terminal: AWS messages may quote request values, so inert. */
 function friendly(msg: string): string {
-  if (/region is missing/i.test(msg)) return 'no AWS region: pass --region or set AWS_REGION';
+  if (/region is missing/i.test(msg)) return NO_REGION;
   if (/could not load credentials/i.test(msg)) return 'no AWS credentials found (environment, profile or instance role)';
   return inert(msg);
 }
