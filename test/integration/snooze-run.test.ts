@@ -163,6 +163,9 @@ describe('snooze run', () => {
     const both = (await waitRuns(first, 2)).runs;
     const keep = both.find((r) => r.command === 'sleep 30')!.pid;
     const gone = both.find((r) => r.command === 'sleep 31')!.pid;
+    // STATUS shows a hold as soon as it is in memory; its history row is written after it is saved,
+    // which is also when the wrapper is answered. Kill only once both are acknowledged.
+    await waitFor(async () => ((await events(first)).filter(isRunStart).length === 2 ? true : null), 15_000, 'both holds saved');
     await first.stop('SIGKILL');
     kill(gone);
     await waitFor(() => !alive(gone), 5000, 'sleep 31 ended');
