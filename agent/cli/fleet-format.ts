@@ -1,4 +1,5 @@
 /** How `snooze fleet` prints: aligned tables for people, snake_case JSON for scripts. */
+import { inert } from '../../contract/text.js';
 import type { SavingsReport, StoppedInstance } from '../aws/fleet-types.js';
 
 /** One instance as `list --json` and `watch --json` print it. */
@@ -60,3 +61,10 @@ export function table(head: string[], rows: string[][]): string {
 
 /** What every fleet command says when neither a flag, the environment nor metadata names a region. */
 export const NO_REGION = 'no AWS region: pass --region or set AWS_REGION';
+
+/** An API or SDK error for the terminal: AWS messages may quote request values, so inert. */
+export function friendly(msg: string): string {
+  if (/region is missing/i.test(msg)) return NO_REGION;
+  if (/could not load credentials/i.test(msg)) return 'no AWS credentials found (environment, profile or instance role)';
+  return inert(msg);
+}

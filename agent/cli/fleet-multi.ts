@@ -8,9 +8,15 @@ import { inert, inertJson } from '../../contract/text.js';
 import { stoppedHours } from '../aws/fleet-savings.js';
 import { Fleet, errorText, type FleetOptions } from '../aws/fleet.js';
 import { rfc3339Seconds } from '../../contract/protocol.js';
-import { forEachRegion } from '../aws/fleet-regions.js';
+import { enabledRegions, forEachRegion } from '../aws/fleet-regions.js';
+import { Ec2 } from '../aws/ec2.js';
+import type { PriceTable } from '../aws/prices.js';
 import { quotePrices, type PriceOptions, type Quote } from './fleet-prices.js';
-import { formatHours, instanceJson, table, usd } from './fleet-format.js';
+import { formatHours, friendly, instanceJson, table, usd } from './fleet-format.js';
+import type { Flags } from './fleet-args.js';
+import type { FleetCliInternals, FleetIo } from './fleet-io.js';
+import { regionFromMetadata } from './fleet-region.js';
+import { EXIT } from './io.js';
 
 export interface MultiIo {
   out: (s: string) => void;
@@ -181,3 +187,42 @@ export async function multiSavings(io: MultiIo, o: MultiSavingsOptions): Promise
 }
 
 const round = (n: number, d: number) => Number(n.toFixed(d));
+
+/** `list` or `savings` over several regions: "all" is the account's enabled regions, asked once. */
+export async function runMulti(cmd: 'list' | 'savings', flags: Flags, io: FleetIo, internals: FleetCliInternals, prices: PriceTable | undefined): Promise<number> {
+  const spec = flags.regions!;
+  const fleetOpts = {
+    prefix: flags.prefix,
+    env: io.env,
+    ...(internals.retry ? { retry: internals.retry } : {}),
+    ...(prices ? { prices } : {}),
+    ...(internals.now ? { now: internals.now } : {}),
+  };
+  let regions: string[];
+  if (spec.all) {
+    // DescribeRegions is asked in the home region (flag-less chain: AWS_REGION, profile).
+    const home = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? (await regionFromMetadata(io.env)) ?? 'us-east-1';
+    const ec2 = new Ec2({ region: home, env: io.env, ...(internals.retry ? { retry: internals.retry } : {}) });
+    try {
+      regions = await enabledRegions(ec2);
+    } catch (err) {
+      io.err(`snooze fleet ${cmd}: cannot list the account's regions (ec2:DescribeRegions): ${friendly(errorText(err))}`);
+      return EXIT.ERROR;
+    } finally {
+      ec2.destroy();
+    }
+  } else regions = spec.regions;
+  const base = { regions, concurrency: flags.concurrency, json: flags.json, fleet: fleetOpts, friendly };
+  const failed =
+    cmd === 'list'
+      ? (await multiList(io, base)).failed
+      : (
+          await multiSavings(io, {
+            ...base,
+            sinceMs: flags.sinceMs,
+            now: internals.now?.() ?? Date.now(),
+            prices: { ...(flags.pricesFile ? { file: flags.pricesFile } : {}), priceList: !flags.builtinPrices, env: io.env, ...(internals.retry ? { retry: internals.retry } : {}) },
+          })
+        ).failed;
+  return failed > 0 ? EXIT.ERROR : EXIT.OK;
+}
