@@ -116,10 +116,11 @@ export async function setPolicy(ec2: Ec2, opts: { prefix: string; filters: Filte
   return { tag: opts.tag, instances, stats };
 }
 
-/** The policy tags of every selected instance. */
-export async function showPolicy(ec2: Ec2, opts: { prefix: string; filters: Filter[] }): Promise<{ instances: PolicyInstance[]; stats: PolicyStats }> {
+/**
+ * The policy tags of every selected instance, a page (up to 1000) at a time: the caller
+ * prints each page before the next is asked for, so memory holds one page.
+ */
+export async function* showPolicyPages(ec2: Ec2, opts: { prefix: string; filters: Filter[] }): AsyncGenerator<PolicyInstance[]> {
   const stats: PolicyStats = { describeInstancesCalls: 0, createTagsCalls: 0 };
-  const instances: PolicyInstance[] = [];
-  for await (const page of pages(ec2, opts.filters, stats)) instances.push(...page.map((i) => toPolicyInstance(i, opts.prefix)));
-  return { instances, stats };
+  for await (const page of pages(ec2, opts.filters, stats)) yield page.map((i) => toPolicyInstance(i, opts.prefix));
 }

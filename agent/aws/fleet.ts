@@ -116,13 +116,6 @@ export class Fleet {
     return this.withSavings(inst, now);
   }
 
-  /** Instances CloudSnooze stopped (Status=Stopped), with how long and what it saved. */
-  async list(): Promise<StoppedInstance[]> {
-    const { instances } = await this.poll({ onlyStopped: true });
-    const now = this.now();
-    return instances.map((i) => this.withSavings(i, now));
-  }
-
   /** Polls every `intervalMs`, reporting each new stop once; resolves when `signal` aborts. */
   async watch(opts: WatchOptions): Promise<void> {
     let seen: Set<string> | null = null;

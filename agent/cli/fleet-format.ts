@@ -50,13 +50,23 @@ export function formatHours(h: number): string {
 
 /** Columns padded to their widest cell; the last column (free text) is not padded. */
 export function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(head), ...rows.map(line)].join('\n');
+  const widths = columnWidths(head, rows);
+  return [tableLine(head, widths), ...rows.map((r) => tableLine(r, widths))].join('\n');
+}
+
+/** Each column's widest cell, heading included (a loop: a fleet's rows are too many to spread into Math.max). */
+export function columnWidths(head: string[], rows: string[][]): number[] {
+  const widths = head.map((h) => h.length);
+  for (const r of rows) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, (r[i] ?? '').length);
+  return widths;
+}
+
+/** One row of a table: cells padded to `widths`, two spaces apart; the last cell as it is. */
+export function tableLine(r: string[], widths: number[]): string {
+  return r
+    .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+    .join('  ')
+    .trimEnd();
 }
 
 /** What every fleet command says when neither a flag, the environment nor metadata names a region. */

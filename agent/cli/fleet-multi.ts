@@ -13,6 +13,7 @@ import { Ec2 } from '../aws/ec2.js';
 import type { PriceTable } from '../aws/prices.js';
 import { quotePrices, type PriceOptions, type Quote } from './fleet-prices.js';
 import { formatHours, friendly, instanceJson, table, usd } from './fleet-format.js';
+import { JsonArrayStream } from './fleet-output.js';
 import type { Flags } from './fleet-args.js';
 import type { FleetCliInternals, FleetIo } from './fleet-io.js';
 import { regionFromMetadata } from './fleet-region.js';
@@ -54,22 +55,17 @@ const row = (cells: string[]) =>
 /** Returns the number of regions that failed (each told on stderr). */
 export async function multiList(io: MultiIo, o: MultiOptions): Promise<{ failed: number; count: number }> {
   let count = 0;
-  // JSON: one array, streamed; the comma goes after an item once the next one is known.
-  let pending: string | null = null;
-  const emitJson = (item: unknown) => {
-    if (pending !== null) io.out(`${pending},`);
-    pending = JSON.stringify(item, null, 2).replace(/^/gm, '  ');
-  };
-  if (o.json) io.out('[');
-  else io.out(row(LIST_COLUMNS.map(([h]) => h)));
+  // JSON: one array, streamed a page at a time (fleet-output.ts).
+  const json = o.json ? new JsonArrayStream(io.out) : null;
+  if (!json) io.out(row(LIST_COLUMNS.map(([h]) => h)));
   const outcomes = await forEachRegion(o.regions, o.concurrency, async (region) => {
     const fleet = new Fleet({ ...o.fleet, region });
     try {
       for await (const page of fleet.pages({ onlyStopped: true })) {
         const now = Date.now();
         count += page.length;
-        if (o.json) {
-          for (const inst of page) emitJson({ region, ...instanceJson(fleet.priced(inst, now)) });
+        if (json) {
+          json.write(page.map((inst) => ({ region, ...instanceJson(fleet.priced(inst, now)) })));
           await io.drain?.();
           continue;
         }
@@ -87,10 +83,8 @@ export async function multiList(io: MultiIo, o: MultiOptions): Promise<{ failed:
       fleet.destroy();
     }
   });
-  if (o.json) {
-    if (pending !== null) io.out(pending);
-    io.out(']');
-  } else {
+  if (json) json.end();
+  else {
     io.out(`${count} instance${count === 1 ? '' : 's'} stopped by CloudSnooze in ${o.regions.length} region${o.regions.length === 1 ? '' : 's'}`);
   }
   let failed = 0;

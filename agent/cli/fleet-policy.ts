@@ -9,10 +9,11 @@ import { inert, inertJson } from '../../contract/text.js';
 import type { Filter } from '@aws-sdk/client-ec2';
 import { Ec2 } from '../aws/ec2.js';
 import { errorText } from '../aws/errors.js';
-import { parseFilter, policyTag, PolicyError, setPolicy, showPolicy } from '../aws/fleet-policy.js';
+import { parseFilter, policyTag, PolicyError, setPolicy, showPolicyPages } from '../aws/fleet-policy.js';
 import type { RetryOptions } from '../aws/retry.js';
 import { parseFlags } from './args.js';
-import { NO_REGION, table } from './fleet-format.js';
+import { NO_REGION } from './fleet-format.js';
+import { JsonArrayStream, TableStream } from './fleet-output.js';
 import { EXIT, UsageError } from './io.js';
 
 export const POLICY_USAGE = `  policy set KEY VALUE --filter NAME=VALUE... [--dry-run] [--json] [--region R] [--prefix P]
@@ -23,6 +24,8 @@ export const POLICY_USAGE = `  policy set KEY VALUE --filter NAME=VALUE... [--dr
 export interface PolicyIo {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** See CliIO.drain. */
+  drain?: () => Promise<void>;
   env: NodeJS.ProcessEnv;
 }
 
@@ -95,17 +98,22 @@ export async function runFleetPolicy(args: string[], io: PolicyIo, internals: { 
       }
       return EXIT.OK;
     }
-    const r = await showPolicy(ec2, { prefix, filters });
-    if (values.json) {
-      io.out(inertJson(JSON.stringify(r.instances.map((i) => ({ instance_id: i.id, name: i.name, state: i.state, policy: i.policy })), null, 2)));
-      return EXIT.OK;
+    // A page printed, then stdout drained, before the next is asked for: memory holds a page.
+    const json = values.json ? new JsonArrayStream(io.out) : null;
+    const table = new TableStream(['INSTANCE', 'NAME', 'TAG', 'VALUE'], io.out);
+    for await (const page of showPolicyPages(ec2, { prefix, filters })) {
+      if (json) json.write(page.map((i) => ({ instance_id: i.id, name: i.name, state: i.state, policy: i.policy })));
+      else {
+        const rows = page.flatMap((i) => {
+          const tags = Object.entries(i.policy).sort(([a], [b]) => (a < b ? -1 : 1));
+          return tags.length ? tags.map(([k, v]) => [i.id, i.name ?? '-', k, v]) : [[i.id, i.name ?? '-', '-', '-']];
+        });
+        table.write(rows.map((row) => row.map((c) => inert(c))));
+      }
+      await io.drain?.();
     }
-    const rows = r.instances.flatMap((i) => {
-      const tags = Object.entries(i.policy).sort(([a], [b]) => (a < b ? -1 : 1));
-      return tags.length ? tags.map(([k, v]) => [i.id, i.name ?? '-', k, v]) : [[i.id, i.name ?? '-', '-', '-']];
-    });
-    if (rows.length === 0) io.out('no instances match');
-    else io.out(table(['INSTANCE', 'NAME', 'TAG', 'VALUE'], rows.map((row) => row.map((c) => inert(c)))));
+    if (json) json.end();
+    else if (table.rows === 0) io.out('no instances match');
     return EXIT.OK;
   } catch (err) {
     io.err(`snooze fleet policy ${sub}: ${inert(errorText(err))}`);

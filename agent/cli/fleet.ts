@@ -70,7 +70,7 @@ export async function runFleet(args: string[], io: FleetIo, internals: FleetCliI
   try {
     switch (cmd) {
       case 'list':
-        return await list(fleet, flags, io, where);
+        return await list(fleet, flags, io, where, internals.now);
       case 'watch':
         return await watch(fleet, flags, io);
       case 'restart':
