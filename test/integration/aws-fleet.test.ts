@@ -91,6 +91,48 @@ describe('fleet list', () => {
   });
 });
 
+describe('fleet list streams (issue 10)', () => {
+  it('one region: each page is printed, and stdout drained, before the next page is asked for; text and JSON', async () => {
+    ec2.logCalls = false;
+    try {
+      ec2.seed(2500, () => ({ state: 'stopped', type: 't3.micro', tags: { 'CloudSnooze:Status': 'Stopped', 'CloudSnooze:StopTimestamp': rfc3339Seconds(Date.now() - HOUR), 'CloudSnooze:StopReason': 'idle' } }));
+      for (const json of [false, true]) {
+        ec2.resetCalls();
+        let release: () => void = () => {};
+        let drains = 0;
+        const out: string[] = [];
+        const run = runFleet(['list', ...(json ? ['--json'] : [])], {
+          out: (x) => out.push(x),
+          err: () => {},
+          env: process.env,
+          drain: () => {
+            drains++;
+            return new Promise<void>((r) => (release = r));
+          },
+        }, { retry: fastRetry });
+        await expect.poll(() => drains, { timeout: 20_000 }).toBe(1);
+        await new Promise((r) => setTimeout(r, 300));
+        // The first page is out; while stdout has not drained, no further page is fetched.
+        expect(ec2.countsByAction()).toEqual({ DescribeTags: 1, DescribeInstances: 1 });
+        expect(out).toHaveLength(1);
+        for (let page = 1; page <= 3; page++) {
+          release();
+          if (page < 3) await expect.poll(() => drains, { timeout: 20_000 }).toBe(page + 1);
+        }
+        expect(await run).toBe(0);
+        expect(ec2.countsByAction()).toEqual({ DescribeTags: 3, DescribeInstances: 3 });
+        if (json) expect(JSON.parse(out.join('\n'))).toHaveLength(2500);
+        else {
+          expect(out.join('\n').split('\n').filter((l) => l.startsWith('i-'))).toHaveLength(2500);
+          expect(out.at(-1)).toBe('2500 instances stopped by CloudSnooze (prefix CloudSnooze, region us-east-1)');
+        }
+      }
+    } finally {
+      ec2.logCalls = true;
+    }
+  });
+});
+
 describe('fleet poll scale', () => {
   it('10,000 tagged instances cost 10 DescribeTags + 10 DescribeInstances, not two calls each', async () => {
     ec2.logCalls = false;

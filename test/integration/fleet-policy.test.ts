@@ -44,6 +44,38 @@ describe('snooze fleet policy', () => {
     expect(text.out).toMatch(new RegExp(`${ml[0]!.id}\\s+gpu-0\\s+CloudSnooze:Config:naptime_minutes\\s+45`));
   });
 
+  it('show prints each page, and waits for stdout to drain, before it asks for the next (issue 10); text and JSON', async () => {
+    ec2.seed(2100, (i) => ({ tags: { team: 'ml', Name: `gpu-${i}`, 'CloudSnooze:Config:naptime_minutes': '45' } }));
+    for (const json of [false, true]) {
+      ec2.resetCalls();
+      let release: () => void = () => {};
+      let drains = 0;
+      const out: string[] = [];
+      const run = runFleet(['policy', 'show', '--filter', 'tag:team=ml', ...(json ? ['--json'] : [])], {
+        out: (x) => out.push(x),
+        err: () => {},
+        env: process.env,
+        drain: () => {
+          drains++;
+          return new Promise<void>((r) => (release = r));
+        },
+      }, { retry: fastRetry });
+      await expect.poll(() => drains, { timeout: 20_000 }).toBe(1);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(ec2.countsByAction()).toEqual({ DescribeInstances: 1 });
+      expect(out).toHaveLength(1);
+      for (let page = 1; page <= 3; page++) {
+        release();
+        if (page < 3) await expect.poll(() => drains, { timeout: 20_000 }).toBe(page + 1);
+      }
+      expect(await run).toBe(0);
+      expect(ec2.countsByAction()).toEqual({ DescribeInstances: 3 });
+      const text = out.join('\n');
+      if (json) expect((JSON.parse(text) as { policy: Record<string, string> }[]).filter((r) => r.policy['CloudSnooze:Config:naptime_minutes'] === '45')).toHaveLength(2100);
+      else expect(text.split('\n').filter((l) => /^i-\S+\s+gpu-\d+\s+CloudSnooze:Config:naptime_minutes\s+45$/.test(l))).toHaveLength(2100);
+    }
+  });
+
   it('a value the agent would refuse, a file-only key or a missing filter writes nothing', async () => {
     ec2.seed(3, () => ({ tags: { team: 'ml' } }));
     const cases: [string[], RegExp][] = [
