@@ -8,8 +8,8 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { inert, inertJson } from '../../contract/text.js';
 import { AgentError, request, subscribe } from '../../lib/client.js';
-import { adminSocketPath, DEFAULT_SOCKET_PATH, userSocketPath } from '../../contract/paths.js';
-import { HISTORY_TYPES, POSTPONE_MAX_MINUTES, type HistoryType, type Status } from '../../contract/protocol.js';
+import { DEFAULT_SOCKET_PATH, userSocketPath } from '../../contract/paths.js';
+import { HISTORY_TYPES, POSTPONE_MAX_MINUTES, type HistoryType } from '../../contract/protocol.js';
 import { VERSION } from '../version.js';
 import { issueMessage, USAGE } from '../../contract/messages.js';
 import { durationWords } from '../../contract/time-format.js';
@@ -24,34 +24,10 @@ import { parseDurationMs, parseSince } from './duration.js';
 import { runFleet } from './fleet.js';
 import { runConfig } from './config.js';
 import { runCommand } from './run.js';
-import { localDateTime, renderHistoryCsv, renderHistoryText, renderStatus } from './format.js';
+import { localDateTime, renderHistoryCsv, renderHistoryText } from './format.js';
+import { HELP } from './help.js';
+import { status } from './status.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
-
-const HELP = `Usage: snooze [--socket PATH] COMMAND [options]
-
-Commands:
-  status [--json] [--watch]            current state, metrics and countdown
-  config list [--json]                 every setting and its source (default, file, tag)
-  config get KEY                       one setting
-  config set KEY VALUE                 change a setting (root or admin_group: uses the admin socket)
-  history [--limit N] [--since 24h|TIME] [--type TYPE] [--format text|json|csv]
-  postpone DURATION                    push the stop out (e.g. 30, 90m, 2h; bare numbers are minutes)
-  stay-awake [--for 2h] [--reason TEXT]  never stop until released (or for a while)
-  stay-awake --while PID [--reason TEXT] never stop while process PID runs
-  run [--reason TEXT] -- CMD [ARGS...] run CMD, keeping the instance awake until it ends;
-                                       exits with CMD's exit code
-  release                              drop postpone / stay-awake (not run / --while holds:
-                                       those end with their process)
-  doctor [--config FILE]               check socket, config, input sources, GPU tool, EC2
-  dashboard [--port N] [--no-open]     serve the dashboard on 127.0.0.1 for a browser
-  fleet list|watch|restart|savings     tools for instances CloudSnooze stopped (see snooze fleet --help)
-  version                              print the version
-
-Exit codes: 0 ok, 1 error, 2 usage, 3 agent not running, 4 value refused, 5 permission denied,
-  6 settings need root (config set by a user who is not root or in admin_group).
-Socket: --socket, else $CLOUDSNOOZE_SOCKET, else ${DEFAULT_SOCKET_PATH} (or the desktop app's per-user socket).
-  config set uses the admin socket beside it (${adminSocketPath(DEFAULT_SOCKET_PATH)}).
-`;
 
 type Cmd = (args: string[], io: CliIO) => Promise<number>;
 
@@ -67,45 +43,6 @@ function agentErrorExit(err: unknown, io: CliIO): number {
   throw err;
 }
 
-const status: Cmd = async (args, io) => {
-  const { values } = parseFlags(args, { json: { type: 'boolean' }, watch: { type: 'boolean' } });
-  if (!values.watch) {
-    const s = await io.request(io.socketPath, 'STATUS');
-    io.out(values.json ? inertJson(JSON.stringify(s, null, 2)) : renderStatus(s));
-    return EXIT.OK;
-  }
-  // --watch: snapshot then stream, reconnecting, until Ctrl-C; the countdown ticks every second between samples.
-  return new Promise<number>((resolve) => {
-    let last: { s: Status; at: number } | null = null;
-    const draw = () => {
-      if (!last) return;
-      const { s, at } = last;
-      if (values.json) return;
-      // Clear the screen: the one escape sequence the CLI sends itself, so it bypasses the filter.
-      if (io.isTTY) (io.raw ?? io.out)('\x1b[2J\x1b[H');
-      io.out(`${renderStatus(s, { elapsedSecs: Math.floor((Date.now() - at) / 1000) })}\n`);
-    };
-    const onStatus = (s: Status) => {
-      last = { s, at: Date.now() };
-      if (values.json) io.out(inertJson(JSON.stringify(s)));
-      else draw();
-    };
-    const sub = io.subscribe(io.socketPath, {
-      onStatus,
-      onOffline: (e) => io.err(`snooze: ${inert(e.message)}; retrying…`),
-    });
-    // Only a countdown changes between samples: redraw then, once a second.
-    const ticker = setInterval(() => {
-      if (last && last.s.seconds_until_stop !== null && !values.json) draw();
-    }, 1000);
-    const stop = () => {
-      clearInterval(ticker);
-      sub.close();
-      resolve(EXIT.OK);
-    };
-    io.signal?.addEventListener('abort', stop, { once: true });
-  });
-};
 
 const history: Cmd = async (args, io) => {
   const { values } = parseFlags(args, {
