@@ -5,10 +5,9 @@
  */
 import path from 'node:path';
 import { request as socketRequest } from '../lib/client.js';
-import { startInputReporter } from './agent-connection.js';
+import { startInputReporter, type AgentConnection } from './agent-connection.js';
 import { linkAgent } from './agent-link.js';
 import { agentPaths } from './agent-paths.js';
-import type { AgentConnection } from './agent-connection.js';
 import { appNotices, notificationCapsProbe } from './app-notices.js';
 import { appTray } from './app-tray.js';
 import { appWindow } from './app-window.js';
