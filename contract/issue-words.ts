@@ -4,13 +4,14 @@
  * what was entered, and never shows a wire name or a parser's text. Its own file because it
  * is the part of the catalogue that reads the validator's issues.
  */
+import { RATE_UNIT } from './sample.js';
 import { entered, fieldLabel, unitOf } from './setting-words.js';
 import { durationWords, fmtNumber, plural } from './time-format.js';
 
 /** A bound with its unit: "3,600 seconds (1 hour)", "100 %", "1 character". */
 function withUnit(n: number, unit: string | undefined): string {
   if (!unit) return fmtNumber(n);
-  if (unit === '%' || unit === 'KB/s') return `${fmtNumber(n)} ${unit}`;
+  if (unit === '%' || unit === RATE_UNIT) return `${fmtNumber(n)} ${unit}`;
   const words = plural(n, unit);
   const secs = unit === 'second' ? n : unit === 'minute' ? n * 60 : null;
   // A large round bound also in the unit people count in ("10,080 minutes (7 days)").
@@ -72,7 +73,7 @@ export function issueMessage(key: string, issue: IssueLike): string {
       if (input === undefined) return `${label} is missing`;
       if (issue.expected === 'int') return `${label} must be a whole number${unit ? ` of ${unit}s` : ''}${you}`;
       if (issue.expected === 'number') {
-        const of = !unit ? '' : unit === '%' ? ' (a percentage)' : unit === 'KB/s' ? ' of KB/s' : ` of ${unit}s`;
+        const of = !unit ? '' : unit === '%' ? ' (a percentage)' : unit === RATE_UNIT ? ` of ${RATE_UNIT}` : ` of ${unit}s`;
         return `${label} must be a number${of}${you}`;
       }
       return `${label} must be ${EXPECTED_WORDS[issue.expected ?? ''] ?? `a ${issue.expected ?? 'value'}`}${you}`;

@@ -11,6 +11,7 @@
  * and change in setting-words.ts, a refused value in issue-words.ts.
  */
 import type { Blocker } from './protocol.js';
+import { RATE_UNIT } from './sample.js';
 import { entered, fieldLabel } from './setting-words.js';
 import { durationWords, minutesWords } from './time-format.js';
 
@@ -30,7 +31,7 @@ export function blockerShort(b: Blocker): string {
   const what = name[b.metric] ?? b.metric;
   if (v === null) return `${what} could not be read`;
   if (b.metric === 'input') return `input ${Math.floor(Math.max(0, v))} s ago`;
-  if (b.metric === 'network' || b.metric === 'disk_io') return `${what} ${n(v)} KB/s`;
+  if (b.metric === 'network' || b.metric === 'disk_io') return `${what} ${n(v)} ${RATE_UNIT}`;
   if (b.metric === 'gpu' && /memory/.test(b.reason)) return `GPU memory ${n(v)} %`;
   return `${what} ${n(v)} %`;
 }

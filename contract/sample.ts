@@ -7,6 +7,9 @@
 export const METRIC_NAMES = ['cpu', 'memory', 'network', 'disk_io', 'gpu', 'input'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
+/** How network and disk rates are written everywhere a person reads one (kilobytes per second). */
+export const RATE_UNIT = 'KB/s';
+
 /** One reading of every metric. `null` means "not read": see `unreadable` and `input_available`. */
 export interface Sample {
   /** Milliseconds since the epoch. */

@@ -4,6 +4,7 @@
  * change, a pinned value and a refusal all name a setting this one way, and only refusals
  * read the validator's output.
  */
+import { RATE_UNIT } from './sample.js';
 import { durationWords, fmtNumber, minutesWords, plural } from './time-format.js';
 
 interface Field {
@@ -19,8 +20,8 @@ export const FIELDS: Record<string, Field> = {
   warning_minutes: { label: 'Warning time', unit: 'minute' },
   cpu_threshold_percent: { label: 'CPU threshold', unit: '%' },
   memory_threshold_percent: { label: 'Memory threshold', unit: '%' },
-  network_threshold_kbps: { label: 'Network threshold', unit: 'KB/s' },
-  disk_io_threshold_kbps: { label: 'Disk I/O threshold', unit: 'KB/s' },
+  network_threshold_kbps: { label: 'Network threshold', unit: RATE_UNIT },
+  disk_io_threshold_kbps: { label: 'Disk I/O threshold', unit: RATE_UNIT },
   input_idle_threshold_secs: { label: 'Input idle threshold', unit: 'second' },
   gpu_monitoring_enabled: { label: 'GPU monitoring' },
   gpu_threshold_percent: { label: 'GPU threshold', unit: '%' },
