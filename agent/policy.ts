@@ -4,7 +4,7 @@
  * The daemon owns time and side effects; nothing here reads the clock or does I/O.
  */
 import type { Config } from '../contract/config-schema.js';
-import type { Blocker, MetricName, Sample } from '../contract/protocol.js';
+import { RATE_UNIT, type Blocker, type MetricName, type Sample } from '../contract/protocol.js';
 import type { Decision, PolicyConfig, PolicyState } from './policy-types.js';
 
 export type PolicyStatus = Decision['status'];
@@ -53,7 +53,7 @@ function above(
   metric: MetricName,
   value: number | null,
   threshold: number,
-  unit: '%' | ' KB/s',
+  unit: string,
   sample: Sample,
 ): Blocker | null {
   if (sample.unreadable.includes(metric) || value === null || !Number.isFinite(value)) {
@@ -74,8 +74,8 @@ export function blockersOf(sample: Sample, cfg: PolicyConfig): Blocker[] {
   const out: (Blocker | null)[] = [
     above('cpu', sample.cpu_percent, th.cpu_percent, '%', sample),
     above('memory', sample.memory_percent, th.memory_percent, '%', sample),
-    above('network', sample.network_kbps, th.network_kbps, ' KB/s', sample),
-    above('disk_io', sample.disk_io_kbps, th.disk_io_kbps, ' KB/s', sample),
+    above('network', sample.network_kbps, th.network_kbps, ` ${RATE_UNIT}`, sample),
+    above('disk_io', sample.disk_io_kbps, th.disk_io_kbps, ` ${RATE_UNIT}`, sample),
   ];
   if (cfg.gpuEnabled) {
     // gpu_count 0 with a null reading is "no GPU here"; the sampler lists 'gpu' as unreadable when the tool failed.

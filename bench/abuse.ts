@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { fdCount, floodPipelined, openAnswered, openIdle, rssMb, sleep, STATUS_REQUEST, statusPoller } from '../test/helpers/abuse.js';
 import { startBenchAgent } from './agent.js';
 
-/** agent/protocol.ts MAX_CONNECTIONS: the public socket's table. */
+/** contract/socket-limits.ts MAX_CONNECTIONS: the public socket's table. */
 const TABLE = 768;
 const SUBSCRIBE = '{"command":"SUBSCRIBE","params":{}}';
 

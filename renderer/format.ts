@@ -2,7 +2,7 @@
  * Pure formatting of what the dashboard shows: state in words, countdown, metric
  * values. No DOM, so it is unit-tested in Node.
  */
-import type { AgentMode, MetricName, Status } from '../contract/protocol.js';
+import { RATE_UNIT, type AgentMode, type MetricName, type Status } from '../contract/protocol.js';
 import { clockTime, formatDuration } from '../contract/time-format.js';
 
 export { clockTime, clockTimeSeconds, dateTime, formatCountdown, formatDuration } from '../contract/time-format.js';
@@ -92,13 +92,13 @@ export interface MetricSpec {
 export const METRIC_SPECS: readonly MetricSpec[] = [
   { name: 'cpu', title: 'CPU', unit: '%', sampleKey: 'cpu_percent', thresholdKey: 'cpu_percent', percent: true },
   { name: 'memory', title: 'Memory', unit: '%', sampleKey: 'memory_percent', thresholdKey: 'memory_percent', percent: true },
-  { name: 'network', title: 'Network', unit: 'kB/s', sampleKey: 'network_kbps', thresholdKey: 'network_kbps', percent: false },
-  { name: 'disk_io', title: 'Disk I/O', unit: 'kB/s', sampleKey: 'disk_io_kbps', thresholdKey: 'disk_io_kbps', percent: false },
+  { name: 'network', title: 'Network', unit: RATE_UNIT, sampleKey: 'network_kbps', thresholdKey: 'network_kbps', percent: false },
+  { name: 'disk_io', title: 'Disk I/O', unit: RATE_UNIT, sampleKey: 'disk_io_kbps', thresholdKey: 'disk_io_kbps', percent: false },
   { name: 'gpu', title: 'GPU', unit: '%', sampleKey: 'gpu_percent', thresholdKey: 'gpu_percent', percent: true },
   { name: 'input', title: 'Input idle', unit: 's', sampleKey: 'input_idle_secs', thresholdKey: 'input_idle_secs', percent: false },
 ];
 
-/** A value with a sensible number of digits: "3.2 %", "1,204 kB/s", "15 min". */
+/** A value with a sensible number of digits: "3.2 %", "1,204 KB/s", "15 min". */
 export function formatValue(value: number | null, unit: string): string {
   if (value === null || !Number.isFinite(value)) return '—';
   if (unit === 's') return formatDuration(value);
@@ -106,7 +106,7 @@ export function formatValue(value: number | null, unit: string): string {
   return `${value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${unit}`;
 }
 
-/** A configured limit as written: "10 %", "1,000,000 kB/s", "15 min". */
+/** A configured limit as written: "10 %", "1,000,000 KB/s", "15 min". */
 export function formatThreshold(value: number | null, unit: string): string {
   if (value === null || !Number.isFinite(value)) return '—';
   if (unit === 's') return formatDuration(value);

@@ -3,23 +3,15 @@
  * stays visible while metrics keep the box awake ("Postponed until 15:54 — and active
  * now: CPU 75 %"), and the Release button says what it releases. Pure.
  */
-import { isKeepAwake, type Blocker, type Status } from '../contract/protocol.js';
-import { METRIC_SPECS, formatValue, onlyWouldStop } from './format.js';
+import type { Status } from '../contract/protocol.js';
+// The one wording of a blocker, shared with the tray and the CLI: "CPU 75 %", never "CPU 75.0 %" here and "CPU 75 %" there.
+import { blockerShort } from '../contract/messages.js';
+import { onlyWouldStop } from './format.js';
 import { minutesWords, whenText } from '../contract/time-format.js';
 
 export interface HoldLine {
   kind: 'postpone' | 'stay_awake' | 'run';
   text: string;
-}
-
-/** A metric blocker as a person says it: "CPU 75 %", "input 12 s ago"; a keep-awake source by its reason. */
-export function blockerShort(b: Blocker): string {
-  if (isKeepAwake(b)) return b.reason;
-  const spec = METRIC_SPECS.find((m) => m.name === b.metric);
-  if (!spec) return b.reason;
-  if (b.value === null) return `${spec.title} (could not be read)`;
-  if (spec.name === 'input') return `input ${formatValue(b.value, spec.unit)} ago`;
-  return `${spec.title} ${formatValue(b.value, spec.unit)}`;
 }
 
 /** "CPU 75 %, memory 40 %": what keeps it awake right now, or null when nothing does. */

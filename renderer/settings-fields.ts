@@ -3,7 +3,7 @@
  * whose value differs from the running config. No DOM, so it is unit-tested in Node.
  */
 import type { Config, ConfigKey, ConfigPatch } from '../contract/config-schema.js';
-import type { AgentMode } from '../contract/protocol.js';
+import { RATE_UNIT, type AgentMode } from '../contract/protocol.js';
 import { configTagKey, sourceOf, type ConfigView } from '../contract/config-sources.js';
 import { MESSAGES } from '../contract/messages.js';
 
@@ -30,8 +30,8 @@ export const SETTINGS_GROUPS: readonly Group[] = [
     fields: [
       { key: 'cpu_threshold_percent', label: 'CPU', kind: 'number', unit: '%' },
       { key: 'memory_threshold_percent', label: 'Memory', kind: 'number', unit: '%' },
-      { key: 'network_threshold_kbps', label: 'Network', kind: 'number', unit: 'kB/s' },
-      { key: 'disk_io_threshold_kbps', label: 'Disk I/O', kind: 'number', unit: 'kB/s' },
+      { key: 'network_threshold_kbps', label: 'Network', kind: 'number', unit: RATE_UNIT },
+      { key: 'disk_io_threshold_kbps', label: 'Disk I/O', kind: 'number', unit: RATE_UNIT },
       { key: 'gpu_threshold_percent', label: 'GPU', kind: 'number', unit: '%' },
       { key: 'gpu_monitoring_enabled', label: 'Watch GPU utilisation', kind: 'boolean' },
       {

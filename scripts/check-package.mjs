@@ -84,7 +84,7 @@ if (pkg.main !== 'dist/electron/main.cjs') fail(`packaged package.json main is $
 const agentFiles = spawnSync('find', ['resources/agent', '-type', 'f'], { cwd: app, encoding: 'utf8' }).stdout.trim().split('\n');
 if (agentFiles.some((f) => f.endsWith('.map'))) fail('source maps shipped under resources/agent');
 
-// The packaged agent starts as the app starts it (electron/app.ts, the deb's unit): the app's
+// The packaged agent starts as the app starts it (electron/agent-link.ts, the deb's unit): the app's
 // binary in Node mode with the launch flags of the bundle's #! line, from another folder.
 // Without a real Electron, Node stands in for the binary; the flags and the folder are the same.
 const agentJs = path.join(app, 'resources/agent/snoozed.js');

@@ -1,6 +1,6 @@
 /** Human renderings of STATUS and HISTORY for the terminal. */
 import { csvField, csvNumber, inert, inertDeep } from '../../contract/text.js';
-import { isKeepAwake, type HistoryEvent, type Status } from '../../contract/protocol.js';
+import { isKeepAwake, RATE_UNIT, type HistoryEvent, type Status } from '../../contract/protocol.js';
 import { scheduleSummary } from '../../contract/schedule.js';
 import { dateTimeZone, durationWords, fmtNumber, formatCountdown as clock, formatDuration, localStamp, minutesWords } from '../../contract/time-format.js';
 import { blockerShort } from '../../contract/messages.js';
@@ -97,8 +97,8 @@ export function renderStatus(reply: Status, opts: RenderOptions = {}): string {
   const row = (name: string, now: string, thr: string) => lines.push(`${name.padEnd(14)}${now.padEnd(15)}${thr}`);
   row('CPU', num(m.cpu_percent, '%'), `${fmtNumber(t.cpu_percent)} %`);
   row('Memory', num(m.memory_percent, '%'), `${fmtNumber(t.memory_percent)} %`);
-  row('Network', num(m.network_kbps, 'KB/s'), `${fmtNumber(t.network_kbps)} KB/s`);
-  row('Disk I/O', num(m.disk_io_kbps, 'KB/s'), `${fmtNumber(t.disk_io_kbps)} KB/s`);
+  row('Network', num(m.network_kbps, RATE_UNIT), `${fmtNumber(t.network_kbps)} ${RATE_UNIT}`);
+  row('Disk I/O', num(m.disk_io_kbps, RATE_UNIT), `${fmtNumber(t.disk_io_kbps)} ${RATE_UNIT}`);
   row('GPU', m.gpu_count > 0 ? `${num(m.gpu_percent, '%')} ×${m.gpu_count}` : 'none', `${fmtNumber(t.gpu_percent)} %`);
   row('Input idle', m.input_idle_secs === null ? 'no source' : formatDuration(m.input_idle_secs), formatDuration(t.input_idle_secs));
   lines.push('');

@@ -4,15 +4,17 @@
  * (main.ts imports this file dynamically; the build makes it its own chunk with prom-client
  * and node:http), so an agent without them carries none of it.
  *
- * Every value is read at scrape time from STATUS and the agent's counters: what Prometheus
- * sees is what `snooze status` says at that moment.
+ * This file only wires the parts together: the series (metric-registry.ts), the HTTP
+ * listener and its bounds (scrape-server.ts) and the textfile writer (textfile-writer.ts).
  */
-import http from 'node:http';
-import type { Socket } from 'node:net';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { AGENT_MODES, AGENT_STATES, KEEP_AWAKE_KINDS, METRIC_NAMES, type Status } from '../../contract/protocol.js';
-import { writeFileAtomic } from '../../lib/fs-atomic.js';
-import { COUNTED_EVENTS, type AgentCounters } from './counters.js';
+import type { Status } from '../../contract/protocol.js';
+import type { AgentCounters } from './counters.js';
+import { buildRegistry } from './metric-registry.js';
+import { listenForScrapes, type ScrapeServer } from './scrape-server.js';
+import { startTextfileWriter, type TextfileWriter } from './textfile-writer.js';
+
+export { buildRegistry } from './metric-registry.js';
+export { EXPORTER_LIMITS } from './scrape-server.js';
 
 export interface ExporterOptions {
   listen: { host: string; port: number } | null;
@@ -32,292 +34,23 @@ export interface Exporter {
   close(): Promise<void>;
 }
 
-/** Bounds of the HTTP side: a scraper needs one connection and a few hundred bytes of request. */
-export const EXPORTER_LIMITS = {
-  maxConnections: 16,
-  maxHeaderBytes: 8 * 1024,
-  /** Whole request (headers) and idle keep-alive, so a silent client lets go of its slot. */
-  requestTimeoutMs: 5_000,
-  keepAliveMs: 5_000,
-} as const;
-
-const SAMPLE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
-
-/** STATUS metric keys, the `metric` label of cloudsnooze_metric / cloudsnooze_threshold. */
-const METRIC_KEYS = ['cpu_percent', 'memory_percent', 'network_kbps', 'disk_io_kbps', 'gpu_percent', 'gpu_memory_percent', 'input_idle_secs'] as const;
-
-export function buildRegistry(status: () => Status, counters: AgentCounters): { registry: Registry; observeSample: (s: number) => void } {
-  const registry = new Registry();
-  const registers = [registry];
-  // One STATUS per scrape: every gauge's collect() of that scrape reads the same snapshot.
-  let snap: { at: number; st: Status } | null = null;
-  const st = () => {
-    const now = Date.now();
-    if (!snap || now - snap.at > 250) snap = { at: now, st: status() };
-    return snap.st;
-  };
-  const num = (v: number | null | undefined) => (v === null || v === undefined ? Number.NaN : v);
-
-  new Gauge({
-    name: 'cloudsnooze_info',
-    help: 'Always 1; the labels say which agent and instance this is.',
-    labelNames: ['version', 'instance_id', 'instance_type', 'region', 'mode'],
-    registers,
-    collect() {
-      const s = st();
-      this.reset();
-      this.set({ version: s.version, instance_id: s.instance.id ?? '', instance_type: s.instance.type ?? '', region: s.instance.region ?? '', mode: s.mode }, 1);
-    },
-  });
-  new Gauge({
-    name: 'cloudsnooze_metric',
-    help: 'Latest sample of each idle metric (NaN: not read); compare with cloudsnooze_threshold.',
-    labelNames: ['metric'],
-    registers,
-    collect() {
-      const m = st().metrics;
-      this.reset();
-      for (const k of METRIC_KEYS) if (m[k] !== null) this.set({ metric: k }, m[k]);
-    },
-  });
-  new Gauge({
-    name: 'cloudsnooze_threshold',
-    help: 'Threshold of each idle metric: above it, the instance is active.',
-    labelNames: ['metric'],
-    registers,
-    collect() {
-      const t = st().thresholds;
-      this.reset();
-      for (const k of METRIC_KEYS) if (t[k] !== null) this.set({ metric: k }, t[k]);
-    },
-  });
-  new Gauge({
-    name: 'cloudsnooze_gpu_count',
-    help: 'GPUs seen by the agent.',
-    registers,
-    collect() {
-      this.set(st().metrics.gpu_count);
-    },
-  });
-  new Gauge({
-    name: 'cloudsnooze_seconds_until_stop',
-    help: 'Seconds until the agent stops the instance; NaN when it is not counting down.',
-    registers,
-    collect() {
-      this.set(num(st().seconds_until_stop));
-    },
-  });
-  new Gauge({
-    name: 'cloudsnooze_naptime_seconds',
-    help: 'Idle time before a stop now in force (a schedule window may replace naptime_minutes).',
-    registers,
-    collect() {
-      this.set(st().effective_naptime_minutes * 60);
-    },
-  });
-  new Gauge({
-    name: 'cloudsnooze_idle_since_timestamp_seconds',
-    help: 'When the current idle stretch began (Unix time); NaN when active.',
-    registers,
-    collect() {
-      const s = st().idle_since;
-      this.set(s === null ? Number.NaN : Date.parse(s) / 1000);
-    },
-  });
-  /** One series per possible value, 1 for the value now: a panel can graph every state without gaps. */
-  const oneHot = <L extends string>(name: string, help: string, label: L, values: readonly string[], now: () => string) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: [label],
-      registers,
-      collect() {
-        const v = now();
-        for (const x of values) this.set({ [label]: x } as Record<L, string>, x === v ? 1 : 0);
-      },
-    });
-  oneHot('cloudsnooze_state', '1 for the agent state now, 0 for the others.', 'state', AGENT_STATES, () => st().state);
-  oneHot('cloudsnooze_mode', '1 for the agent mode now (local, dry_run, aws), 0 for the others.', 'mode', AGENT_MODES, () => st().mode);
-  new Gauge({
-    name: 'cloudsnooze_holds',
-    help: 'Holds in force: postpone and stay_awake (0 or 1), run (snooze run / --while processes).',
-    labelNames: ['kind'],
-    registers,
-    collect() {
-      const s = st();
-      this.set({ kind: 'postpone' }, s.postponed_until ? 1 : 0);
-      this.set({ kind: 'stay_awake' }, s.stay_awake ? 1 : 0);
-      this.set({ kind: 'run' }, s.runs_total);
-    },
-  });
-  new Gauge({
-    name: 'cloudsnooze_blockers',
-    help: 'What keeps the instance awake now, by kind: a metric over its threshold (or unreadable) or a keep-awake source.',
-    labelNames: ['kind'],
-    registers,
-    collect() {
-      const counts = new Map<string, number>([...METRIC_NAMES, ...KEEP_AWAKE_KINDS].map((k) => [k, 0]));
-      for (const b of st().blockers) counts.set(b.metric, (counts.get(b.metric) ?? 0) + 1);
-      for (const [kind, n] of counts) this.set({ kind }, n);
-    },
-  });
-  new Gauge({
-    name: 'cloudsnooze_savings_usd_30d',
-    help: 'Estimated on-demand cost saved by CloudSnooze stops over the last 30 days (USD).',
-    labelNames: ['price_source'],
-    registers,
-    collect() {
-      const s = (st() as Status & { savings?: { estimated_usd: number | null; price_source: string } | null }).savings;
-      this.reset();
-      if (s && s.estimated_usd !== null) this.set({ price_source: s.price_source }, s.estimated_usd);
-    },
-  });
-  new Counter({
-    name: 'cloudsnooze_events_total',
-    help: 'History events since the agent started, by type (stop, stop_failed, warning ...).',
-    labelNames: ['type'],
-    registers,
-    collect() {
-      this.reset();
-      for (const t of COUNTED_EVENTS) this.inc({ type: t }, counters.events[t]);
-    },
-  });
-  new Counter({
-    name: 'cloudsnooze_notifications_total',
-    help: 'Notification deliveries since the agent started, by channel (webhook, sns) and result (ok, failed).',
-    labelNames: ['channel', 'result'],
-    registers,
-    collect() {
-      this.reset();
-      for (const [k, n] of counters.notifications) {
-        const [channel, result] = k.split('|') as [string, string];
-        this.inc({ channel, result }, n);
-      }
-    },
-  });
-  const sampling = new Histogram({
-    name: 'cloudsnooze_sample_duration_seconds',
-    help: 'Wall time of one sample of every metric.',
-    buckets: SAMPLE_BUCKETS,
-    registers,
-  });
-  return { registry, observeSample: (s) => sampling.observe(s) };
-}
-
 export async function startExporter(opts: ExporterOptions): Promise<Exporter> {
   const { registry, observeSample } = buildRegistry(opts.status, opts.counters);
   opts.counters.sampleSink = observeSample;
   const text = () => registry.metrics();
 
-  let server: http.Server | null = null;
-  let address: Exporter['address'] = null;
-  const sockets = new Set<Socket>();
-  if (opts.listen) {
-    // Node's headersTimeout and requestTimeout let a connection that sends nothing, or
-    // drips its request line, hold its slot for good (measured on Node 20): then 16 idle
-    // sockets from any local user starve every scrape. Each connection must complete a
-    // request within requestTimeoutMs of opening, and the next within that of each answer.
-    const deadlines = new Map<Socket, NodeJS.Timeout>();
-    const arm = (s: Socket) => {
-      clearTimeout(deadlines.get(s));
-      const t = setTimeout(() => s.destroy(), EXPORTER_LIMITS.requestTimeoutMs);
-      t.unref();
-      deadlines.set(s, t);
-    };
-    const srv = http.createServer({ maxHeaderSize: EXPORTER_LIMITS.maxHeaderBytes, requestTimeout: EXPORTER_LIMITS.requestTimeoutMs, headersTimeout: EXPORTER_LIMITS.requestTimeoutMs }, (req, res) => {
-      clearTimeout(deadlines.get(req.socket));
-      res.once('finish', () => {
-        if (!req.socket.destroyed) arm(req.socket);
-      });
-      res.setHeader('X-Content-Type-Options', 'nosniff');
-      const url = (req.url ?? '').split('?')[0];
-      if (url !== '/metrics') {
-        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('CloudSnooze serves /metrics only\n');
-        return;
-      }
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('GET /metrics\n');
-        return;
-      }
-      // A scrape has no body; a client that sends one is not read (and not kept).
-      if (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding']) {
-        res.writeHead(413, { Connection: 'close', 'Content-Type': 'text/plain; charset=utf-8' }).end('no request body\n');
-        req.socket.destroySoon();
-        return;
-      }
-      text().then(
-        (body) => res.writeHead(200, { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' }).end(req.method === 'HEAD' ? undefined : body),
-        (err: Error) => res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${err.message}\n`),
-      );
-    });
-    srv.maxConnections = EXPORTER_LIMITS.maxConnections;
-    srv.keepAliveTimeout = EXPORTER_LIMITS.keepAliveMs;
-    srv.maxRequestsPerSocket = 100;
-    srv.on('connection', (s: Socket) => {
-      sockets.add(s);
-      arm(s);
-      s.once('close', () => {
-        sockets.delete(s);
-        clearTimeout(deadlines.get(s));
-        deadlines.delete(s);
-      });
-    });
-    srv.on('clientError', (err: NodeJS.ErrnoException, s: Socket) => {
-      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-      if (s.writable) s.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
-      s.destroySoon();
-    });
-    await new Promise<void>((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen(opts.listen!.port, opts.listen!.host, () => {
-        srv.off('error', reject);
-        resolve();
-      });
-    });
-    // A failure after listening (EMFILE on accept) is logged, never fatal.
-    srv.on('error', (err) => opts.log('warn', `metrics: ${err.message}`));
-    const a = srv.address();
-    address = a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
-    server = srv;
-  }
-
-  let timer: NodeJS.Timeout | null = null;
-  let writing: Promise<void> = Promise.resolve();
-  let lastError = '';
-  const writeTextfile = () => {
-    const file = opts.textfile!;
-    writing = writing
-      .then(async () => writeFileAtomic(file, await text(), 0o644))
-      .then(
-        () => {
-          lastError = '';
-        },
-        (err: Error) => {
-          // Said once per distinct failure, not every interval.
-          if (err.message !== lastError) opts.log('warn', `metrics: cannot write ${file}: ${err.message}`);
-          lastError = err.message;
-        },
-      );
-  };
-  if (opts.textfile) {
-    writeTextfile();
-    timer = setInterval(writeTextfile, opts.textfileIntervalMs);
-    timer.unref();
-  }
+  const server: ScrapeServer | null = opts.listen ? await listenForScrapes(opts.listen, text, registry.contentType, opts.log) : null;
+  const textfile: TextfileWriter | null = opts.textfile ? startTextfileWriter(opts.textfile, opts.textfileIntervalMs, text, opts.log) : null;
 
   return {
-    address,
+    address: server?.address ?? null,
     text,
     async close() {
-      if (timer) clearInterval(timer);
+      // The interval stops at once; a write under way is awaited last, as before the split.
+      const written = textfile?.close();
       opts.counters.sampleSink = null;
-      if (server) {
-        const srv = server;
-        const closed = new Promise<void>((resolve) => srv.close(() => resolve()));
-        for (const s of sockets) s.destroy();
-        await closed;
-      }
-      await writing;
+      await server?.close();
+      await written;
     },
   };
 }

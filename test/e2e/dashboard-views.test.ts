@@ -171,7 +171,7 @@ describe.skipIf(!haveChromium)('dashboard views at 1280 px and 375 px against a 
     await agent.req('CONFIG_SET', { values: { memory_threshold_percent: 1 } });
     await waitFor(async () => (await stateText()) === 'Active', 15_000, 'Active on screen');
     const hold = page.getByTestId('holds').locator('li').first();
-    await waitFor(async () => /^Postponed until \d\d:\d\d — and active now: Memory \d/.test((await hold.textContent()) ?? ''), 10_000, 'the hold line');
+    await waitFor(async () => /^Postponed until \d\d:\d\d — and active now: memory \d+(\.\d)? %/.test((await hold.textContent()) ?? ''), 10_000, 'the hold line');
     expect(await page.getByTestId('hero-detail').count()).toBe(0);
     const release = page.getByRole('button', { name: 'Release postponement', exact: true });
     expect(await release.getAttribute('aria-disabled')).toBe('false');

@@ -270,7 +270,7 @@ describe.skipIf(!haveChromium)('browser dashboard against a real agent', () => {
 
   it('saves a changed setting, and CONFIG_GET and the config file confirm it', async () => {
     await page.getByRole('tab', { name: 'Settings' }).click();
-    const disk = page.getByLabel('Disk I/O (kB/s)');
+    const disk = page.getByLabel('Disk I/O (KB/s)');
     await disk.waitFor();
     expect(await disk.inputValue()).toBe('1000000');
     await disk.fill('900000');

@@ -53,7 +53,7 @@ describe('agent launchers', () => {
     const p = agentPaths({ env: {}, home: '/home/u', isPackaged: true, resourcesPath: '/opt/CloudSnooze/resources', appRoot: '/opt/CloudSnooze/resources/app.asar' });
     expect(agentSpawnArgs(p)).toEqual([...electronNodeFlags(), ...bundledAgentArgs(p)]);
     expect(agentSpawnArgs(p).slice(0, AGENT_NODE_FLAGS.length)).toEqual([...AGENT_NODE_FLAGS]);
-    expect(read('electron/app.ts')).toMatch(/args: agentSpawnArgs\(paths\),/);
+    expect(read('electron/agent-link.ts')).toMatch(/args: agentSpawnArgs\(paths\),/);
   });
 
   it("scripts/start.mjs: the dev agent gets the flags from the built bundle's #! line", () => {

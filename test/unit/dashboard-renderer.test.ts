@@ -162,7 +162,7 @@ describe('format', () => {
   it('formats values with their unit', () => {
     expect(formatValue(null, '%')).toBe('—');
     expect(formatValue(3.14159, '%')).toBe('3.1 %');
-    expect(formatValue(1204.4, 'kB/s')).toBe('1,204 kB/s');
+    expect(formatValue(1204.4, 'KB/s')).toBe('1,204 KB/s');
     expect(formatValue(900, 's')).toBe('15 min');
   });
 });

@@ -11,6 +11,7 @@ import { createBridge, outcomeOf, settingsErrors } from '../../renderer/bridge.j
 import { dryRunNote, pinNote } from '../../renderer/settings-fields.js';
 import { DEFAULT_CONFIG } from '../../contract/config-schema.js';
 import { activeNow, heroDetail, holdLines, releaseButton } from '../../renderer/hold-words.js';
+import { blockerShort } from '../../contract/messages.js';
 import { HISTORY_CSV_HEADER, historyCsv, historyCsvName } from '../../renderer/history-csv.js';
 import { createRendererStore } from '../../renderer/store.js';
 import { tabTitle } from '../../renderer/tab-title.js';
@@ -48,10 +49,25 @@ const inputBusy = { metric: 'input' as const, value: 12, threshold: 900, reason:
 describe('holds in words', () => {
   it('keeps a postponement visible while the metrics keep the box awake', () => {
     const s = status({ postponed_until: '2026-03-02T15:54:00Z', blockers: [cpuBusy] });
-    expect(holdLines(s, NOW)).toEqual([{ kind: 'postpone', text: 'Postponed until 15:54 — and active now: CPU 75.0 %' }]);
-    expect(activeNow(status({ blockers: [cpuBusy, inputBusy] }))).toBe('CPU 75.0 %, input 12 s ago');
+    expect(holdLines(s, NOW)).toEqual([{ kind: 'postpone', text: 'Postponed until 15:54 — and active now: CPU 75 %' }]);
+    expect(activeNow(status({ blockers: [cpuBusy, inputBusy] }))).toBe('CPU 75 %, input 12 s ago');
     // Idle and postponed: no "active now".
     expect(holdLines(status({ state: 'postponed', postponed_until: '2026-03-02T15:54:00Z' }), NOW)).toEqual([{ kind: 'postpone', text: 'Postponed until 15:54' }]);
+  });
+
+  it('says a blocker as the tray and the CLI say it (one wording, from the contract)', () => {
+    const blockers: Status['blockers'] = [
+      { metric: 'memory', value: 8.46, threshold: 1, reason: 'memory 8.5% (threshold 1%)' },
+      { metric: 'network', value: 1204.4, threshold: 50, reason: 'network 1204.4 KB/s (threshold 50 KB/s)' },
+      { metric: 'gpu', value: 40, threshold: 5, reason: 'GPU memory 40.0% (threshold 5%)' },
+      { metric: 'disk_io', value: null, threshold: 100, reason: 'disk I/O could not be read' },
+      { metric: 'snooze_run', value: null, threshold: null, reason: 'snooze run — make (pid 7)' },
+    ];
+    const words = 'memory 8.5 %, network 1204 KB/s, GPU memory 40 %, disk I/O could not be read, snooze run — make (pid 7)';
+    expect(activeNow(status({ blockers }))).toBe(words);
+    // The tray's tooltip and the CLI's State line join the same contract words.
+    expect(blockers.map(blockerShort).join(', ')).toBe(words);
+    expect(holdLines(status({ stay_awake: { until: null, reason: '' }, blockers: [cpuBusy] }), NOW)[0]!.text).toBe('Staying awake until released — and active now: CPU 75 %');
   });
 
   it('lists every hold: stay-awake with its end and reason, process holds, and how many more', () => {
