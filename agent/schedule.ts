@@ -121,7 +121,11 @@ export function evaluateSchedule(schedule: ScheduleConfig, now: number, defaultZ
   const key = keyOf(open);
   // The next boundary where the set of open windows really changes: Monday's 00:00–24:00
   // ending as Tuesday's begins is no change at all.
-  const boundaries = [...new Set(occ.flatMap((o) => [o.start, o.end]))].filter((t) => t > now).sort((a, b) => a - b);
+  // Only instants whose open windows are all among the computed occurrences count: past the
+  // last computed local day an always-open window would seem to close at the horizon. A week
+  // holds every change of a weekly schedule, so none inside it means none ever (null).
+  const known = zonedInstant(addDays(today, 8), 0, tz);
+  const boundaries = [...new Set(occ.flatMap((o) => [o.start, o.end]))].filter((t) => t > now && t < known).sort((a, b) => a - b);
   const next = boundaries.find((t) => keyOf(openAt(t)) !== key) ?? Infinity;
   const naptimes = open.map((o) => o.window.naptime_minutes).filter((n): n is number => n !== undefined);
   return {

@@ -168,4 +168,13 @@ describe('properties over random instants', () => {
       { numRuns: 60 },
     );
   });
+
+  it('an always-open window never reports a change at the edge of the week it looks ahead (found by the property above)', () => {
+    const s = sched('Europe/Berlin', [{ days: 'mon-sun', from: '00:00', to: '24:00', naptime_minutes: 7 }]);
+    const clock = new ScheduleClock();
+    for (const now of [at('2026-03-02T22:59:59.999Z'), at('2026-03-02T23:00:00Z'), at('2026-03-29T01:30:00Z')]) {
+      expect(evaluateSchedule(s, now).next_change).toBeNull();
+      expect(clock.at(s, now)).toEqual(evaluateSchedule(s, now));
+    }
+  });
 });
