@@ -167,7 +167,7 @@ function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
     const t = setTimeout(() => p.kill('SIGKILL'), 60_000);
-    p.on('exit', (code) => {
+    p.on('close', (code) => {
       clearTimeout(t);
       if (code === 0) resolve(stdout.trim().split('\n').at(-1) ?? '');
       else reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr.slice(-500)}`));
@@ -206,7 +206,8 @@ function runCliMeasured(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: n
     p.stderr.on('data', (d) => (stderr += d));
     const t = setTimeout(() => p.kill('SIGKILL'), 300_000);
     p.on('error', reject);
-    p.on('exit', (code) => {
+    // 'close', not 'exit': the pipes may still hold the output's tail (and the maxrss line) at exit.
+    p.on('close', (code) => {
       clearTimeout(t);
       const kb = Number(/maxrss_kb=(\d+)/.exec(stderr)?.[1] ?? NaN);
       resolve({ ms: performance.now() - t0, peakMb: kb / 1024, outBytes, code, stderr });

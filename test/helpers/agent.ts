@@ -83,7 +83,12 @@ export async function startAgent(opts: StartOptions = {}): Promise<AgentHandle> 
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  // Its output's tail may still be in the pipes at exit: wait for them to close, but not for
+  // long, since a child the agent started may hold them open.
+  const exited = new Promise<number | null>((resolve) => {
+    proc.on('close', (code) => resolve(code));
+    proc.on('exit', (code) => setTimeout(() => resolve(code), 2000).unref());
+  });
   const handle: AgentHandle = {
     dir,
     socket,
@@ -144,7 +149,8 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
       p.kill('SIGKILL');
       reject(new Error(`snooze ${args.join(' ')} timed out; stdout: ${stdout} stderr: ${stderr}`));
     }, timeoutMs);
-    p.on('exit', (code) => {
+    // 'close', not 'exit': at exit the pipes may still hold the output's tail.
+    p.on('close', (code) => {
       clearTimeout(t);
       resolve({ code, stdout, stderr });
     });

@@ -147,6 +147,8 @@ describe('snooze run', () => {
     await waitRuns(a, 1);
     run.proc.kill('SIGINT');
     expect(await run.exited).toEqual({ code: 42, signal: null });
+    // The backgrounded sleep keeps the pipe open, so the tail is read after the exit.
+    await waitFor(() => run.stdout().includes('got-int'), 5000, 'the trap output');
     expect(run.stdout()).toBe('ready\ngot-int\n');
 
     const term = snoozeRun(a.socket, ['--', 'sleep', '20']);
