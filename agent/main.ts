@@ -265,8 +265,8 @@ function timedSampler(inner: Sampler, took: (seconds: number) => void): Sampler 
 }
 
 if (process.argv[2] === CLOUD_TASK_FLAG) {
-  // `snoozed --cloud-task '<json>'`: one EC2 task for the agent (aws/cloud-task-main.ts), then exit.
-  import('./aws/cloud-task-main.js').then((m) => m.cloudTaskMain(process.argv.slice(3))).catch((err: Error) => fail(err.stack ?? err.message));
+  // `snoozed --cloud-task`: one EC2 task for the agent, read from stdin (aws/cloud-task-main.ts), then exit.
+  import('./aws/cloud-task-main.js').then((m) => m.cloudTaskMain()).catch((err: Error) => fail(err.stack ?? err.message));
 } else {
   main().catch((err: Error) => fail(err.stack ?? err.message));
 }

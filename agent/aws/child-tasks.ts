@@ -1,7 +1,11 @@
 /**
- * Cloud tasks in a short-lived child: `snoozed --cloud-task '<task json>'` loads the AWS
- * SDK (~50 MB), does one task and exits, so the agent's own memory stays where it was
- * (see cloud-task-main.ts for the child's side).
+ * Cloud tasks in a short-lived child: `snoozed --cloud-task` loads the AWS SDK (~50 MB),
+ * does one task and exits, so the agent's own memory stays where it was (see
+ * cloud-task-main.ts for the child's side).
+ *
+ * The task is the first JSON line on the child's stdin, never an argument: any local user
+ * can read a process's arguments in /proc, and a task may carry a notice's text and the SNS
+ * topic that CONFIG_GET redacts.
  *
  * The child talks in JSON lines on stdout: `{"log":{"level","msg"}}`, `{"ask":"still_wanted"}`
  * (answered on its stdin with `{"still_wanted":true|false}`), and last `{"result":...}` or
@@ -36,7 +40,7 @@ export class ChildProcessTasks implements CloudTasks {
 
   run<K extends CloudTaskKind>(task: Extract<CloudTask, { kind: K }>, hooks: TaskHooks): Promise<CloudTaskResults[K]> {
     return new Promise<CloudTaskResults[K]>((resolve, reject) => {
-      const child = spawn(this.opts.command, [...this.opts.args, JSON.stringify(task)], { env: this.opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(this.opts.command, [...this.opts.args], { env: this.opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
       this.running.add(child);
       let settled = false;
       let outcome: { ok: true; value: unknown } | { ok: false; err: Error } | null = null;
@@ -88,6 +92,7 @@ export class ChildProcessTasks implements CloudTasks {
       // Kept short: only the tail says why a child died.
       child.stderr!.on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
       child.stdin!.on('error', () => undefined);
+      answer(task);
       child.on('error', (err) => settle(() => reject(new Error(`cloud task ${task.kind} could not start: ${err.message}`))));
       child.on('close', (code, signal) => {
         const o = outcome as typeof outcome;

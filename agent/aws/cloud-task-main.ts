@@ -1,6 +1,6 @@
 /**
- * The child side of `snoozed --cloud-task '<task json>'`: one EC2 task with the SDK,
- * messages as JSON lines on stdout (see child-tasks.ts), then exit. Loaded only in
+ * The child side of `snoozed --cloud-task`: the task as the first JSON line on stdin, one
+ * EC2 task with the SDK, messages as JSON lines on stdout (see child-tasks.ts), then exit. Loaded only in
  * that child, never by the agent itself.
  */
 import type { CloudTask } from './cloud-task.js';
@@ -10,8 +10,8 @@ import { failureOf } from './errors.js';
 
 const KINDS = new Set(['stop', 'dry_run_stop', 'mark_restart', 'read_tags', 'sns_publish']);
 
-function parseTask(json: string | undefined): CloudTask {
-  const t = JSON.parse(json ?? '') as Partial<CloudTask> | null;
+function parseTask(value: unknown): CloudTask {
+  const t = value as Partial<CloudTask> | null;
   if (!t || typeof t !== 'object' || !KINDS.has(String(t.kind)) || typeof t.region !== 'string' || typeof t.instanceId !== 'string') {
     throw new Error(`expected a task: {"kind":${[...KINDS].map((k) => `"${k}"`).join('|')},"region":...,"instanceId":...}`);
   }
@@ -78,15 +78,15 @@ async function refreshPrice(region: string, instanceType: string, file: string):
   }
 }
 
-export async function cloudTaskMain(argv: string[]): Promise<void> {
+export async function cloudTaskMain(): Promise<void> {
+  const next = stdinLines();
   let task: CloudTask;
   try {
-    task = parseTask(argv[0]);
+    task = parseTask(await next());
   } catch (err) {
-    process.stderr.write(`snoozed --cloud-task: ${(err as Error).message}\n`);
+    process.stderr.write(`snoozed --cloud-task: ${(err as Error).message} as the first line on stdin\n`);
     process.exit(2);
   }
-  const next = stdinLines();
   const ec2 = new Ec2({ region: task.region });
   let code = 0;
   try {

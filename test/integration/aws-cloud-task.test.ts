@@ -5,6 +5,8 @@
  * too, so both runners are held to one behaviour.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { AwsProvider } from '../../agent/aws/provider.js';
 import { ChildProcessTasks, CLOUD_TASK_FLAG } from '../../agent/aws/child-tasks.js';
 import { AwsCallError } from '../../agent/aws/errors.js';
@@ -154,5 +156,33 @@ describe('the cloud-task child', () => {
     expect(out.outcome).toMatchObject({ kind: 'cancelled' });
     expect(ec2.count('StopInstances')).toBe(0);
     expect(inst.tags.get('CloudSnooze:Status')).toBe('Running');
+  });
+
+  it('gets its task on stdin: no other local user can read a notice or a tag in its arguments (/proc/PID/cmdline)', async () => {
+    const t = child();
+    let cmdline: string | null = null;
+    const out = await t.run(
+      { kind: 'stop', region: 'us-east-1', instanceId: ID, tags: { ...TAGS, 'CloudSnooze:StopReason': 'secret-reason-7f3a' }, hibernate: false },
+      {
+        log: () => undefined,
+        stillWanted: () => {
+          // The child is alive and waiting for this answer: read its arguments as anyone could.
+          const [c] = (t as unknown as { running: Set<import('node:child_process').ChildProcess> }).running;
+          cmdline = readFileSync(`/proc/${c!.pid}/cmdline`, 'utf8').split('\0').join(' ');
+          return true;
+        },
+      },
+    );
+    expect(out.outcome).toMatchObject({ kind: 'stopped' });
+    expect(cmdline).toContain(CLOUD_TASK_FLAG);
+    expect(cmdline).not.toContain('secret-reason-7f3a');
+    expect(cmdline).not.toContain(ID);
+  });
+
+  it('a task that is not JSON on stdin is refused with exit 2 and a message, and nothing is called', async () => {
+    const r = spawnSync(process.execPath, [SNOOZED, CLOUD_TASK_FLAG], { input: 'not json\n', env: env(), encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^snoozed --cloud-task: expected a task: .* as the first line on stdin\n$/);
+    expect(ec2.count()).toBe(0);
   });
 });
