@@ -59,6 +59,10 @@ export const MESSAGES = {
   postponeExtended: (minutes: number, from: string, until: string) => `Postponed by ${minutesWords(minutes)}: no stop before ${until} (was ${from})`,
   released: (what: string) => `Released ${what}: the idle countdown resumes`,
   nothingToRelease: 'Nothing to release: there was no postponement or stay-awake',
+  /** The CLI's status and the dashboard say this when no blocker is left: the same sentence in both. */
+  nothingKeepsAwake: 'Nothing keeps it awake: every metric is below its threshold.',
+  /** The name of the monitor_only state wherever a person reads it (CLI, dashboard, tab title, tray). */
+  monitorOnly: 'Monitor only (cannot act)',
   /** Beside a setting a fleet tag pins (Settings, config list): read-only here. */
   pinnedNote: (tag: string) => `Set by the instance tag ${tag}`,
   /** On the field of a refused change to a pinned setting. */

@@ -4,7 +4,7 @@
  * into an Electron Menu.
  */
 import { isKeepAwake, type MetricName, type Status } from '../contract/protocol.js';
-import { blockerShort } from '../contract/messages.js';
+import { MESSAGES, blockerShort } from '../contract/messages.js';
 import { savedText } from '../contract/savings-text.js';
 import { inert } from '../contract/text.js';
 import { formatCountdown, minutesWords, whenText } from '../contract/time-format.js';
@@ -162,7 +162,7 @@ export function stateLine(status: Status | null, connection: ConnectionState, op
     case 'stay_awake':
       return 'Staying awake';
     case 'monitor_only':
-      return status.error ? `Monitor only — ${status.error}` : 'Monitor only (will not stop the instance)';
+      return status.error ? `${MESSAGES.monitorOnly} — ${status.error}` : MESSAGES.monitorOnly;
   }
 }
 

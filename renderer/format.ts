@@ -2,7 +2,8 @@
  * Pure formatting of what the dashboard shows: state in words, countdown, metric
  * values. No DOM, so it is unit-tested in Node.
  */
-import { RATE_UNIT, type AgentMode, type MetricName, type Status } from '../contract/protocol.js';
+import { RATE_UNIT, isKeepAwake, type AgentMode, type MetricName, type Status } from '../contract/protocol.js';
+import { MESSAGES } from '../contract/messages.js';
 import { clockTime, formatDuration } from '../contract/time-format.js';
 
 export { clockTime, clockTimeSeconds, dateTime, formatCountdown, formatDuration } from '../contract/time-format.js';
@@ -33,7 +34,8 @@ export function stateWords(status: Status | null, online: boolean, connecting = 
   const would = onlyWouldStop(status.mode);
   switch (status.state) {
     case 'active':
-      return { label: 'Active', tone: 'calm', counting: false };
+      // A `snooze run` job or another keep-awake source, not a metric: the CLI and the tray say "Kept awake" too.
+      return { label: status.blockers.some(isKeepAwake) ? 'Kept awake' : 'Active', tone: 'calm', counting: false };
     case 'idle':
       return { label: would ? 'Idle — would stop in' : 'Idle — stopping in', tone: 'counting', counting: true };
     case 'warning':
@@ -50,7 +52,8 @@ export function stateWords(status: Status | null, online: boolean, connecting = 
     case 'stopping':
       return { label: would ? 'Would stop now (nothing is stopped)' : 'Stopping now', tone: 'warning', counting: false };
     case 'monitor_only':
-      return { label: `Monitoring only${status.error ? ` (${status.error})` : ''}`, tone: 'error', counting: false };
+      // The reason goes under the headline (heroDetail): an error message is no headline.
+      return { label: MESSAGES.monitorOnly, tone: 'error', counting: false };
   }
 }
 

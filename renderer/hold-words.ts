@@ -3,7 +3,7 @@
  * stays visible while metrics keep the box awake ("Postponed until 15:54 — and active
  * now: CPU 75 %"), and the Release button says what it releases. Pure.
  */
-import type { Status } from '../contract/protocol.js';
+import { isKeepAwake, type Status } from '../contract/protocol.js';
 // The one wording of a blocker, shared with the tray and the CLI: "CPU 75 %", never "CPU 75.0 %" here and "CPU 75 %" there.
 import { blockerShort } from '../contract/messages.js';
 import { onlyWouldStop } from './format.js';
@@ -37,7 +37,9 @@ export function holdLines(status: Status, now: number): HoldLine[] {
   }
   const more = status.runs_total - status.runs.length;
   if (more > 0) lines.push({ kind: 'run', text: `and ${more} more snooze run ${more === 1 ? 'hold' : 'holds'}` });
-  const busy = status.state === 'active' ? activeNow(status) : null;
+  // Metrics only: a keep-awake source (a `snooze run` job is one) is listed under "Keeping it awake",
+  // and a run hold is already a line here; naming it again after "active now" said it twice.
+  const busy = status.state === 'active' ? activeNow({ ...status, blockers: status.blockers.filter((b) => !isKeepAwake(b)) }) : null;
   if (busy && lines[0]) lines[0] = { ...lines[0], text: `${lines[0].text} — and active now: ${busy}` };
   return lines;
 }
@@ -51,6 +53,8 @@ export interface ReleaseButton {
 
 /** RELEASE clears the postponement and the stay-awake; `snooze run` holds end only with their command. */
 export function releaseButton(status: Status | null): ReleaseButton {
+  // No agent, no knowledge: "Nothing to release" while offline could hide a hold the agent still keeps.
+  if (!status) return { label: 'Release', disabled: true, note: null };
   const postponed = !!status?.postponed_until;
   const staying = !!status?.stay_awake;
   const runs = status?.runs_total ?? 0;
@@ -69,6 +73,8 @@ export function heroDetail(status: Status, stateCounting: boolean, now: number):
       return at ? `Earliest ${would ? 'it would stop' : 'stop'}: ${at}, if it stays idle` : null;
     case 'stay_awake':
       return null;
+    case 'monitor_only':
+      return `It watches but stops nothing${status.error ? `: ${status.error}` : '.'}`;
     case 'active':
       // A hold outlasts the naptime: saying "stops after 30 minutes" would promise what will not happen.
       if (status.postponed_until || status.stay_awake || status.runs_total > 0) return null;

@@ -2,7 +2,7 @@
  * The tab title: the countdown first, so it reads in a narrow tab among many
  * ("04:12 until stop · CloudSnooze"); the state in a word otherwise. Pure.
  */
-import type { Status } from '../contract/protocol.js';
+import { isKeepAwake, type Status } from '../contract/protocol.js';
 import { clockTime, formatCountdown } from '../contract/time-format.js';
 import { onlyWouldStop } from './format.js';
 
@@ -25,8 +25,8 @@ export function tabTitle(status: Status | null, online: boolean, remaining: numb
     case 'stay_awake':
       return `Staying awake · ${APP_TITLE}`;
     case 'monitor_only':
-      return `Monitoring only · ${APP_TITLE}`;
+      return `Monitor only · ${APP_TITLE}`;
     case 'active':
-      return `Active · ${APP_TITLE}`;
+      return `${status.blockers.some(isKeepAwake) ? 'Kept awake' : 'Active'} · ${APP_TITLE}`;
   }
 }

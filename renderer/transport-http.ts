@@ -55,9 +55,11 @@ export function createHttpApi(opts: HttpApiOptions = {}): CloudSnoozeApi {
     } catch {
       return { ok: false, error: `the dashboard server answered ${res.status} ${res.statusText}`, code: 'PROTOCOL' };
     }
-    const b = body as Partial<{ ok: boolean; data: T; error: string; code: string }>;
+    const b = body as Partial<{ ok: boolean; data: T; error: string; code: string; fields: unknown }>;
     if (b && b.ok === true) return { ok: true, data: b.data as T };
-    return { ok: false, error: b?.error ?? `the dashboard server answered ${res.status}`, code: b?.code ?? 'PROTOCOL' };
+    const fields = plainFields(b?.fields);
+    // `fields` puts each refused setting on its own field; without them Settings can only split the one sentence.
+    return { ok: false, error: b?.error ?? `the dashboard server answered ${res.status}`, code: b?.code ?? 'PROTOCOL', ...(fields ? { fields } : {}) };
   }
 
   async function call<C extends DashboardCommand>(command: C, params: object = {}): Promise<Result<CommandResults[C]>> {
@@ -193,4 +195,12 @@ export function createHttpApi(opts: HttpApiOptions = {}): CloudSnoozeApi {
     },
   };
   return api;
+}
+
+/** A refusal's per-key messages as sent by the relay; anything else (an older server, a stray value) is dropped. */
+function plainFields(v: unknown): Record<string, string> | null {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
+  const out: Record<string, string> = {};
+  for (const [k, m] of Object.entries(v)) if (typeof m === 'string') out[k] = m;
+  return Object.keys(out).length ? out : null;
 }

@@ -3,7 +3,7 @@ import { csvField, csvNumber, inert, inertDeep } from '../../contract/text.js';
 import { isKeepAwake, RATE_UNIT, type HistoryEvent, type Status } from '../../contract/protocol.js';
 import { scheduleSummary } from '../../contract/schedule.js';
 import { dateTimeZone, durationWords, fmtNumber, formatCountdown as clock, formatDuration, localStamp, minutesWords } from '../../contract/time-format.js';
-import { blockerShort } from '../../contract/messages.js';
+import { MESSAGES, blockerShort } from '../../contract/messages.js';
 
 const STATE_WORDS: Record<Status['state'], string> = {
   active: 'Active',
@@ -12,7 +12,7 @@ const STATE_WORDS: Record<Status['state'], string> = {
   postponed: 'Postponed',
   stay_awake: 'Staying awake',
   stopping: 'Stopping',
-  monitor_only: 'Monitor only (cannot act)',
+  monitor_only: MESSAGES.monitorOnly,
 };
 
 const MODE_WORDS: Record<Status['mode'], string> = {
@@ -108,7 +108,7 @@ export function renderStatus(reply: Status, opts: RenderOptions = {}): string {
   if (metrics.length) {
     lines.push('Keeping it awake:');
     for (const b of metrics) lines.push(`  - ${b.reason}`);
-  } else if (!s.blockers.length) lines.push('Nothing keeps it awake: every metric is under its threshold.');
+  } else if (!s.blockers.length) lines.push(MESSAGES.nothingKeepsAwake);
   if (s.error) lines.push(`Error:    ${s.error}`);
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { isKeepAwake, type Status } from '../../contract/protocol.js';
 import { scheduleSummary } from '../../contract/schedule.js';
+import { MESSAGES } from '../../contract/messages.js';
 import { useRenderer } from '../context.js';
 import { deadlineOf, useCountdown } from '../countdown.js';
 import { METRIC_SPECS, clockTimeSeconds, formatCountdown, modeNote, modeWords, onlyWouldStop, stateWords, type MetricSpec } from '../format.js';
@@ -93,7 +94,7 @@ function StatusHero() {
 
       {live && <Blockers status={status} />}
 
-      <HoldControls disabled={!online || busy} status={status} run={run} />
+      <HoldControls disabled={!online || busy} status={live ? status : null} run={run} />
       {/* Always mounted: screen readers announce changes to a live region, not its arrival. */}
       <p className="form-error" role="status" data-testid="action-error">
         {actionError ?? ''}
@@ -162,7 +163,7 @@ export function ScheduleLine({ status, now }: { status: Status; now: number }) {
 
 export function Blockers({ status }: { status: Status }) {
   if (status.blockers.length === 0) {
-    return <p className="blockers-none">Nothing keeps it awake: every metric is below its threshold.</p>;
+    return <p className="blockers-none">{MESSAGES.nothingKeepsAwake}</p>;
   }
   // Keep-awake sources (a `snooze run` job, a watched process, an inhibitor lock, a schedule
   // window) first: they hold whatever the metrics say. Several share a kind, so the key is the place.

@@ -6,6 +6,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Config, ConfigKey } from '../../contract/config-schema.js';
 import { useBridge, useRenderer } from '../context.js';
+import { codeSpans } from '../code-spans.js';
 import { SETTINGS_GROUPS, SETTINGS_KEYS, diffDraft, dryRunNote, pinNote, type Draft, type Field } from '../settings-fields.js';
 
 function shown(field: Field, config: Config, draft: Draft): string | boolean {
@@ -83,10 +84,11 @@ export function Settings() {
     <form className="settings" onSubmit={onSubmit} noValidate aria-labelledby="settings-title">
       <div className="card settings-head">
         <h2 id="settings-title">Settings</h2>
-        <p className="muted">Changes apply to the running agent and are saved to its configuration file.</p>
+        {/* Read-only: no change applies here, so the page does not say that changes do. */}
+        {!(readOnly && !canUnlock) && <p className="muted">Changes apply to the running agent and are saved to its configuration file.</p>}
         {readOnly && (
           <p className="notice" role="note" data-testid="settings-read-only">
-            {access.message}
+            <MessageText text={access.message} />
             {canUnlock && ' Unlock… asks for an administrator password for this change.'}
           </p>
         )}
@@ -116,7 +118,11 @@ export function Settings() {
       <div className="card save-bar">
         <div className="save-feedback" role="status" aria-live="polite">
           {notice && <span className="ok">{notice}</span>}
-          {errors._ && <span className="form-error">Not saved: {errors._}</span>}
+          {errors._ && (
+            <span className="form-error">
+              Not saved: <MessageText text={errors._} />
+            </span>
+          )}
           {otherErrors.map(([k, m]) => (
             <span key={k} className="form-error" data-testid={`error-${k}`}>
               Not saved: {m}
@@ -225,5 +231,14 @@ function FieldRow({
         </p>
       )}
     </div>
+  );
+}
+
+/** A message with its `commands` shown as code, not between stray backticks. */
+function MessageText({ text }: { text: string }) {
+  return (
+    <>
+      {codeSpans(text).map((s, i) => (s.code ? <code key={i}>{s.text}</code> : <span key={i}>{s.text}</span>))}
+    </>
   );
 }

@@ -260,6 +260,9 @@ describe.skipIf(!haveChromium)('dashboard views at 1280 px and 375 px against a 
       expect(text.length).toBeGreaterThan(5);
       expect(text).not.toMatch(/CONFIG_SET|;/);
     }
+    // The agent's own per-field words, not the label glued onto a split sentence ("CPU: CPU threshold …").
+    expect(await page.locator('#err-cpu_threshold_percent').textContent()).toBe('CPU threshold must be at most 100 % (you entered 150)');
+    expect(await page.locator('#err-check_interval_seconds').textContent()).toBe('Check interval must be a whole number of seconds (you entered 1.5)');
     expect(await page.getByText('Not saved: see the 2 highlighted fields.').count()).toBe(1);
     expect(await agent.req('CONFIG_GET')).toEqual(before);
     for (const w of WIDTHS) {

@@ -148,7 +148,7 @@ describe('status', () => {
     // Local time with its zone: the reader may be in another zone over SSH.
     expect(local.stdout()).toContain(`State:    Final warning: would stop in 04:10 (at ${localStamp(s.stop_at!, Date.parse(s.sampled_at!), { seconds: true })})`);
     expect(local.stdout()).toMatch(/\(at \d{2}:\d{2}:\d{2} [A-Z][\w+-]*\)/);
-    expect(local.stdout()).toContain('Nothing keeps it awake: every metric is under its threshold.');
+    expect(local.stdout()).toContain('Nothing keeps it awake: every metric is below its threshold.');
     const aws = fakeCli({ STATUS: counting('idle', 3700, { mode: 'aws' }) });
     await aws.run('--socket', SOCKET, 'status');
     expect(aws.stdout()).toMatch(/State: {4}Idle — counting down: stops in 1:01:40 \(at /);

@@ -134,6 +134,10 @@ describe('format', () => {
 
   it('puts the state in words, offline first', () => {
     expect(stateWords(status({ state: 'active' }), true).label).toBe('Active');
+    // A keep-awake source, not a metric: "Kept awake", as the CLI and the tray say.
+    expect(stateWords(status({ state: 'active', blockers: [{ metric: 'snooze_run', value: null, threshold: null, reason: 'snooze run — make (pid 7)' }] }), true).label).toBe('Kept awake');
+    // The CLI's words for the state; the reason goes under the headline, not into it.
+    expect(stateWords(status({ state: 'monitor_only', error: 'instance metadata unavailable: connect ECONNREFUSED 127.0.0.1:9' }), true).label).toBe('Monitor only (cannot act)');
     expect(stateWords(status({ state: 'idle', mode: 'aws' }), true)).toMatchObject({ label: 'Idle — stopping in', counting: true });
     expect(stateWords(status({ state: 'warning', mode: 'aws' }), true)).toMatchObject({ label: 'Final warning', tone: 'warning' });
     expect(stateWords(status({ state: 'stopping', mode: 'aws' }), true).label).toBe('Stopping now');

@@ -10,6 +10,9 @@ import type { ConnectionState } from '../../contract/ipc.js';
 import { createSseParser } from '../../renderer/event-stream.js';
 import { NO_SESSION, SESSION_STORAGE_KEY, openSession, takeTokenFromLocation } from '../../renderer/http-session.js';
 import { createHttpApi } from '../../renderer/transport-http.js';
+import { settingsErrors } from '../../renderer/bridge.js';
+import { relayCommand, type RequestFn } from '../../agent/dashboard/relay.js';
+import { AgentError } from '../../lib/client.js';
 
 interface Call {
   url: string;
@@ -185,5 +188,32 @@ describe('dashboard session in the browser', () => {
     expect(await openSession(null, { storage: memoryStorage() })).toEqual({ token: null, error: NO_SESSION });
     const kept = memoryStorage({ [SESSION_STORAGE_KEY]: 'MINE' });
     expect(await openSession('LAUNCH', { fetch: used as typeof fetch, storage: kept })).toEqual({ token: 'MINE' });
+  });
+});
+
+describe('HTTP transport: a refused save', () => {
+  it("keeps the relay's per-field messages, so each lands on its field in the agent's words (not split from the sentence)", async () => {
+    // The agent's reply as it is on the wire: a sentence naming the keys, and one message per key.
+    const fields = {
+      check_interval_seconds: 'Check interval must be a whole number of seconds (you entered 1.5)',
+      cpu_threshold_percent: 'CPU threshold must be at most 100 % (you entered 150)',
+    };
+    const error = Object.entries(fields)
+      .map(([k, m]) => `${k}: ${m}`)
+      .join('; ');
+    const req = (async () => {
+      throw new AgentError(error, 'INVALID_PARAMS', fields);
+    }) as RequestFn;
+    const relayed = await relayCommand('/run/cs.sock', 'CONFIG_SET', { values: { cpu_threshold_percent: 150, check_interval_seconds: 1.5 } }, 1000, req);
+    const api = createHttpApi({ token: 'S3SSION', fetch: (async () => jsonResponse(relayed.status, relayed.body)) as typeof fetch });
+    const r = await api.setConfig({ cpu_threshold_percent: 150, check_interval_seconds: 1.5 });
+    expect(r).toEqual({ ok: false, error, code: 'INVALID_PARAMS', fields });
+    if (r.ok) return;
+    expect(settingsErrors(r, ['cpu_threshold_percent', 'check_interval_seconds'], [])).toEqual(fields);
+  });
+
+  it('drops a malformed fields value rather than passing it on', async () => {
+    const api = createHttpApi({ token: 'S3SSION', fetch: (async () => jsonResponse(200, { ok: false, error: 'no', code: 'INVALID_PARAMS', fields: ['x'] })) as typeof fetch });
+    expect(await api.setConfig({ cpu_threshold_percent: 150 })).toEqual({ ok: false, error: 'no', code: 'INVALID_PARAMS' });
   });
 });

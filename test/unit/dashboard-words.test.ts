@@ -86,6 +86,20 @@ describe('holds in words', () => {
     expect(holdLines(status(), NOW)).toEqual([]);
   });
 
+  it('names a snooze run hold once: its line says what it runs, not "— and active now:" the same job again', () => {
+    const run = { pid: 3705, command: 'sleep 20', reason: 'nightly build', since: '2026-03-02T14:59:58Z' };
+    const runBlocker = { metric: 'snooze_run' as const, value: null, threshold: null, reason: 'snooze run — sleep 20 (pid 3705, 2 s) — nightly build' };
+    expect(holdLines(status({ runs: [run], runs_total: 1, blockers: [runBlocker] }), NOW)).toEqual([{ kind: 'run', text: 'While sleep 20 runs (pid 3705): nightly build' }]);
+    // A metric busy beside it is still named.
+    expect(holdLines(status({ runs: [run], runs_total: 1, blockers: [runBlocker, cpuBusy] }), NOW)[0]!.text).toBe('While sleep 20 runs (pid 3705): nightly build — and active now: CPU 75 %');
+    // As the tray's first line says it: the hold, then the metrics only.
+    expect(holdLines(status({ postponed_until: '2026-03-02T15:54:00Z', blockers: [runBlocker, cpuBusy] }), NOW)[0]!.text).toBe('Postponed until 15:54 — and active now: CPU 75 %');
+  });
+
+  it('claims nothing about holds while the agent is unknown (offline)', () => {
+    expect(releaseButton(null)).toEqual({ label: 'Release', disabled: true, note: null });
+  });
+
   it('names what Release releases, and is disabled with nothing to release', () => {
     expect(releaseButton(status())).toEqual({ label: 'Release', disabled: true, note: 'Nothing to release.' });
     expect(releaseButton(null)).toMatchObject({ label: 'Release', disabled: true });
@@ -107,6 +121,12 @@ describe('holds in words', () => {
     expect(heroDetail(status({ ...idle, mode: 'dry_run' }), true, NOW)).toBe('Would stop at 15:20:05; nothing is stopped in this mode');
     expect(heroDetail(status({ state: 'postponed', stop_at: '2026-03-02T17:30:00Z', mode: 'local' }), true, NOW)).toBe('Earliest it would stop: 17:30:00, if it stays idle');
   });
+
+  it('puts why it only monitors under the headline, not in it', () => {
+    const mo = status({ state: 'monitor_only', error: 'instance metadata unavailable: connect ECONNREFUSED 127.0.0.1:9' });
+    expect(heroDetail(mo, false, NOW)).toBe('It watches but stops nothing: instance metadata unavailable: connect ECONNREFUSED 127.0.0.1:9');
+    expect(heroDetail(status({ state: 'monitor_only', error: null }), false, NOW)).toBe('It watches but stops nothing.');
+  });
 });
 
 describe('tab title', () => {
@@ -116,6 +136,9 @@ describe('tab title', () => {
     expect(tabTitle(status({ state: 'idle', mode: 'local' }), true, 754)).toBe('12:34 until it would stop · CloudSnooze');
     expect(tabTitle(status({ state: 'postponed', postponed_until: '2026-03-02T15:54:00Z' }), true, 1800)).toBe('Postponed until 15:54 · CloudSnooze');
     expect(tabTitle(status(), true, null)).toBe('Active · CloudSnooze');
+    expect(tabTitle(status({ blockers: [{ metric: 'snooze_run', value: null, threshold: null, reason: 'snooze run — make (pid 7)' }] }), true, null)).toBe('Kept awake · CloudSnooze');
+    // The CLI's and the tray's name for the state.
+    expect(tabTitle(status({ state: 'monitor_only' }), true, null)).toBe('Monitor only · CloudSnooze');
     expect(tabTitle(status(), false, null)).toBe('CloudSnooze');
     expect(tabTitle(null, true, null)).toBe('CloudSnooze');
   });

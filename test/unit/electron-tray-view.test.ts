@@ -139,7 +139,7 @@ describe('trayView: state → icon, tooltip, menu', () => {
   it('monitor only: error icon with the reason', () => {
     const v = trayView(status({ state: 'monitor_only', error: 'no permission for ec2:StopInstances' }), online, { now: NOW });
     expect(v.icon).toBe('error');
-    expect(v.tooltip).toBe('CloudSnooze: Monitor only — no permission for ec2:StopInstances');
+    expect(v.tooltip).toBe('CloudSnooze: Monitor only (cannot act) — no permission for ec2:StopInstances');
   });
 
   it('offline: offline icon, the reason, every agent action disabled but the app items stay', () => {
