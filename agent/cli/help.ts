@@ -29,3 +29,36 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 agent not running, 4 value refused, 5 perm
 Socket: --socket, else $CLOUDSNOOZE_SOCKET, else ${DEFAULT_SOCKET_PATH} (or the desktop app's per-user socket).
   config set uses the admin socket beside it (${adminSocketPath(DEFAULT_SOCKET_PATH)}).
 `;
+
+/** Commands whose own handler prints a fuller usage for --help (their flags are many). */
+const OWN_HELP = new Set(['dashboard', 'fleet']);
+
+/**
+ * `snooze COMMAND --help`: that command's lines of HELP (one source, so the two never
+ * disagree), then where the rest is. Null for a command that prints its own usage.
+ */
+export function commandHelp(name: string): string | null {
+  if (OWN_HELP.has(name)) return null;
+  // The Commands block only: the paragraphs after it mention commands too ("config set uses …").
+  const all = HELP.split('\n');
+  const start = all.indexOf('Commands:') + 1;
+  const lines = all.slice(start, all.indexOf('', start));
+  const out: string[] = [];
+  let inEntry = false;
+  for (const line of lines) {
+    if (line.startsWith(`  ${name} `) || line === `  ${name}`) inEntry = true;
+    // An entry's continuation lines are indented past the command column.
+    else if (!(inEntry && /^ {4,}\S/.test(line))) inEntry = false;
+    if (inEntry) out.push(line);
+  }
+  if (!out.length) return null;
+  return `Usage: snooze [--socket PATH] ${name}\n\n${out.join('\n')}\n\nExit codes and the socket: snooze --help.`;
+}
+
+/** Whether the user asked a command for its help: --help/-h before `--` (after it, they belong to the command run). */
+export function asksHelp(name: string, args: readonly string[]): boolean {
+  // `snooze run python --help`: everything from the first word that is not an option is CMD's.
+  const end = name === 'run' ? args.findIndex((a) => a === '--' || !a.startsWith('-')) : args.indexOf('--');
+  const own = end === -1 ? args : args.slice(0, end);
+  return own.includes('--help') || own.includes('-h');
+}

@@ -25,7 +25,7 @@ import { runFleet } from './fleet.js';
 import { runConfig } from './config.js';
 import { runCommand } from './run.js';
 import { localDateTime, renderHistoryCsv, renderHistoryText } from './format.js';
-import { HELP } from './help.js';
+import { asksHelp, commandHelp, HELP } from './help.js';
 import { status } from './status.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
 
@@ -206,6 +206,12 @@ export async function runCli(argv: string[], base: CliBase): Promise<number> {
     }
     const cmd = COMMANDS[name];
     if (!cmd) throw new UsageError(`unknown command "${name}"; run snooze --help`);
+    // `snooze history --help` is a question, not a mistake: answer it, ask the agent nothing.
+    const own = asksHelp(name, args) ? commandHelp(name) : null;
+    if (own !== null) {
+      base.out(own);
+      return EXIT.OK;
+    }
     io = { request, subscribe, ...base, socketPath: path.resolve(socket ?? defaultSocket(base.env)) };
     return await cmd(args, io);
   } catch (err) {

@@ -9,6 +9,7 @@ import { DEFAULT_CONFIG, type Config } from '../../contract/config-schema.js';
 import type { Command, CommandResults, HistoryEvent } from '../../contract/protocol.js';
 import { dateTime, localStamp, zoneName } from '../../contract/time-format.js';
 import { runCli } from '../../agent/cli/main.js';
+import { asksHelp, commandHelp } from '../../agent/cli/help.js';
 import { EXIT, type CliIO } from '../../agent/cli/io.js';
 import { VERSION } from '../../agent/version.js';
 import { counting, status } from '../helpers/status-fixtures.js';
@@ -48,6 +49,40 @@ describe('usage and exit codes', () => {
     expect(await fakeCli().run('help')).toBe(EXIT.OK);
     expect(await fakeCli().run('--help')).toBe(EXIT.OK);
     expect(cli.calls).toEqual([]);
+  });
+
+  it.each(['status', 'config', 'history', 'postpone', 'stay-awake', 'run', 'release', 'doctor', 'version'])(
+    '%s --help (and -h) prints that command\'s usage, exits 0 and asks the agent nothing',
+    async (name) => {
+      for (const flag of ['--help', '-h']) {
+        const cli = fakeCli();
+        expect(await cli.run('--socket', SOCKET, name, flag)).toBe(EXIT.OK);
+        expect(cli.stderr()).toBe('');
+        const text = cli.stdout();
+        expect(text.split('\n')[0]).toBe(`Usage: snooze [--socket PATH] ${name}`);
+        // Only the Commands block: the paragraphs below it are not this command's usage.
+        expect(text).not.toContain('admin socket beside it');
+        // The command's own lines of snooze --help, word for word, and nobody else's.
+        const lines = text.split('\n').filter((l) => /^ {2}[a-z]/.test(l));
+        expect(lines.length).toBeGreaterThan(0);
+        for (const l of lines) expect(l.startsWith(`  ${name} `) || l === `  ${name}`).toBe(true);
+        expect(text).toContain('snooze --help');
+        expect(cli.calls).toEqual([]);
+      }
+    },
+  );
+
+  it('--help after a flag still answers; after -- (or after run\'s CMD) it belongs to the command', async () => {
+    const cli = fakeCli();
+    expect(await cli.run('--socket', SOCKET, 'history', '--limit', '5', '--help')).toBe(EXIT.OK);
+    expect(cli.stdout()).toMatch(/history \[--limit N\]/);
+    expect(asksHelp('run', ['python', 'train.py', '--help'])).toBe(false);
+    expect(asksHelp('run', ['--reason', 'x', '--', 'python', '--help'])).toBe(false);
+    expect(asksHelp('run', ['--help'])).toBe(true);
+    expect(asksHelp('status', ['--', '--help'])).toBe(false);
+    // dashboard and fleet print their own, fuller usage.
+    expect(commandHelp('dashboard')).toBeNull();
+    expect(commandHelp('fleet')).toBeNull();
   });
 
   it('version and --version need no agent', async () => {
