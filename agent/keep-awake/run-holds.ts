@@ -94,12 +94,12 @@ export class RunHolds {
    * `snooze run` registration is not two holds). Throws RunHoldError with a sentence for people.
    */
   add(pid: number, reason: string, command: string | undefined, now: number): { hold: RunHold; replaced: boolean } {
-    if (pid === this.selfPid) throw new RunHoldError(`pid ${pid} is the agent itself`, 'INVALID_PARAMS');
+    if (pid === this.selfPid) throw new RunHoldError(`Process id ${pid} is the agent itself: it cannot keep itself awake`, 'INVALID_PARAMS');
     const live = readPidStat(this.procDir, pid);
-    if (live.kind === 'ended') throw new RunHoldError(`no running process has pid ${pid}`, 'INVALID_PARAMS');
+    if (live.kind === 'ended') throw new RunHoldError(`No running process has the id ${pid} (it may have ended already)`, 'INVALID_PARAMS');
     if (live.kind === 'unreadable') {
       // Without its start time the hold could not tell this process from a later one with the same pid.
-      throw new RunHoldError(`cannot read the start time of pid ${pid} (${live.error})`, 'INVALID_PARAMS');
+      throw new RunHoldError(`Cannot read the start time of process ${pid} (${live.error})`, 'INVALID_PARAMS');
     }
     const shown = command ?? readCmdline(this.procDir, pid, MAX_RUN_COMMAND_CHARS) ?? `pid ${pid}`;
     const existing = this.holds.find((h) => h.pid === pid && h.start === live.stat.start);

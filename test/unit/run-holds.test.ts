@@ -107,11 +107,11 @@ describe('RunHolds', () => {
   it('refuses a pid that is not running, its own pid, an unreadable start time, and more than the bound', () => {
     const holds = new RunHolds(dir, 77);
     proc(77, 1);
-    expect(() => holds.add(99, '', undefined, T)).toThrow(/no running process has pid 99/);
+    expect(() => holds.add(99, '', undefined, T)).toThrow(/^No running process has the id 99 \(it may have ended already\)$/);
     expect(() => holds.add(77, '', undefined, T)).toThrow(/the agent itself/);
     mkdirSync(path.join(dir, '55'));
     writeFileSync(path.join(dir, '55', 'stat'), 'x');
-    expect(() => holds.add(55, '', undefined, T)).toThrow(/cannot read the start time of pid 55/);
+    expect(() => holds.add(55, '', undefined, T)).toThrow(/^Cannot read the start time of process 55/);
     for (let pid = 1000; pid < 1000 + MAX_RUN_HOLDS; pid++) {
       proc(pid, pid);
       holds.add(pid, '', 'x', T);
