@@ -114,7 +114,8 @@ const release: Cmd = async (args, io) => {
   io.out(`${s.outcome?.message ?? 'Released'}.`);
   if (s.seconds_until_stop !== null) io.out(`Now: ${s.mode === 'aws' ? 'stops' : 'would stop'} in ${durationWords(s.seconds_until_stop)} if nothing becomes active.`);
   const n = s.runs_total;
-  if (n > 0) io.out(`Still kept awake by ${n} snooze run / --while hold${n === 1 ? '' : 's'}: release does not end them, their process ending does.`);
+  // The agent's sentence already names the process holds it kept; an older agent's reply has no sentence.
+  if (n > 0 && !s.outcome) io.out(`Still kept awake by ${n} snooze run / --while hold${n === 1 ? '' : 's'}: release does not end them, their process ending does.`);
   return EXIT.OK;
 };
 

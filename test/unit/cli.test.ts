@@ -366,6 +366,16 @@ describe('holds', () => {
     await some.run('--socket', SOCKET, 'release');
     expect(some.stdout()).toBe('Released the postponement until 15:54 UTC: the idle countdown resumes.\nNow: would stop in 1 minute if nothing becomes active.');
   });
+
+  it('release with process holds left says so once: the agent\'s sentence names them (an older agent\'s reply gets the CLI\'s line)', async () => {
+    const message = 'Nothing to release: there was no postponement or stay-awake; 2 snooze run holds stay until their commands end';
+    const cli = fakeCli({ RELEASE: { ...status({ runs_total: 2 }), outcome: { changed: false, message } } });
+    expect(await cli.run('--socket', SOCKET, 'release')).toBe(EXIT.OK);
+    expect(cli.stdout()).toBe(`${message}.`);
+    const old = fakeCli({ RELEASE: status({ runs_total: 2 }) });
+    await old.run('--socket', SOCKET, 'release');
+    expect(old.stdout()).toBe('Released.\nStill kept awake by 2 snooze run / --while holds: release does not end them, their process ending does.');
+  });
 });
 
 describe('the words of issue 12 (CLI snapshots)', () => {
