@@ -9,7 +9,7 @@ import path from 'node:path';
 import { inert, inertJson } from '../../contract/text.js';
 import { AgentError, request, subscribe } from '../../lib/client.js';
 import { DEFAULT_SOCKET_PATH, userSocketPath } from '../../contract/paths.js';
-import { HISTORY_TYPES, POSTPONE_MAX_MINUTES, type HistoryType } from '../../contract/protocol.js';
+import { HISTORY_TYPES, POSTPONE_MAX_MINUTES, STAY_AWAKE_MAX_MINUTES, type HistoryType } from '../../contract/protocol.js';
 import { VERSION } from '../version.js';
 import { issueMessage, USAGE } from '../../contract/messages.js';
 import { durationWords } from '../../contract/time-format.js';
@@ -27,7 +27,7 @@ import { runCommand } from './run.js';
 import { localDateTime, renderHistoryCsv, renderHistoryText } from './format.js';
 import { asksHelp, commandHelp, HELP } from './help.js';
 import { status } from './status.js';
-import { EXIT, UsageError, type CliIO } from './io.js';
+import { EXIT, RefusedError, UsageError, type CliIO } from './io.js';
 
 type Cmd = (args: string[], io: CliIO) => Promise<number>;
 
@@ -71,14 +71,18 @@ const history: Cmd = async (args, io) => {
   return EXIT.OK;
 };
 
+/** Over the agent's bound: its refusal (exit 4), quoting what was typed ("8d"), not the minutes sent. */
+function refuseOverMax(field: 'POSTPONE.minutes' | 'STAY_AWAKE.minutes', ms: number, maxMinutes: number, text: string): void {
+  if (ms / 60_000 <= maxMinutes) return;
+  throw new RefusedError(issueMessage(field, { code: 'too_big', path: [], message: '', origin: 'number', maximum: maxMinutes, inclusive: true, input: text }));
+}
+
 const postpone: Cmd = async (args, io) => {
   const { positionals } = parseFlags(args, {}, 1);
   const text = positionals[0];
   const ms = text === undefined ? null : parseDurationMs(text, 'm');
   if (ms === null || ms <= 0) throw new UsageError(USAGE.duration('postpone', text ?? ''));
-  if (ms / 60_000 > POSTPONE_MAX_MINUTES) {
-    throw new UsageError(issueMessage('POSTPONE.minutes', { code: 'too_big', path: [], message: '', origin: 'number', maximum: POSTPONE_MAX_MINUTES, inclusive: true, input: text }));
-  }
+  refuseOverMax('POSTPONE.minutes', ms, POSTPONE_MAX_MINUTES, text!);
   const s = await io.request(io.socketPath, 'POSTPONE', { minutes: ms / 60_000 });
   // The agent's own sentence: the same one history records, so the two never disagree.
   io.out(`${s.outcome?.message ?? `Postponed: no stop before ${localDateTime(s.postponed_until, Date.parse(s.sampled_at ?? '') || Date.now())}`}.`);
@@ -100,6 +104,7 @@ const stayAwake: Cmd = async (args, io) => {
   if (values.for !== undefined) {
     const ms = parseDurationMs(values.for, 'm');
     if (ms === null || ms <= 0) throw new UsageError(USAGE.duration('--for', values.for));
+    refuseOverMax('STAY_AWAKE.minutes', ms, STAY_AWAKE_MAX_MINUTES, values.for);
     minutes = ms / 60_000;
   }
   const s = await io.request(io.socketPath, 'STAY_AWAKE', { minutes, reason: values.reason ?? 'snooze stay-awake' });
@@ -219,6 +224,10 @@ export async function runCli(argv: string[], base: CliBase): Promise<number> {
     if (err instanceof UsageError) {
       base.err(`snooze: ${err.message}`);
       return EXIT.USAGE;
+    }
+    if (err instanceof RefusedError) {
+      base.err(`snooze: ${err.message}`);
+      return EXIT.REFUSED;
     }
     if (err instanceof AgentError) return agentErrorExit(err, io ?? { request, subscribe, ...base, socketPath: '' });
     base.err(`snooze: ${inert((err as Error).message)}`);
