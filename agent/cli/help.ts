@@ -11,7 +11,7 @@ Commands:
   config list [--json]                 every setting and its source (default, file, tag)
   config get KEY                       one setting
   config set KEY VALUE                 change a setting (root or admin_group: uses the admin socket)
-  history [--limit N] [--since 24h|TIME] [--type TYPE] [--format text|json|csv]
+  history [--limit N] [--since 24h|TIME] [--type TYPE] [--format text|json|csv | --json | --csv]
   postpone DURATION                    push the stop out (e.g. 30, 90m, 2h; bare numbers are minutes)
   stay-awake [--for 2h] [--reason TEXT]  never stop until released (or for a while)
   stay-awake --while PID [--reason TEXT] never stop while process PID runs
@@ -21,7 +21,9 @@ Commands:
                                        those end with their process)
   doctor [--config FILE]               check socket, config, input sources, GPU tool, EC2
   dashboard [--port N] [--no-open]     serve the dashboard on 127.0.0.1 for a browser
-  fleet list|watch|restart|savings     tools for instances CloudSnooze stopped (see snooze fleet --help)
+  fleet list|watch|restart|savings|policy
+                                       tools for instances CloudSnooze stopped, and fleet policy
+                                       by tags (see snooze fleet --help)
   version                              print the version
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 agent not running, 4 value refused, 5 permission denied,

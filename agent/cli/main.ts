@@ -49,16 +49,20 @@ const history: Cmd = async (args, io) => {
     limit: { type: 'string' },
     since: { type: 'string' },
     type: { type: 'string' },
-    format: { type: 'string', default: 'text' },
+    format: { type: 'string' },
+    // As status --json and config list --json: the flag people try first.
+    json: { type: 'boolean' },
+    csv: { type: 'boolean' },
   });
   const limit = values.limit === undefined ? 10 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(USAGE.limit(values.limit ?? ''));
-  const format = values.format ?? 'text';
-  if (!['text', 'json', 'csv'].includes(format)) throw new UsageError(`--format must be text, json or csv (got "${format}")`);
+  if ([values.format !== undefined, values.json, values.csv].filter(Boolean).length > 1) throw new UsageError(USAGE.formatTwice);
+  const format = values.json ? 'json' : values.csv ? 'csv' : (values.format ?? 'text');
+  if (!['text', 'json', 'csv'].includes(format)) throw new UsageError(USAGE.format(format));
   let since: string | undefined;
   if (values.since !== undefined) {
     since = parseSince(values.since) ?? undefined;
-    if (!since) throw new UsageError(`--since must be a duration like 24h or 7d, or a time like 2026-01-31T12:00:00Z (got "${values.since}")`);
+    if (!since) throw new UsageError(USAGE.since(values.since));
   }
   if (values.type !== undefined && !(HISTORY_TYPES as readonly string[]).includes(values.type)) {
     throw new UsageError(`--type must be one of ${HISTORY_TYPES.join(', ')}`);
@@ -93,7 +97,7 @@ const stayAwake: Cmd = async (args, io) => {
   const { values } = parseFlags(args, { for: { type: 'string' }, reason: { type: 'string' }, while: { type: 'string' } });
   if (values.while !== undefined) {
     const pid = Number(values.while);
-    if (!/^\d+$/.test(values.while) || !Number.isSafeInteger(pid) || pid < 1) throw new UsageError(`--while needs a process id (got "${values.while}")`);
+    if (!/^\d+$/.test(values.while) || !Number.isSafeInteger(pid) || pid < 1) throw new UsageError(USAGE.pid(values.while));
     if (values.for !== undefined) throw new UsageError('--while and --for cannot be combined: the hold lasts as long as the process');
     const s = await io.request(io.socketPath, 'STAY_AWAKE', { while_pid: pid, reason: values.reason });
     const run = s.runs.find((r) => r.pid === pid);

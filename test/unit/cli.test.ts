@@ -106,8 +106,9 @@ describe('usage and exit codes', () => {
     [['config', 'set', 'no_such_key', '1'], /There is no setting "no_such_key"/],
     [['history', '--limit', '0'], /--limit must be a whole number of events from 1 to 1000 \(you entered "0"\)/],
     [['history', '--limit', '2.5'], /--limit must be a whole number/],
-    [['history', '--format', 'xml'], /--format must be text, json or csv \(got "xml"\)/],
-    [['history', '--since', 'yesterday'], /--since must be a duration/],
+    [['history', '--format', 'xml'], /^snooze: --format must be text, json or csv \(you entered "xml"\)$/],
+    [['history', '--since', 'yesterday'], /^snooze: --since must be a duration like 24h or 7d, or a time like 2026-01-31T12:00:00Z \(you entered "yesterday"\)$/],
+    [['stay-awake', '--while', 'abc'], /^snooze: --while needs a process id, a whole number such as 4242 \(you entered "abc"\)$/],
     [['history', '--type', 'nap'], /--type must be one of/],
     [['postpone'], /postpone needs a duration/],
     [['postpone', 'soon'], /postpone needs a duration/],
@@ -261,6 +262,23 @@ describe('history', () => {
       '2,2026-01-31T12:05:00Z,warning,Stopping in 5 minutes,',
       '3,2026-01-31T12:10:00Z,stop,"Stopped, ""idle"", 30 min","{""tags"":3}"',
     ]);
+  });
+
+  it('--json and --csv, as status --json and config list --json, are --format json|csv; two choices are a usage error', async () => {
+    for (const [flag, format] of [['--json', 'json'], ['--csv', 'csv']] as const) {
+      const short = fakeCli({ HISTORY: reply });
+      expect(await short.run('--socket', SOCKET, 'history', flag, '--limit', '3')).toBe(EXIT.OK);
+      const long = fakeCli({ HISTORY: reply });
+      await long.run('--socket', SOCKET, 'history', '--format', format, '--limit', '3');
+      expect(short.stdout()).toBe(long.stdout());
+      expect(short.calls[0]!.params).toEqual({ limit: 3, since: undefined, type: undefined, details: true });
+    }
+    for (const argv of [['--json', '--csv'], ['--json', '--format', 'text']]) {
+      const cli = fakeCli({ HISTORY: reply });
+      expect(await cli.run('--socket', SOCKET, 'history', ...argv)).toBe(EXIT.USAGE);
+      expect(cli.stderr()).toBe('snooze: --json, --csv and --format each choose the output: give one of them');
+      expect(cli.calls).toEqual([]);
+    }
   });
 
   it('--since takes a duration back from now or a time', async () => {
