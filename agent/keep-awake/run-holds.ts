@@ -16,6 +16,7 @@
 import { MAX_RUN_COMMAND_CHARS, MAX_RUN_HOLDS, rfc3339Seconds, type KeepAwake, type RunHoldInfo, type Sample } from '../../contract/protocol.js';
 import { formatDuration } from '../../contract/time-format.js';
 import type { NewEvent } from '../history.js';
+import { KEEP_AWAKE_REASON_BYTES } from '../status-caps.js';
 import { readCmdline, readPidStat } from './pid-stat.js';
 
 export interface RunHold {
@@ -163,9 +164,18 @@ function toHold(r: unknown): RunHold | null {
 
 /** "snooze run — rsync -a data/ s3-sync (pid 4711, 2 h 13 min)", with " — reason" when one was given. */
 export function runWords(h: RunHold, now: number): string {
-  const why = h.reason ? ` — ${clipBytes(h.reason, SHOWN_REASON_BYTES)}` : '';
-  return `snooze run — ${clipBytes(h.command, SHOWN_COMMAND_BYTES)} (pid ${h.pid}, ${formatDuration((now - h.since) / 1000)})${why}`;
+  // The whole line fits STATUS's cap on a keep-awake reason, the command giving way: cut at the
+  // end instead, it lost the pid, the one thing that tells two holds apart (and the reason).
+  const why = h.reason ? ` — ${clipBytes(h.reason, RUN_WORDS_REASON_BYTES)}` : '';
+  const head = 'snooze run — ';
+  const tail = ` (pid ${h.pid}, ${formatDuration((now - h.since) / 1000)})${why}`;
+  const room = KEEP_AWAKE_REASON_BYTES - utf8Bytes(head) - utf8Bytes(tail);
+  return `${head}${clipBytes(h.command, Math.min(SHOWN_COMMAND_BYTES, room))}${tail}`;
 }
+
+/** A reason inside runWords' line: short enough that the command keeps about 30 bytes. */
+const RUN_WORDS_REASON_BYTES = 40;
+const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
 /** The keep-awake entries for these holds: the first few by name, the rest as one count. */
 export function runsKeepAwake(alive: readonly RunHold[], now: number): KeepAwake[] {
