@@ -200,7 +200,7 @@ describe('snooze stay-awake --while, RELEASE and the bounds', () => {
     expect(r).toEqual({ code: 0, stdout: `Staying awake while pid ${pid} runs (sleep 30).\n`, stderr: '' });
     const rel = await runCli(['--socket', a.socket, 'release']);
     // One sentence, the one history records, saying the process hold stays: not the same news twice.
-    expect(rel).toEqual({ code: 0, stdout: 'Nothing to release: there was no postponement or stay-awake; 1 snooze run hold stays until its command ends.\n', stderr: '' });
+    expect(rel).toEqual({ code: 0, stdout: 'Nothing to release: there was no postponement or stay-awake; 1 snooze run hold stays until its command ends.\nRoot may end a process hold without ending its process: sudo snooze release --pid PID.\n', stderr: '' });
     expect((await a.req('STATUS')).runs).toEqual([expect.objectContaining({ pid, command: 'sleep 30', reason: 'nightly' })]);
     const ev = (await events(a, 'release')).at(-1)!;
     expect(ev.message).toMatch(/1 snooze run hold stays until its command ends/);

@@ -404,10 +404,12 @@ describe('holds', () => {
     const message = 'Nothing to release: there was no postponement or stay-awake; 2 snooze run holds stay until their commands end';
     const cli = fakeCli({ RELEASE: { ...status({ runs_total: 2 }), outcome: { changed: false, message } } });
     expect(await cli.run('--socket', SOCKET, 'release')).toBe(EXIT.OK);
-    expect(cli.stdout()).toBe(`${message}.`);
+    expect(cli.stdout()).toBe(`${message}.\nRoot may end a process hold without ending its process: sudo snooze release --pid PID.`);
     const old = fakeCli({ RELEASE: status({ runs_total: 2 }) });
     await old.run('--socket', SOCKET, 'release');
-    expect(old.stdout()).toBe('Released.\nStill kept awake by 2 snooze run / --while holds: release does not end them, their process ending does.');
+    expect(old.stdout()).toBe(
+      'Released.\nStill kept awake by 2 snooze run / --while holds: release does not end them, their process ending does (root may end one: sudo snooze release --pid PID).',
+    );
   });
 });
 
