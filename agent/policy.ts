@@ -72,8 +72,8 @@ function above(
 export function blockersOf(sample: Sample, cfg: PolicyConfig): Blocker[] {
   const th = cfg.thresholds;
   const out: (Blocker | null)[] = [
-    above('cpu', sample.cpu_percent, th.cpu_percent, '%', sample),
-    above('memory', sample.memory_percent, th.memory_percent, '%', sample),
+    above('cpu', sample.cpu_percent, th.cpu_percent, ' %', sample),
+    above('memory', sample.memory_percent, th.memory_percent, ' %', sample),
     above('network', sample.network_kbps, th.network_kbps, ` ${RATE_UNIT}`, sample),
     above('disk_io', sample.disk_io_kbps, th.disk_io_kbps, ` ${RATE_UNIT}`, sample),
   ];
@@ -89,7 +89,7 @@ export function blockersOf(sample: Sample, cfg: PolicyConfig): Blocker[] {
 
 /** The busiest card decides; the words name it when there are several. */
 function gpuBlockers(sample: Sample, th: PolicyConfig['thresholds']): (Blocker | null)[] {
-  const util = above('gpu', sample.gpu_percent, th.gpu_percent, '%', sample);
+  const util = above('gpu', sample.gpu_percent, th.gpu_percent, ' %', sample);
   const which = (pick: (c: Sample['gpu_cards'][number]) => number | null) => {
     if (sample.gpu_count < 2 || !sample.gpu_cards.length) return '';
     let best = 0;
@@ -98,13 +98,13 @@ function gpuBlockers(sample: Sample, th: PolicyConfig['thresholds']): (Blocker |
     });
     return ` on card ${best} of ${sample.gpu_count}`;
   };
-  if (util && util.value !== null) util.reason = util.reason.replace(/^GPU ([\d.]+%)/, `GPU $1${which((c) => c.util_percent)}`);
+  if (util && util.value !== null) util.reason = util.reason.replace(/^GPU ([\d.]+ %)/, `GPU $1${which((c) => c.util_percent)}`);
   const memTh = th.gpu_memory_percent;
   const mem = sample.gpu_memory_percent;
   if (memTh === null || mem === null || mem <= memTh) return [util];
   return [
     util,
-    { metric: 'gpu', value: mem, threshold: memTh, reason: `GPU memory ${mem.toFixed(1)}% in use${which((c) => c.memory_percent)} (threshold ${String(memTh)}%)` },
+    { metric: 'gpu', value: mem, threshold: memTh, reason: `GPU memory ${mem.toFixed(1)} % in use${which((c) => c.memory_percent)} (threshold ${String(memTh)} %)` },
   ];
 }
 

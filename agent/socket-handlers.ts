@@ -184,7 +184,7 @@ function stayAwhile(host: HandlerHost, pid: number, p: Params<'STAY_AWAKE'>, con
   try {
     added = s.runHolds.add(pid, p.reason ?? '', p.command, now);
   } catch (err) {
-    if (err instanceof RunHoldError) throw new RequestError(`while_pid: ${err.message}`, err.code);
+    if (err instanceof RunHoldError) throw new RequestError(err.message, err.code); // already the user's words: no wire name in front
     throw err;
   }
   // Blocks at once, as the next sample's decision would: STATUS (and a stop's last re-check,

@@ -14,7 +14,7 @@ export const MAX_STATUS_KEEP_AWAKE = 3;
 /** Schedule windows listed as open, the last place used for "and N more" when there are more. */
 export const MAX_STATUS_OPEN_WINDOWS = 3;
 /** A keep-awake blocker's words (sources bound theirs already; this is the last guard). */
-const KEEP_AWAKE_REASON_BYTES = 120;
+export const KEEP_AWAKE_REASON_BYTES = 120;
 /** Any other blocker's words: ours, short, but bounded all the same. */
 const REASON_BYTES = 200;
 const WINDOW_LABEL_BYTES = 100;

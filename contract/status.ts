@@ -47,7 +47,7 @@ export interface Blocker {
   value: number | null;
   /** Null for keep-awake sources, which have no threshold. */
   threshold: number | null;
-  /** Human sentence, e.g. "CPU 43.0% (threshold 10%)". */
+  /** Human sentence, e.g. "CPU 43.0 % (threshold 10 %)" (a space before every unit, as the status table has). */
   reason: string;
 }
 

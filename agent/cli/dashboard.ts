@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { USAGE as USAGE_WORDS } from '../../contract/messages.js';
 import { startDashboardServer } from '../dashboard/server.js';
 import { startDetached } from '../exec.js';
 
@@ -53,7 +54,7 @@ export function rendererCandidates(env: NodeJS.ProcessEnv, argv1: string | undef
 
 function parsePort(v: string | undefined): number | null {
   if (v === undefined) return null;
-  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new Error(`--port must be a number from 0 to 65535 (got "${v}")`);
+  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new Error(USAGE_WORDS.port(v));
   return Number(v);
 }
 

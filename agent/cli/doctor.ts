@@ -51,10 +51,15 @@ export async function localChecks(
   // Config: the agent's own file when it answered, so the check is about what is in force.
   const configPath = pickConfig(status);
   const whose = status?.config_path === configPath ? ' (the file the running agent loaded)' : '';
+  // --config names another file than the agent's: its checks say nothing about what is in force.
+  const other = status?.config_path && status.config_path !== configPath ? status.config_path : null;
   try {
     const { fromFile, exposed } = await loadConfig(configPath);
     // A missing file is not a problem (defaults are in use) and not a pass either: information.
-    lines.push(fromFile ? { ok: true, text: `config ${configPath}${whose} is valid` } : { ok: true, info: true, text: `config ${configPath} does not exist: defaults are in use (config set creates it)` });
+    // `config set` writes the agent's file, so it creates this one only when that is this one.
+    const missing = other ? 'does not exist' : 'does not exist: defaults are in use (config set creates it)';
+    lines.push(fromFile ? { ok: true, text: `config ${configPath}${whose} is valid` } : { ok: true, info: true, text: `config ${configPath} ${missing}` });
+    if (other) lines.push({ ok: true, info: true, text: `the running agent loaded ${other}, not ${configPath}: it uses this file only if started with --config ${configPath}` });
     if (exposed) lines.push({ ok: false, text: exposed });
   } catch (err) {
     lines.push({ ok: false, text: err instanceof ConfigError ? err.message : `config: ${(err as Error).message}` });

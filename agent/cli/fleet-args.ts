@@ -19,7 +19,7 @@ export const FLEET_USAGE = `usage: snooze fleet <command> [options]
            instances CloudSnooze stopped: id, type, state, stopped at, reason, stopped for, estimated savings
   watch    [--interval 60] [--existing] [--region R] [--prefix P] [--json]
            print each new stop once (JSON lines with --json) until Ctrl-C
-  restart  ID... [--tag KEY=VALUE]... [--force] [--region R] [--prefix P]
+  restart  ID... [--tag KEY=VALUE]... [--force] [--region R] [--prefix P] [--json]
            start instances CloudSnooze stopped, set <prefix>:Status=Running and add your tags
   savings  [--since 30d] [--prices FILE] [--builtin-prices] [--region R|R1,R2|all] [--concurrency 4] [--prefix P] [--json]
            stopped hours x on-demand hourly price, per instance (per region and type with

@@ -11,7 +11,7 @@ Commands:
   config list [--json]                 every setting and its source (default, file, tag)
   config get KEY                       one setting
   config set KEY VALUE                 change a setting (root or admin_group: uses the admin socket)
-  history [--limit N] [--since 24h|TIME] [--type TYPE] [--format text|json|csv]
+  history [--limit N] [--since 24h|TIME] [--type TYPE] [--format text|json|csv | --json | --csv]
   postpone DURATION                    push the stop out (e.g. 30, 90m, 2h; bare numbers are minutes)
   stay-awake [--for 2h] [--reason TEXT]  never stop until released (or for a while)
   stay-awake --while PID [--reason TEXT] never stop while process PID runs
@@ -23,7 +23,9 @@ Commands:
                                        running (root or admin_group: uses the admin socket)
   doctor [--config FILE]               check socket, config, input sources, GPU tool, EC2
   dashboard [--port N] [--no-open]     serve the dashboard on 127.0.0.1 for a browser
-  fleet list|watch|restart|savings     tools for instances CloudSnooze stopped (see snooze fleet --help)
+  fleet list|watch|restart|savings|policy
+                                       tools for instances CloudSnooze stopped, and fleet policy
+                                       by tags (see snooze fleet --help)
   version                              print the version
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 agent not running, 4 value refused, 5 permission denied,
@@ -31,3 +33,36 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 agent not running, 4 value refused, 5 perm
 Socket: --socket, else $CLOUDSNOOZE_SOCKET, else ${DEFAULT_SOCKET_PATH} (or the desktop app's per-user socket).
   config set uses the admin socket beside it (${adminSocketPath(DEFAULT_SOCKET_PATH)}).
 `;
+
+/** Commands whose own handler prints a fuller usage for --help (their flags are many). */
+const OWN_HELP = new Set(['dashboard', 'fleet']);
+
+/**
+ * `snooze COMMAND --help`: that command's lines of HELP (one source, so the two never
+ * disagree), then where the rest is. Null for a command that prints its own usage.
+ */
+export function commandHelp(name: string): string | null {
+  if (OWN_HELP.has(name)) return null;
+  // The Commands block only: the paragraphs after it mention commands too ("config set uses …").
+  const all = HELP.split('\n');
+  const start = all.indexOf('Commands:') + 1;
+  const lines = all.slice(start, all.indexOf('', start));
+  const out: string[] = [];
+  let inEntry = false;
+  for (const line of lines) {
+    if (line.startsWith(`  ${name} `) || line === `  ${name}`) inEntry = true;
+    // An entry's continuation lines are indented past the command column.
+    else if (!(inEntry && /^ {4,}\S/.test(line))) inEntry = false;
+    if (inEntry) out.push(line);
+  }
+  if (!out.length) return null;
+  return `Usage: snooze [--socket PATH] ${name}\n\n${out.join('\n')}\n\nExit codes and the socket: snooze --help.`;
+}
+
+/** Whether the user asked a command for its help: --help/-h before `--` (after it, they belong to the command run). */
+export function asksHelp(name: string, args: readonly string[]): boolean {
+  // `snooze run python --help`: everything from the first word that is not an option is CMD's.
+  const end = name === 'run' ? args.findIndex((a) => a === '--' || !a.startsWith('-')) : args.indexOf('--');
+  const own = end === -1 ? args : args.slice(0, end);
+  return own.includes('--help') || own.includes('-h');
+}

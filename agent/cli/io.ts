@@ -34,3 +34,10 @@ export const EXIT = {
 } as const;
 
 export class UsageError extends Error {}
+
+/**
+ * A well-formed value outside what the agent accepts (postpone 8d): refused before it is
+ * sent, with the exit code and words the agent's own refusal would give (4), in the form
+ * the user typed it.
+ */
+export class RefusedError extends Error {}

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { inert, inertJson } from '../../contract/text.js';
 import { AgentError, request, subscribe } from '../../lib/client.js';
 import { adminSocketPath, DEFAULT_SOCKET_PATH, userSocketPath } from '../../contract/paths.js';
-import { HISTORY_TYPES, POSTPONE_MAX_MINUTES, type HistoryType } from '../../contract/protocol.js';
+import { HISTORY_TYPES, POSTPONE_MAX_MINUTES, STAY_AWAKE_MAX_MINUTES, type HistoryType } from '../../contract/protocol.js';
 import { VERSION } from '../version.js';
 import { issueMessage, USAGE } from '../../contract/messages.js';
 import { durationWords } from '../../contract/time-format.js';
@@ -25,9 +25,9 @@ import { runFleet } from './fleet.js';
 import { runConfig } from './config.js';
 import { runCommand } from './run.js';
 import { localDateTime, renderHistoryCsv, renderHistoryText } from './format.js';
-import { HELP } from './help.js';
+import { asksHelp, commandHelp, HELP } from './help.js';
 import { status } from './status.js';
-import { EXIT, UsageError, type CliIO } from './io.js';
+import { EXIT, RefusedError, UsageError, type CliIO } from './io.js';
 
 type Cmd = (args: string[], io: CliIO) => Promise<number>;
 
@@ -49,16 +49,20 @@ const history: Cmd = async (args, io) => {
     limit: { type: 'string' },
     since: { type: 'string' },
     type: { type: 'string' },
-    format: { type: 'string', default: 'text' },
+    format: { type: 'string' },
+    // As status --json and config list --json: the flag people try first.
+    json: { type: 'boolean' },
+    csv: { type: 'boolean' },
   });
   const limit = values.limit === undefined ? 10 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(USAGE.limit(values.limit ?? ''));
-  const format = values.format ?? 'text';
-  if (!['text', 'json', 'csv'].includes(format)) throw new UsageError(`--format must be text, json or csv (got "${format}")`);
+  if ([values.format !== undefined, values.json, values.csv].filter(Boolean).length > 1) throw new UsageError(USAGE.formatTwice);
+  const format = values.json ? 'json' : values.csv ? 'csv' : (values.format ?? 'text');
+  if (!['text', 'json', 'csv'].includes(format)) throw new UsageError(USAGE.format(format));
   let since: string | undefined;
   if (values.since !== undefined) {
     since = parseSince(values.since) ?? undefined;
-    if (!since) throw new UsageError(`--since must be a duration like 24h or 7d, or a time like 2026-01-31T12:00:00Z (got "${values.since}")`);
+    if (!since) throw new UsageError(USAGE.since(values.since));
   }
   if (values.type !== undefined && !(HISTORY_TYPES as readonly string[]).includes(values.type)) {
     throw new UsageError(`--type must be one of ${HISTORY_TYPES.join(', ')}`);
@@ -71,14 +75,18 @@ const history: Cmd = async (args, io) => {
   return EXIT.OK;
 };
 
+/** Over the agent's bound: its refusal (exit 4), quoting what was typed ("8d"), not the minutes sent. */
+function refuseOverMax(field: 'POSTPONE.minutes' | 'STAY_AWAKE.minutes', ms: number, maxMinutes: number, text: string): void {
+  if (ms / 60_000 <= maxMinutes) return;
+  throw new RefusedError(issueMessage(field, { code: 'too_big', path: [], message: '', origin: 'number', maximum: maxMinutes, inclusive: true, input: text }));
+}
+
 const postpone: Cmd = async (args, io) => {
   const { positionals } = parseFlags(args, {}, 1);
   const text = positionals[0];
   const ms = text === undefined ? null : parseDurationMs(text, 'm');
   if (ms === null || ms <= 0) throw new UsageError(USAGE.duration('postpone', text ?? ''));
-  if (ms / 60_000 > POSTPONE_MAX_MINUTES) {
-    throw new UsageError(issueMessage('POSTPONE.minutes', { code: 'too_big', path: [], message: '', origin: 'number', maximum: POSTPONE_MAX_MINUTES, inclusive: true, input: text }));
-  }
+  refuseOverMax('POSTPONE.minutes', ms, POSTPONE_MAX_MINUTES, text!);
   const s = await io.request(io.socketPath, 'POSTPONE', { minutes: ms / 60_000 });
   // The agent's own sentence: the same one history records, so the two never disagree.
   io.out(`${s.outcome?.message ?? `Postponed: no stop before ${localDateTime(s.postponed_until, Date.parse(s.sampled_at ?? '') || Date.now())}`}.`);
@@ -89,7 +97,7 @@ const stayAwake: Cmd = async (args, io) => {
   const { values } = parseFlags(args, { for: { type: 'string' }, reason: { type: 'string' }, while: { type: 'string' } });
   if (values.while !== undefined) {
     const pid = Number(values.while);
-    if (!/^\d+$/.test(values.while) || !Number.isSafeInteger(pid) || pid < 1) throw new UsageError(`--while needs a process id (got "${values.while}")`);
+    if (!/^\d+$/.test(values.while) || !Number.isSafeInteger(pid) || pid < 1) throw new UsageError(USAGE.pid(values.while));
     if (values.for !== undefined) throw new UsageError('--while and --for cannot be combined: the hold lasts as long as the process');
     const s = await io.request(io.socketPath, 'STAY_AWAKE', { while_pid: pid, reason: values.reason });
     const run = s.runs.find((r) => r.pid === pid);
@@ -100,6 +108,7 @@ const stayAwake: Cmd = async (args, io) => {
   if (values.for !== undefined) {
     const ms = parseDurationMs(values.for, 'm');
     if (ms === null || ms <= 0) throw new UsageError(USAGE.duration('--for', values.for));
+    refuseOverMax('STAY_AWAKE.minutes', ms, STAY_AWAKE_MAX_MINUTES, values.for);
     minutes = ms / 60_000;
   }
   const s = await io.request(io.socketPath, 'STAY_AWAKE', { minutes, reason: values.reason ?? 'snooze stay-awake' });
@@ -115,7 +124,15 @@ const release: Cmd = async (args, io) => {
   io.out(`${s.outcome?.message ?? 'Released'}.`);
   if (s.seconds_until_stop !== null) io.out(`Now: ${s.mode === 'aws' ? 'stops' : 'would stop'} in ${durationWords(s.seconds_until_stop)} if nothing becomes active.`);
   const n = s.runs_total;
-  if (n > 0) io.out(`Still kept awake by ${n} snooze run / --while hold${n === 1 ? '' : 's'}: release does not end them, their process ending does (root may end one: sudo snooze release --pid PID).`);
+  // The agent's sentence already names the process holds it kept (an older agent's reply has
+  // no sentence): what is left to say is how one ends without its process.
+  if (n > 0) {
+    io.out(
+      s.outcome
+        ? 'Root may end a process hold without ending its process: sudo snooze release --pid PID.'
+        : `Still kept awake by ${n} snooze run / --while hold${n === 1 ? '' : 's'}: release does not end them, their process ending does (root may end one: sudo snooze release --pid PID).`,
+    );
+  }
   return EXIT.OK;
 };
 
@@ -233,12 +250,22 @@ export async function runCli(argv: string[], base: CliBase): Promise<number> {
     }
     const cmd = COMMANDS[name];
     if (!cmd) throw new UsageError(`unknown command "${name}"; run snooze --help`);
+    // `snooze history --help` is a question, not a mistake: answer it, ask the agent nothing.
+    const own = asksHelp(name, args) ? commandHelp(name) : null;
+    if (own !== null) {
+      base.out(own);
+      return EXIT.OK;
+    }
     io = { request, subscribe, ...base, socketPath: path.resolve(socket ?? defaultSocket(base.env)) };
     return await cmd(args, io);
   } catch (err) {
     if (err instanceof UsageError) {
       base.err(`snooze: ${err.message}`);
       return EXIT.USAGE;
+    }
+    if (err instanceof RefusedError) {
+      base.err(`snooze: ${err.message}`);
+      return EXIT.REFUSED;
     }
     if (err instanceof AgentError) return agentErrorExit(err, io ?? { request, subscribe, ...base, socketPath: '' });
     base.err(`snooze: ${inert((err as Error).message)}`);

@@ -16,6 +16,7 @@
 import { MAX_RUN_COMMAND_CHARS, MAX_RUN_HOLDS, rfc3339Seconds, type KeepAwake, type RunHoldInfo, type Sample } from '../../contract/protocol.js';
 import { formatDuration } from '../../contract/time-format.js';
 import type { NewEvent } from '../history.js';
+import { KEEP_AWAKE_REASON_BYTES } from '../status-caps.js';
 import { readCmdline, readPidStat } from './pid-stat.js';
 
 export interface RunHold {
@@ -94,12 +95,12 @@ export class RunHolds {
    * `snooze run` registration is not two holds). Throws RunHoldError with a sentence for people.
    */
   add(pid: number, reason: string, command: string | undefined, now: number): { hold: RunHold; replaced: boolean } {
-    if (pid === this.selfPid) throw new RunHoldError(`pid ${pid} is the agent itself`, 'INVALID_PARAMS');
+    if (pid === this.selfPid) throw new RunHoldError(`Process id ${pid} is the agent itself: it cannot keep itself awake`, 'INVALID_PARAMS');
     const live = readPidStat(this.procDir, pid);
-    if (live.kind === 'ended') throw new RunHoldError(`no running process has pid ${pid}`, 'INVALID_PARAMS');
+    if (live.kind === 'ended') throw new RunHoldError(`No running process has the id ${pid} (it may have ended already)`, 'INVALID_PARAMS');
     if (live.kind === 'unreadable') {
       // Without its start time the hold could not tell this process from a later one with the same pid.
-      throw new RunHoldError(`cannot read the start time of pid ${pid} (${live.error})`, 'INVALID_PARAMS');
+      throw new RunHoldError(`Cannot read the start time of process ${pid} (${live.error})`, 'INVALID_PARAMS');
     }
     const shown = command ?? readCmdline(this.procDir, pid, MAX_RUN_COMMAND_CHARS) ?? `pid ${pid}`;
     const existing = this.holds.find((h) => h.pid === pid && h.start === live.stat.start);
@@ -163,9 +164,18 @@ function toHold(r: unknown): RunHold | null {
 
 /** "snooze run — rsync -a data/ s3-sync (pid 4711, 2 h 13 min)", with " — reason" when one was given. */
 export function runWords(h: RunHold, now: number): string {
-  const why = h.reason ? ` — ${clipBytes(h.reason, SHOWN_REASON_BYTES)}` : '';
-  return `snooze run — ${clipBytes(h.command, SHOWN_COMMAND_BYTES)} (pid ${h.pid}, ${formatDuration((now - h.since) / 1000)})${why}`;
+  // The whole line fits STATUS's cap on a keep-awake reason, the command giving way: cut at the
+  // end instead, it lost the pid, the one thing that tells two holds apart (and the reason).
+  const why = h.reason ? ` — ${clipBytes(h.reason, RUN_WORDS_REASON_BYTES)}` : '';
+  const head = 'snooze run — ';
+  const tail = ` (pid ${h.pid}, ${formatDuration((now - h.since) / 1000)})${why}`;
+  const room = KEEP_AWAKE_REASON_BYTES - utf8Bytes(head) - utf8Bytes(tail);
+  return `${head}${clipBytes(h.command, Math.min(SHOWN_COMMAND_BYTES, room))}${tail}`;
 }
+
+/** A reason inside runWords' line: short enough that the command keeps about 30 bytes. */
+const RUN_WORDS_REASON_BYTES = 40;
+const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
 /** The keep-awake entries for these holds: the first few by name, the rest as one count. */
 export function runsKeepAwake(alive: readonly RunHold[], now: number): KeepAwake[] {

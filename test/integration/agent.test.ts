@@ -375,6 +375,14 @@ describe('snooze CLI against the real agent', () => {
     expect(doc.stdout).toMatch(/agent answers on/);
     expect(doc.stdout).toMatch(/input sources/);
     expect(doc.stdout).toMatch(/GPU tool/);
+    expect(doc.stdout).toContain(`✓ config ${a.configPath} (the file the running agent loaded) is valid`);
+    // Another file than the agent's: checked, and said not to be the one in force; config set would not create it.
+    const elsewhere = path.join(a.dir, 'candidate.json');
+    const other = await runCli([...s, 'doctor', '--config', elsewhere]);
+    expect(other.stdout).toContain(`ℹ config ${elsewhere} does not exist\n`);
+    expect(other.stdout).toContain(`ℹ the running agent loaded ${a.configPath}, not ${elsewhere}: it uses this file only if started with --config ${elsewhere}\n`);
+    expect(other.stdout).not.toContain('config set creates it');
+    expect(other.code).toBe(0);
   });
 
   it('says the agent is not running in one line with exit code 3', async () => {

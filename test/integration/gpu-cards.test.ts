@@ -49,7 +49,7 @@ describe('GPU: the busiest card decides (real agent, stand-in nvidia-smi)', () =
       { util_percent: 0, memory_percent: 0 },
     ]);
     expect(s.state).toBe('active');
-    expect(s.blockers.map((b) => b.reason)).toContain('GPU 18.0% on card 1 of 4 (threshold 5%)');
+    expect(s.blockers.map((b) => b.reason)).toContain('GPU 18.0 % on card 1 of 4 (threshold 5 %)');
     const { samples } = await a.req('SAMPLES', { seconds: 60 });
     expect(samples.at(-1)!.gpu_cards).toHaveLength(4);
     // Well past the 3 s naptime: still no stop.
@@ -65,7 +65,7 @@ describe('GPU: the busiest card decides (real agent, stand-in nvidia-smi)', () =
       const st = await kept.req('STATUS');
       return st.metrics.gpu_count === 4 ? st : null;
     }, 10_000);
-    expect(s.blockers.map((b) => b.reason)).toContain('GPU memory 87.5% in use on card 1 of 4 (threshold 50%)');
+    expect(s.blockers.map((b) => b.reason)).toContain('GPU memory 87.5 % in use on card 1 of 4 (threshold 50 %)');
     await new Promise((r) => setTimeout(r, 5000));
     expect(stops(kept)).toBe(0);
   });

@@ -9,6 +9,7 @@ import { DEFAULT_CONFIG, type Config } from '../../contract/config-schema.js';
 import type { Command, CommandResults, HistoryEvent } from '../../contract/protocol.js';
 import { dateTime, localStamp, zoneName } from '../../contract/time-format.js';
 import { runCli } from '../../agent/cli/main.js';
+import { asksHelp, commandHelp } from '../../agent/cli/help.js';
 import { EXIT, type CliIO } from '../../agent/cli/io.js';
 import { VERSION } from '../../agent/version.js';
 import { counting, status } from '../helpers/status-fixtures.js';
@@ -50,6 +51,40 @@ describe('usage and exit codes', () => {
     expect(cli.calls).toEqual([]);
   });
 
+  it.each(['status', 'config', 'history', 'postpone', 'stay-awake', 'run', 'release', 'doctor', 'version'])(
+    '%s --help (and -h) prints that command\'s usage, exits 0 and asks the agent nothing',
+    async (name) => {
+      for (const flag of ['--help', '-h']) {
+        const cli = fakeCli();
+        expect(await cli.run('--socket', SOCKET, name, flag)).toBe(EXIT.OK);
+        expect(cli.stderr()).toBe('');
+        const text = cli.stdout();
+        expect(text.split('\n')[0]).toBe(`Usage: snooze [--socket PATH] ${name}`);
+        // Only the Commands block: the paragraphs below it are not this command's usage.
+        expect(text).not.toContain('admin socket beside it');
+        // The command's own lines of snooze --help, word for word, and nobody else's.
+        const lines = text.split('\n').filter((l) => /^ {2}[a-z]/.test(l));
+        expect(lines.length).toBeGreaterThan(0);
+        for (const l of lines) expect(l.startsWith(`  ${name} `) || l === `  ${name}`).toBe(true);
+        expect(text).toContain('snooze --help');
+        expect(cli.calls).toEqual([]);
+      }
+    },
+  );
+
+  it('--help after a flag still answers; after -- (or after run\'s CMD) it belongs to the command', async () => {
+    const cli = fakeCli();
+    expect(await cli.run('--socket', SOCKET, 'history', '--limit', '5', '--help')).toBe(EXIT.OK);
+    expect(cli.stdout()).toMatch(/history \[--limit N\]/);
+    expect(asksHelp('run', ['python', 'train.py', '--help'])).toBe(false);
+    expect(asksHelp('run', ['--reason', 'x', '--', 'python', '--help'])).toBe(false);
+    expect(asksHelp('run', ['--help'])).toBe(true);
+    expect(asksHelp('status', ['--', '--help'])).toBe(false);
+    // dashboard and fleet print their own, fuller usage.
+    expect(commandHelp('dashboard')).toBeNull();
+    expect(commandHelp('fleet')).toBeNull();
+  });
+
   it('version and --version need no agent', async () => {
     for (const argv of [['version'], ['--version']]) {
       const cli = fakeCli();
@@ -71,8 +106,9 @@ describe('usage and exit codes', () => {
     [['config', 'set', 'no_such_key', '1'], /There is no setting "no_such_key"/],
     [['history', '--limit', '0'], /--limit must be a whole number of events from 1 to 1000 \(you entered "0"\)/],
     [['history', '--limit', '2.5'], /--limit must be a whole number/],
-    [['history', '--format', 'xml'], /--format must be text, json or csv \(got "xml"\)/],
-    [['history', '--since', 'yesterday'], /--since must be a duration/],
+    [['history', '--format', 'xml'], /^snooze: --format must be text, json or csv \(you entered "xml"\)$/],
+    [['history', '--since', 'yesterday'], /^snooze: --since must be a duration like 24h or 7d, or a time like 2026-01-31T12:00:00Z \(you entered "yesterday"\)$/],
+    [['stay-awake', '--while', 'abc'], /^snooze: --while needs a process id, a whole number such as 4242 \(you entered "abc"\)$/],
     [['history', '--type', 'nap'], /--type must be one of/],
     [['postpone'], /postpone needs a duration/],
     [['postpone', 'soon'], /postpone needs a duration/],
@@ -86,6 +122,21 @@ describe('usage and exit codes', () => {
     expect(cli.stderr()).toMatch(message);
     expect(cli.stdout()).toBe('');
     expect(cli.calls).toEqual([]);
+  });
+
+  it.each([
+    [['postpone', '99999h'], 'snooze: Postpone time must be at most 10,080 minutes (7 days) (you entered "99999h")'],
+    [['postpone', '8d'], 'snooze: Postpone time must be at most 10,080 minutes (7 days) (you entered "8d")'],
+    [['postpone', '999999999'], 'snooze: Postpone time must be at most 10,080 minutes (7 days) (you entered "999999999")'],
+    [['stay-awake', '--for', '400d'], 'snooze: Stay-awake time must be at most 525,600 minutes (365 days) (you entered "400d")'],
+  ])('%j over the agent\'s bound is refused as the agent would (exit 4), quoting what was typed', async (argv, message) => {
+    const cli = fakeCli();
+    expect(await cli.run('--socket', SOCKET, ...argv)).toBe(EXIT.REFUSED);
+    expect(cli.stderr()).toBe(message);
+    expect(cli.calls).toEqual([]);
+    // The bound itself is accepted.
+    const edge = fakeCli({ POSTPONE: status(), STAY_AWAKE: status() });
+    expect(await edge.run('--socket', SOCKET, ...(argv[0] === 'postpone' ? ['postpone', '7d'] : ['stay-awake', '--for', '365d']))).toBe(EXIT.OK);
   });
 
   it('exits 3 with the reason when the agent is not running (or does not answer)', async () => {
@@ -213,6 +264,23 @@ describe('history', () => {
     ]);
   });
 
+  it('--json and --csv, as status --json and config list --json, are --format json|csv; two choices are a usage error', async () => {
+    for (const [flag, format] of [['--json', 'json'], ['--csv', 'csv']] as const) {
+      const short = fakeCli({ HISTORY: reply });
+      expect(await short.run('--socket', SOCKET, 'history', flag, '--limit', '3')).toBe(EXIT.OK);
+      const long = fakeCli({ HISTORY: reply });
+      await long.run('--socket', SOCKET, 'history', '--format', format, '--limit', '3');
+      expect(short.stdout()).toBe(long.stdout());
+      expect(short.calls[0]!.params).toEqual({ limit: 3, since: undefined, type: undefined, details: true });
+    }
+    for (const argv of [['--json', '--csv'], ['--json', '--format', 'text']]) {
+      const cli = fakeCli({ HISTORY: reply });
+      expect(await cli.run('--socket', SOCKET, 'history', ...argv)).toBe(EXIT.USAGE);
+      expect(cli.stderr()).toBe('snooze: --json, --csv and --format each choose the output: give one of them');
+      expect(cli.calls).toEqual([]);
+    }
+  });
+
   it('--since takes a duration back from now or a time', async () => {
     const cli = fakeCli({ HISTORY: reply });
     const before = Date.now();
@@ -331,12 +399,23 @@ describe('holds', () => {
     await some.run('--socket', SOCKET, 'release');
     expect(some.stdout()).toBe('Released the postponement until 15:54 UTC: the idle countdown resumes.\nNow: would stop in 1 minute if nothing becomes active.');
   });
+
+  it('release with process holds left says so once: the agent\'s sentence names them (an older agent\'s reply gets the CLI\'s line)', async () => {
+    const message = 'Nothing to release: there was no postponement or stay-awake; 2 snooze run holds stay until their commands end';
+    const cli = fakeCli({ RELEASE: { ...status({ runs_total: 2 }), outcome: { changed: false, message } } });
+    expect(await cli.run('--socket', SOCKET, 'release')).toBe(EXIT.OK);
+    expect(cli.stdout()).toBe(`${message}.\nRoot may end a process hold without ending its process: sudo snooze release --pid PID.`);
+    const old = fakeCli({ RELEASE: status({ runs_total: 2 }) });
+    await old.run('--socket', SOCKET, 'release');
+    expect(old.stdout()).toBe(
+      'Released.\nStill kept awake by 2 snooze run / --while holds: release does not end them, their process ending does (root may end one: sudo snooze release --pid PID).',
+    );
+  });
 });
 
 describe('the words of issue 12 (CLI snapshots)', () => {
   it.each([
     [['postpone', '-5'], 'snooze: postpone needs a duration longer than zero, such as 30 (minutes), 90m or 2h (you entered "-5")'],
-    [['postpone', '99999h'], 'snooze: Postpone time must be at most 10,080 minutes (7 days) (you entered "99999h")'],
     [['history', '--limit', '-1'], 'snooze: --limit must be a whole number of events from 1 to 1000 (you entered "-1")'],
     [['release', 'now'], 'snooze: unexpected argument "now"'],
     [['postpone', '30', 'extra'], 'snooze: unexpected argument "extra"'],

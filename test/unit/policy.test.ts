@@ -143,11 +143,11 @@ describe('blockersOf', () => {
       input_idle_secs: 12.7,
     });
     expect(blockersOf(s, cfg)).toEqual([
-      { metric: 'cpu', value: 43, threshold: 10, reason: 'CPU 43.0% (threshold 10%)' },
-      { metric: 'memory', value: 55.25, threshold: 30, reason: 'Memory 55.3% (threshold 30%)' },
+      { metric: 'cpu', value: 43, threshold: 10, reason: 'CPU 43.0 % (threshold 10 %)' },
+      { metric: 'memory', value: 55.25, threshold: 30, reason: 'Memory 55.3 % (threshold 30 %)' },
       { metric: 'network', value: 120.5, threshold: 50, reason: 'Network 120.5 KB/s (threshold 50 KB/s)' },
       { metric: 'disk_io', value: 300, threshold: 100, reason: 'Disk I/O 300.0 KB/s (threshold 100 KB/s)' },
-      { metric: 'gpu', value: 12, threshold: 5, reason: 'GPU 12.0% (threshold 5%)' },
+      { metric: 'gpu', value: 12, threshold: 5, reason: 'GPU 12.0 % (threshold 5 %)' },
       { metric: 'input', value: 12.7, threshold: 900, reason: 'Input 12 s ago (threshold 900 s)' },
     ]);
   });
@@ -194,17 +194,17 @@ describe('blockersOf', () => {
       { util_percent: 0, memory_percent: 0 },
     ];
     const busyOne = sample(T0, { gpu_count: 4, gpu_percent: 18, gpu_memory_percent: 87.5, gpu_cards: cards });
-    expect(blockersOf(busyOne, cfg)).toEqual([{ metric: 'gpu', value: 18, threshold: 5, reason: 'GPU 18.0% on card 1 of 4 (threshold 5%)' }]);
+    expect(blockersOf(busyOne, cfg)).toEqual([{ metric: 'gpu', value: 18, threshold: 5, reason: 'GPU 18.0 % on card 1 of 4 (threshold 5 %)' }]);
     // Cached memory on an idle card: idle by default (a finished notebook must not pin the box).
     const cached = sample(T0, { gpu_count: 4, gpu_percent: 0, gpu_memory_percent: 87.5, gpu_cards: cards.map((c) => ({ ...c, util_percent: 0 })) });
     expect(blockersOf(cached, cfg)).toEqual([]);
     const withMem = cfgOf({ gpu_memory_threshold_percent: 50 });
     expect(blockersOf(cached, withMem)).toEqual([
-      { metric: 'gpu', value: 87.5, threshold: 50, reason: 'GPU memory 87.5% in use on card 1 of 4 (threshold 50%)' },
+      { metric: 'gpu', value: 87.5, threshold: 50, reason: 'GPU memory 87.5 % in use on card 1 of 4 (threshold 50 %)' },
     ]);
     // One card: no card number.
     expect(blockersOf(sample(T0, { gpu_count: 1, gpu_percent: 40, gpu_cards: [{ util_percent: 40, memory_percent: 1 }] }), cfg)[0]!.reason).toBe(
-      'GPU 40.0% (threshold 5%)',
+      'GPU 40.0 % (threshold 5 %)',
     );
   });
 
@@ -374,7 +374,7 @@ describe('stay-awake', () => {
     expect(state.idleSince).toBe(T0);
     const d = decide(state, busy(T0 + 11 * 60 * MIN), T0 + 11 * 60 * MIN, cfg);
     expect(d.status).toBe('stay_awake');
-    expect(d.blockers.map((b) => b.reason)).toEqual(['CPU 90.0% (threshold 10%)']);
+    expect(d.blockers.map((b) => b.reason)).toEqual(['CPU 90.0 % (threshold 10 %)']);
     expect(statusOf(state, T0 + 11 * 60 * MIN, cfg)).toEqual({ status: 'stay_awake', stopAt: null });
   });
 

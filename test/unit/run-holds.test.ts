@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parsePidStat, readPidStat } from '../../agent/keep-awake/pid-stat.js';
 import { RunHoldError, RunHolds, runsKeepAwake, runWords, withRuns } from '../../agent/keep-awake/run-holds.js';
-import { MAX_RUN_HOLDS, nullSample } from '../../contract/protocol.js';
+import { capBlockers, KEEP_AWAKE_REASON_BYTES } from '../../agent/status-caps.js';
+import { MAX_PID, MAX_RUN_HOLDS, nullSample } from '../../contract/protocol.js';
 
 /** A stat line as the kernel writes it: fields 3.. after the comm, start time at field 22. */
 function statLine(pid: number, comm: string, start: number, state = 'S', pgrp = pid, tpgid = -1): string {
@@ -107,11 +108,11 @@ describe('RunHolds', () => {
   it('refuses a pid that is not running, its own pid, an unreadable start time, and more than the bound', () => {
     const holds = new RunHolds(dir, 77);
     proc(77, 1);
-    expect(() => holds.add(99, '', undefined, T)).toThrow(/no running process has pid 99/);
+    expect(() => holds.add(99, '', undefined, T)).toThrow(/^No running process has the id 99 \(it may have ended already\)$/);
     expect(() => holds.add(77, '', undefined, T)).toThrow(/the agent itself/);
     mkdirSync(path.join(dir, '55'));
     writeFileSync(path.join(dir, '55', 'stat'), 'x');
-    expect(() => holds.add(55, '', undefined, T)).toThrow(/cannot read the start time of pid 55/);
+    expect(() => holds.add(55, '', undefined, T)).toThrow(/^Cannot read the start time of process 55/);
     for (let pid = 1000; pid < 1000 + MAX_RUN_HOLDS; pid++) {
       proc(pid, pid);
       holds.add(pid, '', 'x', T);
@@ -159,6 +160,13 @@ describe('RunHolds', () => {
     expect(runWords(hold, T + (2 * 3600 + 13 * 60) * 1000)).toBe('snooze run — rsync -a data/ s3-sync (pid 4711, 2 h 13 min)');
     const evil = holds.add(4711, 'why\x1b[31m', 'rm\x1b]0;x\x07 -rf', T).hold;
     expect(runWords(evil, T)).toBe('snooze run — rm ]0;x  -rf (pid 4711, 0 s) — why [31m');
+    // The longest command and reason, the largest pid, a day old: still within STATUS's cap, so
+    // the cap never cuts it and the pid and reason stay (they were lost past 120 bytes).
+    const long = { ...hold, pid: MAX_PID, command: `python ${'x'.repeat(290)}`, reason: `training ${'r'.repeat(190)}` };
+    const words = runWords(long, T + 86_400_000);
+    expect(Buffer.byteLength(words)).toBeLessThanOrEqual(KEEP_AWAKE_REASON_BYTES);
+    expect(words).toMatch(new RegExp(`^snooze run — python x+… \\(pid ${MAX_PID}, [^)]+\\) — training r+…$`));
+    expect(capBlockers([{ metric: 'snooze_run', value: null, threshold: null, reason: words }])[0]!.reason).toBe(words);
     const many = [1, 2, 3, 4, 5].map((pid) => ({ ...hold, pid }));
     const entries = runsKeepAwake(many, T);
     expect(entries.map((e) => e.reason)).toEqual([
