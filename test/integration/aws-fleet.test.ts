@@ -13,6 +13,7 @@ import type { FakeInstance } from '../fakes/ec2.js';
 import { FakeImds } from '../fakes/imds.js';
 import { fakeAwsEnv } from '../fakes/aws-env.js';
 import { withFakeAws } from '../helpers/aws.js';
+import { runWithBlockedDrain } from '../helpers/fleet-drain.js';
 import { checkCloudSnoozeStatus, guidePollOnce } from '../fakes/guide-poll.js';
 
 const { ec2 } = withFakeAws({ imds: false });
@@ -98,33 +99,17 @@ describe('fleet list streams (issue 10)', () => {
       ec2.seed(2500, () => ({ state: 'stopped', type: 't3.micro', tags: { 'CloudSnooze:Status': 'Stopped', 'CloudSnooze:StopTimestamp': rfc3339Seconds(Date.now() - HOUR), 'CloudSnooze:StopReason': 'idle' } }));
       for (const json of [false, true]) {
         ec2.resetCalls();
-        let release: () => void = () => {};
-        let drains = 0;
-        const out: string[] = [];
-        const run = runFleet(['list', ...(json ? ['--json'] : [])], {
-          out: (x) => out.push(x),
-          err: () => {},
-          env: process.env,
-          drain: () => {
-            drains++;
-            return new Promise<void>((r) => (release = r));
-          },
-        }, { retry: fastRetry });
-        await expect.poll(() => drains, { timeout: 20_000 }).toBe(1);
-        await new Promise((r) => setTimeout(r, 300));
-        // The first page is out; while stdout has not drained, no further page is fetched.
-        expect(ec2.countsByAction()).toEqual({ DescribeTags: 1, DescribeInstances: 1 });
-        expect(out).toHaveLength(1);
-        for (let page = 1; page <= 3; page++) {
-          release();
-          if (page < 3) await expect.poll(() => drains, { timeout: 20_000 }).toBe(page + 1);
-        }
-        expect(await run).toBe(0);
+        const { code, text } = await runWithBlockedDrain(['list', ...(json ? ['--json'] : [])], 3, (out) => {
+          // The first page is out; while stdout has not drained, no further page is fetched.
+          expect(ec2.countsByAction()).toEqual({ DescribeTags: 1, DescribeInstances: 1 });
+          expect(out).toHaveLength(1);
+        });
+        expect(code).toBe(0);
         expect(ec2.countsByAction()).toEqual({ DescribeTags: 3, DescribeInstances: 3 });
-        if (json) expect(JSON.parse(out.join('\n'))).toHaveLength(2500);
+        if (json) expect(JSON.parse(text)).toHaveLength(2500);
         else {
-          expect(out.join('\n').split('\n').filter((l) => l.startsWith('i-'))).toHaveLength(2500);
-          expect(out.at(-1)).toBe('2500 instances stopped by CloudSnooze (prefix CloudSnooze, region us-east-1)');
+          expect(text.split('\n').filter((l) => l.startsWith('i-'))).toHaveLength(2500);
+          expect(text.split('\n').at(-1)).toBe('2500 instances stopped by CloudSnooze (prefix CloudSnooze, region us-east-1)');
         }
       }
     } finally {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { runFleet } from '../../agent/cli/fleet.js';
 import { withFakeAws } from '../helpers/aws.js';
+import { runWithBlockedDrain } from '../helpers/fleet-drain.js';
 
 const { ec2 } = withFakeAws({ imds: false });
 const fastRetry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3 };
@@ -48,29 +49,12 @@ describe('snooze fleet policy', () => {
     ec2.seed(2100, (i) => ({ tags: { team: 'ml', Name: `gpu-${i}`, 'CloudSnooze:Config:naptime_minutes': '45' } }));
     for (const json of [false, true]) {
       ec2.resetCalls();
-      let release: () => void = () => {};
-      let drains = 0;
-      const out: string[] = [];
-      const run = runFleet(['policy', 'show', '--filter', 'tag:team=ml', ...(json ? ['--json'] : [])], {
-        out: (x) => out.push(x),
-        err: () => {},
-        env: process.env,
-        drain: () => {
-          drains++;
-          return new Promise<void>((r) => (release = r));
-        },
-      }, { retry: fastRetry });
-      await expect.poll(() => drains, { timeout: 20_000 }).toBe(1);
-      await new Promise((r) => setTimeout(r, 300));
-      expect(ec2.countsByAction()).toEqual({ DescribeInstances: 1 });
-      expect(out).toHaveLength(1);
-      for (let page = 1; page <= 3; page++) {
-        release();
-        if (page < 3) await expect.poll(() => drains, { timeout: 20_000 }).toBe(page + 1);
-      }
-      expect(await run).toBe(0);
+      const { code, text } = await runWithBlockedDrain(['policy', 'show', '--filter', 'tag:team=ml', ...(json ? ['--json'] : [])], 3, (out) => {
+        expect(ec2.countsByAction()).toEqual({ DescribeInstances: 1 });
+        expect(out).toHaveLength(1);
+      });
+      expect(code).toBe(0);
       expect(ec2.countsByAction()).toEqual({ DescribeInstances: 3 });
-      const text = out.join('\n');
       if (json) expect((JSON.parse(text) as { policy: Record<string, string> }[]).filter((r) => r.policy['CloudSnooze:Config:naptime_minutes'] === '45')).toHaveLength(2100);
       else expect(text.split('\n').filter((l) => /^i-\S+\s+gpu-\d+\s+CloudSnooze:Config:naptime_minutes\s+45$/.test(l))).toHaveLength(2100);
     }
