@@ -65,7 +65,7 @@ export function socketHandlers(host: HandlerHost): HandlerTable {
     // re-check before a stop must see them.
     POSTPONE: (p, conn) => postpone(host, p, conn),
     STAY_AWAKE: (p, conn) => stayAwake(host, p, conn),
-    RELEASE: (_p, conn) => release(host, conn),
+    RELEASE: (p, conn) => (p.pid === undefined ? release(host, conn) : releaseRun(host, p.pid, conn)),
     SUBSCRIBE: (_p, conn) => {
       conn.subscribe();
       return { subscribed: true as const };
@@ -217,6 +217,31 @@ function release(host: HandlerHost, conn: Connection): Promise<HoldReply> {
   const kept = runs ? `; ${runs} snooze run hold${runs === 1 ? '' : 's'} stay${runs === 1 ? 's' : ''} until ${runs === 1 ? 'its command ends' : 'their commands end'}` : '';
   const message = `${what.length ? MESSAGES.released(what.join(' and ')) : MESSAGES.nothingToRelease}${kept}`;
   return holdChanged(host, conn, 'release', { changed: what.length > 0, message }, { had_hold: what.length > 0, runs_kept: runs });
+}
+
+/**
+ * Root ends a process hold (`sudo snooze release --pid N`); the process keeps running. Only
+ * on the admin channel: a member may bind a hold to any process the agent can see, pid 1
+ * included, so without this a member's hold could keep the instance up for good with no
+ * one able to end it, root included (a restart restores it). Members end their own by
+ * ending the job, as before: a member's release must not stop the box under another's job.
+ */
+function releaseRun(host: HandlerHost, pid: number, conn: Connection): Promise<HoldReply> {
+  if (!conn.privileged) {
+    throw new RequestError(`Ending the process hold on pid ${pid} needs root: run \`sudo snooze release --pid ${pid}\`; nothing changed`, 'FORBIDDEN');
+  }
+  const s = host.state;
+  const now = host.now();
+  const held = s.runHolds.list.filter((h) => h.pid === pid);
+  if (held.length === 0) {
+    const pids = s.runHolds.list.map((h) => h.pid);
+    throw new RequestError(`No snooze run / --while hold is on pid ${pid}${pids.length ? ` (held: pid ${pids.slice(0, 8).join(', ')}${pids.length > 8 ? ', …' : ''})` : ''}; nothing changed`, 'INVALID_PARAMS');
+  }
+  s.runHolds.drop(held);
+  if (s.lastSample) s.lastSample = withRuns(s.lastSample, runsKeepAwake(s.runHolds.list, now));
+  const h = held[0]!;
+  const message = `Ended the hold on pid ${pid} (${plainText(h.command, 120)}); the process keeps running, and the idle countdown resumes`;
+  return holdChanged(host, conn, 'release', { changed: true, message }, { had_hold: true, run_released: { pid, command: h.command, reason: h.reason, since: rfc3339Seconds(h.since) }, runs_kept: s.runHolds.list.length });
 }
 
 /** Holds survive a restart (saved first), are recorded with who asked, and every subscriber sees them at once. */

@@ -34,7 +34,8 @@ export async function claimSocketPath(p: string): Promise<{ replacedStale: boole
     throw new SocketPathError(`cannot inspect socket path ${p}: ${(err as Error).message}`);
   }
   if (!st.isSocket()) {
-    const what = st.isDirectory() ? 'a directory' : st.isFile() ? 'a regular file' : 'not a socket';
+    // A link is named as one: lstat never follows it, and neither does the agent.
+    const what = st.isDirectory() ? 'a directory' : st.isFile() ? 'a regular file' : st.isSymbolicLink() ? 'a symbolic link' : st.isFIFO() ? 'a named pipe' : 'a device or other special file';
     throw new SocketPathError(`refusing to use ${p}: it is ${what}, not a socket (remove it yourself if it is not needed)`);
   }
   if (await answers(p)) throw new SocketPathError(`another CloudSnooze agent is already listening on ${p}`);

@@ -57,7 +57,12 @@ export const commandParams = {
       }),
       z.refine((p) => p.command === undefined || p.while_pid !== undefined, { path: ['command'], message: 'needs while_pid' }),
     ),
-  RELEASE: none(),
+  /**
+   * Ends postpone and stay-awake. With `pid`: ends the `snooze run` / `--while` hold on that
+   * process instead (the process keeps running). Admin channel only: a member could bind a
+   * hold to a process that never ends (pid 1), and root must be able to undo it.
+   */
+  RELEASE: z.strictObject({ pid: z.optional(num(z.int(), z.gt(0), z.lte(MAX_PID))) }),
   SUBSCRIBE: none(),
   SAMPLES: z.strictObject({ seconds: z._default(num(z.int(), z.gte(1), z.lte(SAMPLE_RING_SECONDS)), 600) }),
   INPUT_ACTIVITY: z.strictObject({

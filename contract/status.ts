@@ -99,7 +99,7 @@ export interface Status {
   stay_awake: StayAwake | null;
   /**
    * Process-bound holds, oldest first, at most STATUS_MAX_RUNS of them; `runs_total` counts
-   * all. They end with their process, not with RELEASE.
+   * all. They end with their process, not with a plain RELEASE (root's RELEASE with `pid` ends one).
    */
   runs: RunHoldInfo[];
   runs_total: number;

@@ -19,6 +19,8 @@ Commands:
                                        exits with CMD's exit code
   release                              drop postpone / stay-awake (not run / --while holds:
                                        those end with their process)
+  release --pid PID                    end the run / --while hold on PID; the process keeps
+                                       running (root or admin_group: uses the admin socket)
   doctor [--config FILE]               check socket, config, input sources, GPU tool, EC2
   dashboard [--port N] [--no-open]     serve the dashboard on 127.0.0.1 for a browser
   fleet list|watch|restart|savings     tools for instances CloudSnooze stopped (see snooze fleet --help)

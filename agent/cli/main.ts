@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { inert, inertJson } from '../../contract/text.js';
 import { AgentError, request, subscribe } from '../../lib/client.js';
-import { DEFAULT_SOCKET_PATH, userSocketPath } from '../../contract/paths.js';
+import { adminSocketPath, DEFAULT_SOCKET_PATH, userSocketPath } from '../../contract/paths.js';
 import { HISTORY_TYPES, POSTPONE_MAX_MINUTES, type HistoryType } from '../../contract/protocol.js';
 import { VERSION } from '../version.js';
 import { issueMessage, USAGE } from '../../contract/messages.js';
@@ -108,15 +108,42 @@ const stayAwake: Cmd = async (args, io) => {
 };
 
 const release: Cmd = async (args, io) => {
-  parseFlags(args, {});
+  const { values } = parseFlags(args, { pid: { type: 'string' } });
+  if (values.pid !== undefined) return releaseRun(values.pid, io);
   const s = await io.request(io.socketPath, 'RELEASE');
   // What was released (or that nothing was), in the words history records.
   io.out(`${s.outcome?.message ?? 'Released'}.`);
   if (s.seconds_until_stop !== null) io.out(`Now: ${s.mode === 'aws' ? 'stops' : 'would stop'} in ${durationWords(s.seconds_until_stop)} if nothing becomes active.`);
   const n = s.runs_total;
-  if (n > 0) io.out(`Still kept awake by ${n} snooze run / --while hold${n === 1 ? '' : 's'}: release does not end them, their process ending does.`);
+  if (n > 0) io.out(`Still kept awake by ${n} snooze run / --while hold${n === 1 ? '' : 's'}: release does not end them, their process ending does (root may end one: sudo snooze release --pid PID).`);
   return EXIT.OK;
 };
+
+/**
+ * `snooze release --pid N`: root ends a process hold (the process keeps running). Over the
+ * admin socket, like `config set`: a member's hold on a process that never ends (pid 1) must
+ * not keep the instance up with no one able to end it.
+ */
+async function releaseRun(text: string, io: CliIO): Promise<number> {
+  const pid = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(pid) || pid < 1) throw new UsageError(`--pid needs a process id (got "${text}")`);
+  let s;
+  try {
+    s = await io.request(adminSocketPath(io.socketPath), 'RELEASE', { pid });
+  } catch (err) {
+    if (err instanceof AgentError && (err.code === 'PERMISSION_DENIED' || err.code === 'FORBIDDEN')) {
+      io.err(`snooze: only root (or members of admin_group) can end a process hold; try: sudo snooze release --pid ${pid}`);
+      return EXIT.NOT_ADMIN;
+    }
+    if (err instanceof AgentError && err.code === 'INVALID_PARAMS') {
+      io.err(`snooze: ${inert(err.message)}`);
+      return EXIT.REFUSED;
+    }
+    throw err;
+  }
+  io.out(`${s.outcome?.message ?? 'Released'}.`);
+  return EXIT.OK;
+}
 
 const doctor: Cmd = async (args, io) => {
   const { values } = parseFlags(args, { config: { type: 'string' } });

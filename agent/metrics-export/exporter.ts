@@ -17,7 +17,8 @@ export { buildRegistry } from './metric-registry.js';
 export { EXPORTER_LIMITS } from './scrape-server.js';
 
 export interface ExporterOptions {
-  listen: { host: string; port: number } | null;
+  /** `loopback`: answer only requests whose Host names loopback (no DNS rebinding). */
+  listen: { host: string; port: number; loopback?: boolean } | null;
   textfile: string | null;
   /** How often the textfile is rewritten. */
   textfileIntervalMs: number;

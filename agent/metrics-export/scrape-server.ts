@@ -22,9 +22,23 @@ export interface ScrapeServer {
   close(): Promise<void>;
 }
 
+/**
+ * Whether a Host header names this machine's loopback (`localhost`, `127.x.x.x`, `[::1]`, any
+ * port). A web page open in a browser on this instance can rebind its own name to 127.0.0.1
+ * and read a loopback /metrics (the instance's id, activity, when it stops) as same-origin;
+ * its requests still carry its name in Host. No Host at all (HTTP/1.0) is no browser's.
+ */
+export function loopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return true;
+  const m = /^(\[[^\]]*\]|[^:[\]]+)(?::\d{1,5})?$/.exec(host.toLowerCase());
+  if (!m) return false;
+  const h = m[1]!;
+  return h === 'localhost' || h === '[::1]' || /^127(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(h);
+}
+
 /** Listens on `listen` and answers GET/HEAD /metrics with `text()`; resolves once bound (rejects if it cannot bind). */
 export async function listenForScrapes(
-  listen: { host: string; port: number },
+  listen: { host: string; port: number; loopback?: boolean },
   text: () => Promise<string>,
   contentType: string,
   log: (level: 'warn', msg: string) => void,
@@ -47,6 +61,12 @@ export async function listenForScrapes(
       if (!req.socket.destroyed) arm(req.socket);
     });
     res.setHeader('X-Content-Type-Options', 'nosniff');
+    // Host first, as the dashboard does: a rebinding page learns nothing. With
+    // metrics_allow_remote the scrapers name the instance however they like, so any Host goes.
+    if (listen.loopback && !loopbackHost(req.headers.host)) {
+      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('CloudSnooze serves /metrics on loopback to requests for localhost, 127.0.0.1 or [::1] only\n');
+      return;
+    }
     const url = (req.url ?? '').split('?')[0];
     if (url !== '/metrics') {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('CloudSnooze serves /metrics only\n');

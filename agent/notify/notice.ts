@@ -27,7 +27,17 @@ export function noticeText(ev: Pick<HistoryEvent, 'message'>, ctx: Pick<NoticeCo
   // Inert: a Name tag or an error message may hold control characters; one line, one sentence.
   let text = inert(`CloudSnooze on ${who}: ${ev.message}`);
   if (text.length > MAX_TEXT) text = `${text.slice(0, MAX_TEXT - 1)}…`;
-  return /[.!?…]$/.test(text) ? text : `${text}.`;
+  return slackSafe(/[.!?…]$/.test(text) ? text : `${text}.`);
+}
+
+/**
+ * Slack reads `<!channel>`, `<@U123>` and `<https://…|label>` in a message's text as a mention
+ * or a link: a Name tag (anyone allowed to tag the instance writes it) or a cloud error would
+ * ping the whole channel or plant a link under CloudSnooze's name. Slack's own escaping of
+ * `&`, `<` and `>` shows them as typed; the exact strings stay in the other fields (`name`).
+ */
+export function slackSafe(text: string): string {
+  return text.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
 }
 
 export function noticeBody(ev: HistoryEvent, ctx: NoticeContext): NoticeBody {

@@ -112,10 +112,10 @@ describe('Prometheus exporter', () => {
   });
 
   it('is bounded: /metrics only, GET only, no body, at most 16 connections', async () => {
-    expect((await rawHttp(port, 'GET /other HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).status).toBe(404);
-    expect((await rawHttp(port, 'POST /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')).status).toBe(405);
-    expect((await rawHttp(port, 'GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello')).status).toBe(413);
-    expect((await rawHttp(port, `GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)).status).toBe(431);
+    expect((await rawHttp(port, 'GET /other HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')).status).toBe(404);
+    expect((await rawHttp(port, 'POST /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')).status).toBe(405);
+    expect((await rawHttp(port, 'GET /metrics HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello')).status).toBe(413);
+    expect((await rawHttp(port, `GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)).status).toBe(431);
 
     const held: net.Socket[] = [];
     try {
