@@ -94,7 +94,7 @@ export function effectiveConfig(file: Config, tags: ReadonlyMap<string, string> 
     }
     if (tag === disabledKey) {
       const v = text.trim().toLowerCase();
-      if (v === 'true') out.disabled = `instance tag ${disabledKey} = true: monitoring only, CloudSnooze will not stop this instance`;
+      if (v === 'true') out.disabled = `instance tag ${disabledKey} = true: CloudSnooze watches but never warns or stops this instance`;
       else if (v !== 'false' && v !== '') out.problems.push({ tag, value: text, error: 'must be true or false' });
       continue;
     }

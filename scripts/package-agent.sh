@@ -6,8 +6,9 @@
 # Builds dist/renderer too when it is missing (`snooze dashboard` serves it).
 # Prints the path of the .rpm (when built) and then the path of the .deb as its last line.
 #
-# Environment: CLOUDSNOOZE_RELEASE_DIR (default release), DEB_ARCH (default: this
-# machine's dpkg architecture; the contents are architecture-independent JavaScript).
+# Environment: CLOUDSNOOZE_RELEASE_DIR (default release), DEB_ARCH (default: all; the
+# contents are architecture-independent JavaScript, and an amd64 .deb is refused by dpkg on
+# arm64 (Graviton) instances, so one package must serve a mixed fleet, as the noarch rpm does).
 set -euo pipefail
 
 die() {
@@ -22,7 +23,7 @@ command -v dpkg-deb >/dev/null 2>&1 || die "dpkg-deb is not installed (apt-get i
 command -v node >/dev/null 2>&1 || die "node is not on PATH"
 
 version=$(node -p 'require("./package.json").version')
-arch=${DEB_ARCH:-$(dpkg --print-architecture)}
+arch=${DEB_ARCH:-all}
 out_dir=${CLOUDSNOOZE_RELEASE_DIR:-release}
 deb="$out_dir/cloudsnooze-agent_${version}_${arch}.deb"
 

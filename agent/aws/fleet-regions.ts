@@ -17,7 +17,10 @@ export type RegionSpec = { all: true } | { all: false; regions: string[] };
 export function parseRegionSpec(spec: string): RegionSpec | string {
   if (spec === 'all') return { all: true };
   const regions = [...new Set(spec.split(',').map((r) => r.trim()))];
+  // "all" inside a list is a contradiction, not a misspelt region: say which to give.
+  if (regions.includes('all')) return '"all" cannot be part of a list: give --region all alone, or only region names such as us-east-1,eu-west-1';
   const bad = regions.find((r) => !REGION.test(r));
+  if (bad === '') return 'a region name is empty (a stray comma?): give names such as us-east-1,eu-west-1, or all';
   if (bad !== undefined) return `"${bad}" is not a region name such as us-east-1 (or give all)`;
   if (regions.length > MAX_REGIONS) return `at most ${MAX_REGIONS} regions`;
   return { all: false, regions };

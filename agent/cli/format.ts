@@ -72,7 +72,11 @@ export function renderStatus(reply: Status, opts: RenderOptions = {}): string {
   const busy = s.blockers.filter((b) => !isKeepAwake(b)).map(blockerShort);
   const holds = holdsOf(s, now);
   let state: string;
-  if (holds.length) {
+  if (s.state === 'monitor_only') {
+    // Its reason on the state line, as the tray puts it: a Disabled tag is a fleet admin's
+    // choice, not an "Error:", and no hold or countdown matters while it only watches.
+    state = s.error ? `${STATE_WORDS.monitor_only} — ${s.error}` : STATE_WORDS.monitor_only;
+  } else if (holds.length) {
     // "Postponed until 15:54 — and active now: CPU 75 %": the hold first, then what else keeps it up.
     state = holds.join('; ');
     if (busy.length) state += ` — and active now: ${busy.join(', ')}`;
@@ -109,7 +113,7 @@ export function renderStatus(reply: Status, opts: RenderOptions = {}): string {
     lines.push('Keeping it awake:');
     for (const b of metrics) lines.push(`  - ${b.reason}`);
   } else if (!s.blockers.length) lines.push(MESSAGES.nothingKeepsAwake);
-  if (s.error) lines.push(`Error:    ${s.error}`);
+  if (s.error && s.state !== 'monitor_only') lines.push(`Error:    ${s.error}`);
   return lines.join('\n');
 }
 

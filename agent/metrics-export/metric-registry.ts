@@ -41,7 +41,7 @@ export function buildRegistry(status: () => Status, counters: AgentCounters): { 
   });
   new Gauge({
     name: 'cloudsnooze_metric',
-    help: 'Latest sample of each idle metric (NaN: not read); compare with cloudsnooze_threshold.',
+    help: 'Latest sample of each idle metric (absent: not read on this host); compare with cloudsnooze_threshold.',
     labelNames: ['metric'],
     registers,
     collect() {

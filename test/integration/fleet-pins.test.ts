@@ -158,6 +158,11 @@ describe('settings pinned by instance tags', () => {
     }, 10_000, 'monitor_only');
     expect(st.error).toMatch(/CloudSnooze:Disabled = true/);
     expect(st.seconds_until_stop).toBeNull();
+    // What a person on the instance reads: the tag as the reason of the state, once, and no "Error:" for a choice.
+    const shown = await runCli(['--socket', a.socket, 'status']);
+    expect(shown.stdout).toMatch(/^State: {4}Monitor only \(cannot act\) — instance tag CloudSnooze:Disabled = true: CloudSnooze watches but never warns or stops this instance$/m);
+    expect(shown.stdout).not.toMatch(/^Error:/m);
+    expect(shown.stdout).not.toMatch(/monitoring only/i);
     // Three naptimes pass: still running, no warning, no stop.
     await new Promise((r) => setTimeout(r, 9_000));
     expect(ec2.count('StopInstances')).toBe(0);

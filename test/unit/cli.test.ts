@@ -212,6 +212,17 @@ describe('status', () => {
     expect(cli.stdout()).toContain('Error:    DescribeTags: throttled');
   });
 
+  it('monitor_only puts its reason on the state line, never as an "Error:", whatever hold is in force', async () => {
+    const why = 'instance tag CloudSnooze:Disabled = true: CloudSnooze watches but never warns or stops this instance';
+    const cli = fakeCli({ STATUS: status({ state: 'monitor_only', error: why, postponed_until: '2025-03-01T11:00:00Z' }) });
+    await cli.run('--socket', SOCKET, 'status');
+    expect(cli.stdout()).toContain(`State:    Monitor only (cannot act) — ${why}\n`);
+    expect(cli.stdout()).not.toMatch(/^Error:/m);
+    const bare = fakeCli({ STATUS: status({ state: 'monitor_only' }) });
+    await bare.run('--socket', SOCKET, 'status');
+    expect(bare.stdout()).toContain('State:    Monitor only (cannot act)\n');
+  });
+
   it('--json prints the agent’s reply as it is', async () => {
     const cli = fakeCli({ STATUS: status() });
     await cli.run('--socket', SOCKET, 'status', '--json');

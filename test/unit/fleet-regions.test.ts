@@ -8,6 +8,13 @@ describe('fleet regions', () => {
     expect(parseRegionSpec('us-east-1,../x')).toMatch(/"\.\.\/x" is not a region name/);
   });
 
+  it('says what to give when "all" is mixed into a list or an entry is empty, not that "all" is no region (or to give all)', () => {
+    const mixed = parseRegionSpec('all,eu-west-1');
+    expect(mixed).toBe('"all" cannot be part of a list: give --region all alone, or only region names such as us-east-1,eu-west-1');
+    expect(parseRegionSpec('eu-west-1,all')).toBe(mixed);
+    expect(parseRegionSpec('us-east-1,')).toMatch(/^a region name is empty \(a stray comma\?\)/);
+  });
+
   it('runs at most `concurrency` regions at once, all of them, one failure not stopping the rest', async () => {
     let running = 0;
     let peak = 0;
