@@ -15,6 +15,9 @@ const STATE_WORDS: Record<Status['state'], string> = {
   monitor_only: MESSAGES.monitorOnly,
 };
 
+// On AWS but only watching (a Disabled tag, no permissions): the header must not promise a stop.
+const MONITOR_ONLY_AWS = 'AWS, watching only (stops nothing now)';
+
 const MODE_WORDS: Record<Status['mode'], string> = {
   local: 'local mode (not on EC2): would stop, never stops',
   dry_run: 'dry run (proves permissions): would stop, never stops',
@@ -66,7 +69,7 @@ export function renderStatus(reply: Status, opts: RenderOptions = {}): string {
   const localTime = (iso: string | null) => (iso ? localStamp(iso, now, { seconds: true }) : '-');
   const lines: string[] = [];
   const inst = s.instance.id ? `${s.instance.id} (${s.instance.type ?? '?'}, ${s.instance.region ?? '?'})` : 'this machine';
-  lines.push(`CloudSnooze ${s.version} — ${inst}, ${MODE_WORDS[s.mode]}${s.dry_run_flag ? ' (--dry-run on the agent\'s command line)' : ''}`);
+  lines.push(`CloudSnooze ${s.version} — ${inst}, ${s.mode === 'aws' && s.state === 'monitor_only' ? MONITOR_ONLY_AWS : MODE_WORDS[s.mode]}${s.dry_run_flag ? ' (--dry-run on the agent\'s command line)' : ''}`);
   const left = s.seconds_until_stop === null ? null : Math.max(0, s.seconds_until_stop - (opts.elapsedSecs ?? 0));
   const countdown = left === null ? '' : `${s.mode === 'aws' ? 'stops' : 'would stop'} in ${clock(left)} (at ${localTime(s.stop_at)})`;
   const busy = s.blockers.filter((b) => !isKeepAwake(b)).map(blockerShort);

@@ -221,6 +221,11 @@ describe('status', () => {
     const bare = fakeCli({ STATUS: status({ state: 'monitor_only' }) });
     await bare.run('--socket', SOCKET, 'status');
     expect(bare.stdout()).toContain('State:    Monitor only (cannot act)\n');
+    // The header does not promise a stop the state line says will not come.
+    const onAws = fakeCli({ STATUS: status({ state: 'monitor_only', mode: 'aws', error: why }) });
+    await onAws.run('--socket', SOCKET, 'status');
+    expect(onAws.stdout().split('\n')[0]).toMatch(/, AWS, watching only \(stops nothing now\)$/);
+    expect(onAws.stdout()).not.toContain('will tag and stop');
   });
 
   it('--json prints the agent’s reply as it is', async () => {
