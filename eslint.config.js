@@ -9,7 +9,8 @@ import globals from 'globals';
 //   contract/  imports nothing but zod and itself (no Node, no DOM, no other part)
 //   lib/       contract/ and Node; not agent/, electron/, renderer/
 //   agent/     contract/, lib/ and Node; not electron/, renderer/
-//   agent/policy*.ts  pure: contract/ and the other policy* files only (no I/O of any kind)
+//   agent/policy*.ts, schedule.ts, clock-jump.ts, fleet-pins.ts  pure: contract/ and the
+//              policy* files only (no I/O of any kind; their tests run on a fake clock)
 //   electron/  contract/, lib/ and Node; not agent/ (it talks to the agent over the socket), not renderer/
 //   renderer/  contract/ and browser packages; not agent/, electron/, lib/, nor Node built-ins
 //
@@ -29,6 +30,8 @@ const miniZod = {
 // A file matched by several entries gets the last one's patterns only, so every entry carries miniZod.
 const restrict = (files, ...patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns: [...patterns, miniZod] }] } });
 
+/** The agent's pure modules, as docs/architecture.md names them. */
+const PURE_AGENT_FILES = ['agent/policy*.ts', 'agent/schedule.ts', 'agent/clock-jump.ts', 'agent/fleet-pins.ts'];
 const agentRule = parts('agent/', ['electron', 'renderer'], 'the agent runs headless; shared facts live in contract/.');
 const importRules = [
   restrict(['**/*.{ts,tsx,js,mjs,cjs}']),
@@ -38,9 +41,9 @@ const importRules = [
   }),
   restrict(['lib/**/*.ts'], parts('lib/', ['agent', 'electron', 'renderer'], 'lib/ holds Node helpers shared by the agent and the app; it depends on contract/ only.')),
   restrict(['agent/**/*.ts'], agentRule),
-  restrict(['agent/policy*.ts'], {
+  restrict(PURE_AGENT_FILES, {
     regex: '^(?!\\./policy[\\w-]*(\\.js)?$|\\.\\./contract/)',
-    message: 'agent/policy* is pure (samples and config in, a decision out): it imports only contract/ and the other policy* modules, nothing that does I/O.',
+    message: 'this agent module is pure (docs/architecture.md: samples, config and a time in, a decision out): it imports only contract/ and the policy* modules, nothing that does I/O.',
   }),
   restrict(['electron/**/*.ts'], parts('electron/', ['agent', 'renderer'], 'the app reaches the agent through the socket (lib/client.ts) and shares facts through contract/.')),
   restrict(
