@@ -93,7 +93,7 @@ export function agentIamPolicy(prefix = DEFAULT_TAG_PREFIX, partition = 'aws'): 
  * else of CloudSnooze's; add the tool's own tags (never `<prefix>:*`, never `aws:*`) to
  * instances CloudSnooze manages. No StopInstances: stopping is the agent's job.
  */
-export function operatorIamPolicy(prefix = 'CloudSnooze', partition = 'aws'): IamPolicy {
+export function operatorIamPolicy(prefix = DEFAULT_TAG_PREFIX, partition = 'aws'): IamPolicy {
   const instances = `arn:${partition}:ec2:*:*:instance/*`;
   const status = tagKey(prefix, TAG_NAMES.status);
   const managed = { [`aws:ResourceTag/${status}`]: '*' };
