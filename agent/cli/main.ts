@@ -294,5 +294,20 @@ if (isMain) {
     env: process.env,
     isTTY: process.stdout.isTTY === true,
     signal: ac.signal,
-  }).then((code) => process.exit(code));
+  }).then((code) => exitWhenFlushed(code));
+}
+
+/**
+ * Exits once stdout and stderr have taken everything written: a pipe is asynchronous, and
+ * exiting at once dropped what it had not taken yet (`history --json | jq` got the first
+ * 64 KiB, cut mid-line). A write's callback runs after every write before it.
+ */
+function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  let open = 2;
+  const done = () => {
+    if (--open === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
 }
