@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import { Backoff } from '../contract/backoff.js';
+import { LineReader } from './line-reader.js';
 import type { Command, CommandResults, ErrorCode, Frame, HistoryEvent, ParamsIn, Reply, Status } from '../contract/protocol.js';
 
 export type ClientErrorCode = ErrorCode | 'NOT_RUNNING' | 'PERMISSION_DENIED' | 'NO_REPLY' | 'PROTOCOL';
@@ -29,21 +30,6 @@ function connectError(socketPath: string, err: NodeJS.ErrnoException): AgentErro
     return new AgentError(`permission denied on ${socketPath} (join the cloudsnooze group or use sudo)`, 'PERMISSION_DENIED');
   }
   return new AgentError(`cannot reach the agent on ${socketPath}: ${err.message}`, 'NOT_RUNNING');
-}
-
-/** Splits a byte stream into newline-delimited JSON values. */
-export class LineReader {
-  private buf = '';
-  constructor(private readonly onLine: (line: string) => void) {}
-  push(chunk: Buffer | string): void {
-    this.buf += chunk.toString();
-    let i: number;
-    while ((i = this.buf.indexOf('\n')) >= 0) {
-      const line = this.buf.slice(0, i);
-      this.buf = this.buf.slice(i + 1);
-      if (line.trim()) this.onLine(line);
-    }
-  }
 }
 
 function unwrap<T>(reply: Reply<T>): T {

@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import type { CloudTask, CloudTaskKind, CloudTaskResults, CloudTasks, TaskHooks } from './cloud-task.js';
 import type { CloudTaskCommand } from './cloud-task-command.js';
 import { AwsCallError, type AwsFailure } from './errors.js';
+import { LineReader } from '../../lib/line-reader.js';
 
 export { CLOUD_TASK_FLAG } from './cloud-task-command.js';
 
@@ -44,7 +45,6 @@ export class ChildProcessTasks implements CloudTasks {
       this.running.add(child);
       let settled = false;
       let outcome: { ok: true; value: unknown } | { ok: false; err: Error } | null = null;
-      let stdout = '';
       let stderr = '';
       const settle = (fn: () => void) => {
         if (settled) return;
@@ -73,21 +73,14 @@ export class ChildProcessTasks implements CloudTasks {
         } else if ('result' in m) outcome = { ok: true, value: m.result };
         else if ('error' in m) outcome = { ok: false, err: new AwsCallError(m.error, 1) };
       };
-      child.stdout!.setEncoding('utf8');
-      child.stdout!.on('data', (d: string) => {
-        stdout += d;
-        let i: number;
-        while ((i = stdout.indexOf('\n')) >= 0) {
-          const line = stdout.slice(0, i);
-          stdout = stdout.slice(i + 1);
-          if (!line.trim()) continue;
-          try {
-            onMessage(JSON.parse(line) as ChildMessage);
-          } catch {
-            hooks.log('warn', `cloud task ${task.kind}: unexpected output ${JSON.stringify(line.slice(0, 200))}`);
-          }
+      const lines = new LineReader((line) => {
+        try {
+          onMessage(JSON.parse(line) as ChildMessage);
+        } catch {
+          hooks.log('warn', `cloud task ${task.kind}: unexpected output ${JSON.stringify(line.slice(0, 200))}`);
         }
       });
+      child.stdout!.on('data', (d: Buffer) => lines.push(d));
       child.stderr!.setEncoding('utf8');
       // Kept short: only the tail says why a child died.
       child.stderr!.on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));

@@ -7,6 +7,7 @@ import type { CloudTask } from './cloud-task.js';
 import { runCloudTask } from './cloud-task.js';
 import { Ec2 } from './ec2.js';
 import { failureOf } from './errors.js';
+import { LineReader } from '../../lib/line-reader.js';
 
 const KINDS = new Set(['stop', 'dry_run_stop', 'mark_restart', 'read_tags', 'sns_publish']);
 
@@ -20,7 +21,6 @@ function parseTask(value: unknown): CloudTask {
 
 /** Answers from the parent on stdin, one JSON line each; null once stdin ends. */
 function stdinLines(): () => Promise<unknown> {
-  let buf = '';
   let ended = false;
   const lines: string[] = [];
   let waiting: (() => void) | null = null;
@@ -29,14 +29,9 @@ function stdinLines(): () => Promise<unknown> {
     waiting = null;
     w?.();
   };
-  process.stdin.setEncoding('utf8');
-  process.stdin.on('data', (d: string) => {
-    buf += d;
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      lines.push(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-    }
+  const reader = new LineReader((line) => lines.push(line));
+  process.stdin.on('data', (d: Buffer) => {
+    reader.push(d);
     wake();
   });
   process.stdin.on('end', () => {
