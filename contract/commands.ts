@@ -10,6 +10,8 @@ import type { ConfigView } from './config-sources.js';
 import { HISTORY_TYPES, type HistoryEvent } from './history-event.js';
 import type { Sample } from './sample.js';
 import {
+  HISTORY_LIMIT_DEFAULT,
+  HISTORY_LIMIT_MAX,
   MAX_PID,
   MAX_RUN_COMMAND_CHARS,
   POSTPONE_MAX_MINUTES,
@@ -29,7 +31,7 @@ export const commandParams = {
   CONFIG_GET: none(),
   CONFIG_SET: z.strictObject({ values: configPatchSchema }),
   HISTORY: z.strictObject({
-    limit: z._default(num(z.int(), z.gte(1), z.lte(1000)), 10),
+    limit: z._default(num(z.int(), z.gte(1), z.lte(HISTORY_LIMIT_MAX)), HISTORY_LIMIT_DEFAULT),
     since: z.optional(rfc3339),
     type: z.optional(z.enum(HISTORY_TYPES)),
     /** Paging: only events older than this id (newest first), so new events never shift a page. */

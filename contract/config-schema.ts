@@ -16,6 +16,9 @@ import { describeIssues, warningNotShorter, type IssueLike } from './messages.js
 const num = (...checks: z.core.$ZodCheck<number>[]) => z.number().check(...checks);
 const percent = (def: number) => z._default(num(z.gte(0), z.lte(100)), def);
 
+/** The largest `history_max_events`: the dashboard's CSV export reads up to this many. */
+export const HISTORY_MAX_EVENTS_MAX = 50_000;
+
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 /** EC2's limit on a tag key, in characters. */
@@ -97,7 +100,7 @@ export const configSchema = z.strictObject({
   warning_minutes: z._default(num(z.gte(0), z.lte(1440)), 5),
   history_path: z._default(z.string().check(z.minLength(1)), '/var/lib/cloudsnooze/history.jsonl'),
   // Every event is also held in memory: the cap keeps the agent's footprint bounded.
-  history_max_events: z._default(num(z.int(), z.gte(10), z.lte(50_000)), 10_000),
+  history_max_events: z._default(num(z.int(), z.gte(10), z.lte(HISTORY_MAX_EVENTS_MAX)), 10_000),
   /**
    * Run before every stop (also a dry-run or local-mode one), via /bin/sh -c as the agent's
    * user (root): "" = none. File-only (RESTART_KEYS). Capped so CONFIG_GET fits in 4 KiB.

@@ -12,6 +12,7 @@
  */
 import type { Blocker } from './protocol.js';
 import { RATE_UNIT } from './sample.js';
+import { HISTORY_LIMIT_MAX } from './socket-limits.js';
 import { entered, fieldLabel } from './setting-words.js';
 import { durationWords, minutesWords } from './time-format.js';
 
@@ -79,7 +80,7 @@ export const USAGE = {
   needsValue: (flag: string) => `${flag} needs a value`,
   unreadable: 'could not read the options (see snooze --help)',
   duration: (what: string, entered: string) => `${what} needs a duration longer than zero, such as 30 (minutes), 90m or 2h (you entered "${entered}")`,
-  limit: (entered: string) => `--limit must be a whole number of events from 1 to 1000 (you entered "${entered}")`,
+  limit: (entered: string) => `--limit must be a whole number of events from 1 to ${HISTORY_LIMIT_MAX} (you entered "${entered}")`,
   format: (entered: string) => `--format must be text, json or csv (you entered "${entered}")`,
   formatTwice: '--json, --csv and --format each choose the output: give one of them',
   since: (entered: string) => `--since must be a duration like 24h or 7d, or a time like 2026-01-31T12:00:00Z (you entered "${entered}")`,

@@ -11,6 +11,9 @@ export const MAX_REQUEST_BYTES = 64 * 1024;
 export const MAX_CONNECTIONS = 768;
 /** A connection that has not sent a complete request within this time is closed. */
 export const REQUEST_WAIT_MS = 10_000;
+/** HISTORY's `limit`: events per reply when none is asked for, and at most (the CLI's --limit, the dashboard's export chunks). */
+export const HISTORY_LIMIT_DEFAULT = 10;
+export const HISTORY_LIMIT_MAX = 1000;
 /** The in-memory sample ring holds at least this many seconds. */
 export const SAMPLE_RING_SECONDS = 3600;
 /** Process-bound holds (`snooze run`) the agent keeps at once; one more is refused with BUSY. */

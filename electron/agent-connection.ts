@@ -4,9 +4,10 @@
  * does not answer yet is a system agent restarting, so we never start a second agent
  * beside it. Otherwise a per-user agent is adopted or started and supervised, and the
  * system socket is re-checked: once a system agent answers we move to it and stop
- * ours. Snapshot then SUBSCRIBE with reconnect comes from agent/client.ts.
+ * ours. Snapshot then SUBSCRIBE with reconnect comes from lib/client.ts.
  */
 import { lstat } from 'node:fs/promises';
+import { backoffDelay } from '../contract/backoff.js';
 import { AgentError, request as socketRequest, subscribe as socketSubscribe, type Subscription, type SubscriptionHandlers } from '../lib/client.js';
 import type { Command, CommandResults, HistoryEvent, ParamsIn, Status } from '../contract/protocol.js';
 import type { ConnectionState } from '../contract/ipc.js';
@@ -33,8 +34,11 @@ export async function probeSocket(socketPath: string, timeoutMs = 1500): Promise
   }
 }
 
-/** A system agent being restarted leaves its socket file refusing for a few seconds. */
-const SYSTEM_RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
+/**
+ * A system agent being restarted leaves its socket file refusing for a few seconds: four
+ * more probes on the product's backoff (0.5, 1, 2, 4 s), then it counts as gone.
+ */
+const SYSTEM_RETRY_DELAYS_MS = Array.from({ length: 4 }, (_, n) => backoffDelay(n, { baseMs: 500, maxMs: 4000 }));
 const SYSTEM_RECHECK_MS = 60_000;
 
 export interface BundledAgent {

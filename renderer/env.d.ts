@@ -1,3 +1,4 @@
+/** What the renderer finds on `window` beyond the DOM: the preload's API and the bench hook. */
 import type { CloudSnoozeApi } from '../contract/ipc.js';
 
 declare global {

@@ -1,3 +1,8 @@
+/**
+ * The seam between a CLI command and the world: every command gets its terminal, its
+ * environment and the socket client through CliIO, so unit tests run the commands with no
+ * process or agent; also the exit codes and the two refusals every command may raise.
+ */
 import type { request, subscribe } from '../../lib/client.js';
 
 /** What every CLI command gets, so commands are testable without a real terminal or agent. */

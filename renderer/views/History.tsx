@@ -1,6 +1,7 @@
 /** History: every event the agent recorded, newest first, a page at a time, filtered by type, exported as CSV. */
 import { useEffect, useRef, useState } from 'react';
-import { HISTORY_TYPES, type HistoryEvent, type HistoryType } from '../../contract/protocol.js';
+import { HISTORY_LIMIT_MAX, HISTORY_TYPES, type HistoryEvent, type HistoryType } from '../../contract/protocol.js';
+import { HISTORY_MAX_EVENTS_MAX } from '../../contract/config-schema.js';
 import { useBridge, useRenderer } from '../context.js';
 import { dateTime } from '../format.js';
 import { historyCsv, historyCsvName } from '../history-csv.js';
@@ -29,8 +30,8 @@ export function EventType({ type }: { type: HistoryType }) {
 /** Rows per page. */
 export const HISTORY_PAGE_SIZE = 50;
 /** CSV export asks in chunks of the protocol's largest limit, up to the agent's largest history. */
-const EXPORT_CHUNK = 1000;
-const EXPORT_MAX_EVENTS = 50_000;
+const EXPORT_CHUNK = HISTORY_LIMIT_MAX;
+const EXPORT_MAX_EVENTS = HISTORY_MAX_EVENTS_MAX;
 
 interface Page {
   events: HistoryEvent[];

@@ -6,6 +6,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentError } from '../../lib/client.js';
+import { MAX_CONNECTIONS } from '../../contract/protocol.js';
 import {
   cpuTicks,
   eventually,
@@ -21,8 +22,8 @@ import {
 import { ALWAYS_IDLE, startAgent, type AgentHandle, type StartOptions } from '../helpers/agent.js';
 
 const QUIET = { ...ALWAYS_IDLE, naptime_minutes: 60 };
-/** The public socket's connection table (agent/protocol.ts MAX_CONNECTIONS). */
-const TABLE = 768;
+/** The public socket's connection table. */
+const TABLE = MAX_CONNECTIONS;
 
 const agents: AgentHandle[] = [];
 const clients: net.Socket[] = [];
