@@ -1,6 +1,9 @@
 /**
- * The one way the agent runs an external program (nvidia-smi, rocm-smi, xprintidle, the
- * browser opener). The agent runs as root and some tools run every sample, so each run is
+ * The one way the agent runs an external tool (nvidia-smi, rocm-smi, xprintidle, the browser
+ * opener). Three children are started elsewhere because they need what a tool does not: the
+ * cloud-task child a pipe to talk on (aws/child-tasks.ts), the pre-stop hook a shell and a
+ * process group to kill (pre-stop-hook.ts), `snooze run` the user's terminal (cli/run.ts).
+ * The agent runs as root and some tools run every sample, so each run is
  * bounded: no shell (arguments are never parsed, nothing is interpolated), a time limit
  * after which the program is killed, and a cap on the output kept in memory. Every way a
  * run can go wrong ends in one error type, which says what happened in words.
