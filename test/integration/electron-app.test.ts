@@ -73,6 +73,8 @@ function fakeElectron(home: string) {
       send: (c: string, p: unknown) => void this.r.sent.push([c, p]),
       isLoading: () => false,
       once: () => undefined,
+      on: () => undefined,
+      reload: () => undefined,
     };
     constructor(opts: Record<string, unknown>) {
       this.r.opts = opts;
