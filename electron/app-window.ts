@@ -38,5 +38,7 @@ export function appWindow(e: ElectronModule, o: AppWindowOptions): DashboardWind
     isQuitting: o.isQuitting,
     closeMinimizes: o.closeMinimizes,
     onLoadError: (err) => o.log(`cannot load the dashboard (${o.origin.rendererDir}): ${err.message}`),
+    onRendererGone: (d, reloaded) =>
+      o.log(`the dashboard's page stopped (${d.reason}${d.exitCode !== undefined ? `, exit code ${d.exitCode}` : ''}); ${reloaded ? 'reloading it' : 'it keeps stopping: reloaded when the window is next opened'}`),
   });
 }

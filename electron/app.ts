@@ -155,6 +155,9 @@ export async function runApp(e: ElectronModule, o: RunOptions): Promise<RunningA
       stopInputReporter();
       unregisterIpc();
       tray.stop();
+      // A final warning left on screen (critical, no timeout) would outlive the app: its "click to
+      // postpone" reaches nobody, and the bundled agent that would stop the instance stops with us.
+      notices.notifier.close();
       await connection.stop();
     })();
     return shutdownP;

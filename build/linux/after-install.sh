@@ -76,9 +76,14 @@ if [ -f "$CS_UNIT_SRC" ] && [ -d /lib/systemd/system ]; then
     elif [ -n "$PKEXEC_UID" ] && [ "$PKEXEC_UID" != 0 ]; then
         CS_USER=$(getent passwd "$PKEXEC_UID" | cut -d: -f1)
     fi
-    if [ -n "$CS_USER" ] && id "$CS_USER" >/dev/null 2>&1 && usermod -a -G cloudsnooze "$CS_USER"; then
+    # A user already in the group (every upgrade after the first install) is told nothing: a
+    # "log out and log in again" at each upgrade would send them off for nothing. "$2" is the
+    # version being upgraded from, empty on a first install.
+    if [ -n "$CS_USER" ] && id -nG "$CS_USER" 2>/dev/null | tr ' ' '\n' | grep -qx cloudsnooze; then
+        :
+    elif [ -n "$CS_USER" ] && id "$CS_USER" >/dev/null 2>&1 && usermod -a -G cloudsnooze "$CS_USER"; then
         echo "CloudSnooze: added $CS_USER to the cloudsnooze group. Log out and log in again so the tray app may use the agent."
-    else
+    elif [ -z "$2" ]; then
         echo "CloudSnooze: to use the tray app, add yourself to the cloudsnooze group (sudo adduser YOUR_USER cloudsnooze), then log out and log in again."
     fi
     mkdir -p /etc/cloudsnooze /var/lib/cloudsnooze

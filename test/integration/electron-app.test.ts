@@ -22,7 +22,7 @@ function fakeElectron(home: string) {
     appListeners: {} as Record<string, Listener[]>,
     quit: 0,
     trays: [] as { images: string[]; tooltips: string[]; menus: MenuItemConstructorOptions[][]; destroyed: boolean }[],
-    notifications: [] as { title: string; body: string }[],
+    notifications: [] as { title: string; body: string; closed: boolean }[],
     windows: [] as { opts: Record<string, unknown>; url?: string; sent: [string, unknown][]; shown: number }[],
     handlers: new Map<string, Listener>(),
     csp: 0,
@@ -58,14 +58,19 @@ function fakeElectron(home: string) {
     static isSupported() {
       return true;
     }
-    constructor(private o: { title: string; body: string }) {}
+    r: { title: string; body: string; closed: boolean };
+    constructor(o: { title: string; body: string }) {
+      this.r = { title: o.title, body: o.body, closed: false };
+    }
     on() {
       return this;
     }
     show() {
-      rec.notifications.push({ title: this.o.title, body: this.o.body });
+      rec.notifications.push(this.r);
     }
-    close() {}
+    close() {
+      this.r.closed = true;
+    }
   }
   class BrowserWindow {
     r: { opts: Record<string, unknown>; url?: string; sent: [string, unknown][]; shown: number } = { opts: {}, sent: [], shown: 0 };
@@ -73,6 +78,8 @@ function fakeElectron(home: string) {
       send: (c: string, p: unknown) => void this.r.sent.push([c, p]),
       isLoading: () => false,
       once: () => undefined,
+      on: () => undefined,
+      reload: () => undefined,
     };
     constructor(opts: Record<string, unknown>) {
       this.r.opts = opts;
@@ -296,8 +303,13 @@ describe('runApp with a fake Electron and the real bundled agent', () => {
     expect(sources).toContain('desktop');
   });
 
-  it('quitting stops the bundled agent', async () => {
+  it('quitting stops the bundled agent and takes its final warning off the screen', async () => {
     const socket = running!.connection.socketPath!;
+    // Released above, so the countdown runs again: a second final warning is on screen.
+    await until('a second warning notification', () => fake.rec.notifications.length >= 2);
+    const warning = fake.rec.notifications.at(-1)!;
+    expect(warning.title).toMatch(/^CloudSnooze would stop this instance/);
+    expect(warning.closed).toBe(false);
     const before = fake.rec.appListeners['before-quit']![0]!;
     let prevented = false;
     before({ preventDefault: () => (prevented = true) });
@@ -305,6 +317,8 @@ describe('runApp with a fake Electron and the real bundled agent', () => {
     await until('app.quit after shutdown', () => fake.rec.quit > 0);
     await expect(request(socket, 'STATUS', {}, { timeoutMs: 1000 })).rejects.toThrow(/not running|closed|did not answer/);
     expect(fake.rec.trays[0]!.destroyed).toBe(true);
+    // The agent that would stop the instance is gone, and nobody is left to click: "would stop in 0:02" must not stay.
+    expect(warning.closed).toBe(true);
     expect(fake.rec.handlers.size).toBe(0);
     running = null;
   });

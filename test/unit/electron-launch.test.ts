@@ -30,7 +30,15 @@ describe('start plan (finding 1)', () => {
 });
 
 function fakeWindow() {
-  const r = { shown: 0, hidden: 0, minimized: 0, url: '', close: null as null | ((e: { preventDefault(): void }) => void) };
+  const r = {
+    shown: 0,
+    hidden: 0,
+    minimized: 0,
+    reloads: 0,
+    url: '',
+    close: null as null | ((e: { preventDefault(): void }) => void),
+    gone: null as null | ((e: unknown, d: { reason: string; exitCode?: number }) => void),
+  };
   const win: WindowLike = {
     show: () => void r.shown++,
     hide: () => void r.hidden++,
@@ -41,7 +49,13 @@ function fakeWindow() {
     restore: () => undefined,
     loadURL: async (u) => void (r.url = u),
     on: (_ev, l) => void (r.close = l),
-    webContents: { send: () => undefined, isLoading: () => false, once: () => undefined },
+    webContents: {
+      send: () => undefined,
+      isLoading: () => false,
+      once: () => undefined,
+      on: (_ev, l) => void (r.gone = l),
+      reload: () => void r.reloads++,
+    },
   };
   return { win, r };
 }
@@ -62,6 +76,46 @@ describe('DashboardWindow close', () => {
       r.close!({ preventDefault: () => (prevented = true) });
       expect(prevented).toBe(false);
     }
+  });
+});
+
+describe('DashboardWindow when its renderer dies', () => {
+  it('reloads a crashed page (not a clean exit) and says so; a crash loop waits for the next Open', () => {
+    const { win, r } = fakeWindow();
+    let now = 1_000_000;
+    const said: string[] = [];
+    const d = new DashboardWindow({
+      create: () => win,
+      url: 'app://cloudsnooze/index.html',
+      isQuitting: () => false,
+      now: () => now,
+      onRendererGone: (g, reloaded) => void said.push(`${g.reason} ${reloaded}`),
+    });
+    d.show();
+    expect(r.gone, 'render-process-gone is handled').not.toBeNull();
+    r.gone!({}, { reason: 'clean-exit', exitCode: 0 });
+    expect(r.reloads).toBe(0);
+    for (let i = 0; i < 3; i++) {
+      now += 1000;
+      r.gone!({}, { reason: 'crashed', exitCode: 139 });
+    }
+    expect(r.reloads).toBe(3);
+    // A fourth death within the minute: no reload loop…
+    now += 1000;
+    r.gone!({}, { reason: 'oom' });
+    expect(r.reloads).toBe(3);
+    expect(said).toEqual(['crashed true', 'crashed true', 'crashed true', 'oom false']);
+    // …but Open dashboard never shows the dead page: it loads it again.
+    d.show();
+    expect(r.reloads).toBe(4);
+    d.show();
+    expect(r.reloads).toBe(4);
+    // Crashes a minute apart are each reloaded.
+    for (let i = 0; i < 5; i++) {
+      now += 61_000;
+      r.gone!({}, { reason: 'crashed' });
+    }
+    expect(r.reloads).toBe(9);
   });
 });
 

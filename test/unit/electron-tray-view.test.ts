@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { MenuItemConstructorOptions } from 'electron';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatCountdown } from '../../contract/time-format.js';
 import { trayView, TRAY_ICONS, type MenuSpec, type TrayAction } from '../../electron/tray-view.js';
@@ -380,5 +380,26 @@ describe('tray icon files', () => {
     expect(panelVariant('darwin', false, {})).toBe('light');
     expect(panelVariant('darwin', true, {})).toBe('dark');
     expect(panelVariant('linux', true, { CLOUDSNOOZE_TRAY_VARIANT: 'light' })).toBe('light');
+  });
+});
+
+describe("README's desktop section quotes the tray's own words", () => {
+  const readme = readFileSync(path.join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## The desktop app and the dashboard'), readme.indexOf('## Benchmarks'));
+  const quoted = (s: string) => section.replace(/\s*\n\s*/g, ' ').includes(s);
+
+  it('the countdown tooltip, on Linux in whole minutes, and "would stop" off EC2', () => {
+    const s = counting('idle', 12 * 60 + 4);
+    const tip = trayView(s, online, { now: NOW }).tooltip.replace(/^CloudSnooze: /, '');
+    const linuxTip = trayView(s, online, { now: NOW, coarseTooltip: true }).tooltip.replace(/^CloudSnooze: /, '');
+    expect(quoted(`\`${tip}\``), tip).toBe(true);
+    expect(quoted(`\`${linuxTip}\``), linuxTip).toBe(true);
+    expect(trayView(anyCounting('idle', 60, { mode: 'local' }), online, { now: NOW }).tooltip).toContain('would stop');
+    expect(quoted('`would stop`')).toBe(true);
+  });
+
+  it('every menu item by its label', () => {
+    const items = labels(trayView(status(), online, { now: NOW }).menu.slice(1)).filter((l) => l !== '—').map((l) => l.trim());
+    for (const l of items) expect(quoted(l), l).toBe(true);
   });
 });
