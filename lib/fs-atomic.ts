@@ -48,7 +48,7 @@ export async function writeFileAtomic(file: string, data: string, mode?: number)
   try {
     await fs.rename(tmp, file);
   } catch (err) {
-    await fs.rm(tmp, { force: true });
+    await fs.removeFile(tmp);
     throw err;
   }
   const dfd = await fs.open(dir, 'r');

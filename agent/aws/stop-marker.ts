@@ -34,5 +34,5 @@ export async function readStopMarker(file: string): Promise<{ instance_id: strin
 }
 
 export async function clearStopMarker(file: string): Promise<void> {
-  await fs.rm(file, { force: true });
+  await fs.removeFile(file);
 }
