@@ -9,6 +9,7 @@ import type { Frame as RequestFrame } from './json-framer.js';
 import type { LogFn } from './log.js';
 import { commandParams, requestEnvelope, type Command, type CommandResults, type ErrorCode, type Params } from '../contract/protocol.js';
 import type { TokenBucket } from './rate-limit.js';
+import { MESSAGES } from '../contract/messages.js';
 
 export interface Connection {
   readonly id: number;
@@ -54,6 +55,10 @@ const BUDGET_WORDS: Record<keyof ChangeBudgets, string> = { holds: 'holds and re
 export const SETTINGS_NEED_ROOT = 'Changing settings needs root: run `sudo snooze config set KEY VALUE` (or ask for admin_group); nothing changed';
 /** Commands only the admin channel (a privileged listener) may run. */
 const ADMIN_ONLY = new Set<Command>(['CONFIG_SET']);
+/** Forms of a command only the admin channel may use: the refusal, or null when allowed. */
+const ADMIN_ONLY_FORMS: { [C in Command]?: (p: Params<C>) => string | null } = {
+  RELEASE: (p) => (p.pid === undefined ? null : MESSAGES.releasePidNeedsRoot(p.pid)),
+};
 
 const knownCommands = new Set<string>(Object.keys(commandParams));
 
@@ -124,6 +129,9 @@ export function createDispatch(handlers: HandlerTable, log: LogFn, budgets: Chan
       }
       parsed = params.data;
     }
+    // As for CONFIG_SET above: refused before the budget, so a refusal spends nothing.
+    const adminForm = conn.privileged ? null : (ADMIN_ONLY_FORMS[cmd] as ((p: unknown) => string | null) | undefined)?.(parsed);
+    if (adminForm) return errorLine(adminForm, 'FORBIDDEN');
     // Root's channel is not limited: root can flood its own history anyway, and must never be locked out.
     const kind = conn.privileged ? undefined : BUDGET_OF[cmd];
     if (kind && !budgets[kind].take()) {

@@ -228,7 +228,7 @@ function release(host: HandlerHost, conn: Connection): Promise<HoldReply> {
  */
 function releaseRun(host: HandlerHost, pid: number, conn: Connection): Promise<HoldReply> {
   if (!conn.privileged) {
-    throw new RequestError(`Ending the process hold on pid ${pid} needs root: run \`sudo snooze release --pid ${pid}\`; nothing changed`, 'FORBIDDEN');
+    throw new RequestError(MESSAGES.releasePidNeedsRoot(pid), 'FORBIDDEN');
   }
   const s = host.state;
   const now = host.now();

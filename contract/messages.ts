@@ -50,6 +50,7 @@ export const MODE_NOTE: Record<'local' | 'dry_run' | 'aws', string> = {
 };
 
 export const MESSAGES = {
+  releasePidNeedsRoot: (pid: number) => `Ending the process hold on pid ${pid} needs root: run \`sudo snooze release --pid ${pid}\`; nothing changed`,
   warning: (mode: 'local' | 'dry_run' | 'aws', inSecs: number, at: string) =>
     `Idle: this instance ${stopVerb(mode)} in ${durationWords(inSecs)} (at ${at})${MODE_NOTE[mode] ? ` — ${MODE_NOTE[mode]}` : ''}`,
   cancelled: (blockers: readonly Blocker[]) => `Stop cancelled: ${blockers.slice(0, 3).map(blockerShort).join(', ')}${blockers.length > 3 ? ` and ${blockers.length - 3} more` : ''}`,

@@ -66,6 +66,31 @@ describe('CONFIG_SET on the public socket', () => {
   });
 });
 
+describe('RELEASE with a pid on the public socket', () => {
+  const calls: string[] = [];
+  const handlers = new Proxy({}, { get: (_t, cmd: string) => () => (calls.push(cmd), {}) }) as HandlerTable;
+  const budgets = { holds: new TokenBucket(1, 1), settings: new TokenBucket(1, 1) };
+  const dispatch = createDispatch(handlers, () => undefined, budgets);
+  const frame = (o: unknown) => ({ kind: 'json' as const, text: JSON.stringify(o) });
+  const conn = (privileged: boolean) => ({ id: 1, privileged, subscribe: () => undefined });
+
+  it('is refused with FORBIDDEN before the budget, so the member still has its release', async () => {
+    for (let i = 0; i < 3; i++) {
+      const reply = JSON.parse(await dispatch(frame({ command: 'RELEASE', params: { pid: 4242 } }) as never, conn(false)));
+      expect(reply).toMatchObject({ success: false, code: 'FORBIDDEN', error: 'Ending the process hold on pid 4242 needs root: run `sudo snooze release --pid 4242`; nothing changed' });
+    }
+    expect(calls).toEqual([]);
+    const plain = JSON.parse(await dispatch(frame({ command: 'RELEASE', params: {} }) as never, conn(false)));
+    expect(plain.success).toBe(true);
+    expect(calls).toEqual(['RELEASE']);
+  });
+
+  it('reaches the handler on the admin channel', async () => {
+    const reply = JSON.parse(await dispatch(frame({ command: 'RELEASE', params: { pid: 4242 } }) as never, conn(true)));
+    expect(reply.success).toBe(true);
+  });
+});
+
 describe('admin_group', () => {
   it('defaults to none and is file-only, like socket_path', () => {
     expect(DEFAULT_CONFIG.admin_group).toBe('');
