@@ -4,31 +4,14 @@
  * origin (no CORS needed). Its request carries the page's name in Host; the exporter must
  * refuse it, and keep answering scrapers that name loopback (docs/security.md, fleet table).
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopbackHost } from '../../agent/metrics-export/scrape-server.js';
 import { startAgent, tempDir, waitFor, type AgentHandle } from '../helpers/agent.js';
+import { freePort, rawHttp } from '../helpers/raw-http.js';
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-/** One raw HTTP exchange with the Host header we choose (fetch() would set its own). */
+/** One exchange with the Host header we choose (fetch() would set its own). */
 function get(port: number, host: string | null, version = '1.1'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const head = `GET /metrics HTTP/${version}\r\n${host === null ? '' : `Host: ${host}\r\n`}Connection: close\r\n\r\n`;
-    const s = net.connect(port, '127.0.0.1', () => s.write(head));
-    let data = '';
-    s.setEncoding('utf8');
-    s.on('data', (d) => (data += d));
-    s.on('error', reject);
-    s.on('close', () => resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(data)?.[1] ?? 0), body: data.slice(data.indexOf('\r\n\r\n') + 4) }));
-    s.setTimeout(10_000, () => s.destroy(new Error('no answer')));
-  });
+  return rawHttp(port, `GET /metrics HTTP/${version}\r\n${host === null ? '' : `Host: ${host}\r\n`}Connection: close\r\n\r\n`);
 }
 
 describe('loopback exporter against DNS rebinding', () => {

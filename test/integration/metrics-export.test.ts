@@ -10,30 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALWAYS_IDLE, ROOT, SNOOZED, startAgent, tempDir, waitFor, type AgentHandle } from '../helpers/agent.js';
 import { parsePrometheusText, promValue } from '../helpers/prom-text.js';
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-/** One raw HTTP/1.1 exchange: the status line and body (the exporter's bounds are at this level). */
-function rawHttp(port: number, request: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1', () => s.write(request));
-    let data = '';
-    s.setEncoding('utf8');
-    s.on('data', (d) => (data += d));
-    s.on('error', reject);
-    s.on('close', () => {
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0);
-      resolve({ status, body: data.slice(data.indexOf('\r\n\r\n') + 4) });
-    });
-    s.setTimeout(10_000, () => s.destroy(new Error('no answer')));
-  });
-}
+import { freePort, rawHttp } from '../helpers/raw-http.js';
 
 describe('Prometheus exporter', () => {
   let agent: AgentHandle;

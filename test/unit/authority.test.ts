@@ -41,13 +41,19 @@ describe('requesterOf', () => {
   });
 });
 
-describe('CONFIG_SET on the public socket', () => {
+/** A dispatch whose handlers only record that they were reached, with budgets of one. */
+function dispatchFixture() {
   const calls: string[] = [];
   const handlers = new Proxy({}, { get: (_t, cmd: string) => () => (calls.push(cmd), {}) }) as HandlerTable;
   const budgets = { holds: new TokenBucket(1, 1), settings: new TokenBucket(1, 1) };
   const dispatch = createDispatch(handlers, () => undefined, budgets);
   const frame = (o: unknown) => ({ kind: 'json' as const, text: JSON.stringify(o) });
   const conn = (privileged: boolean) => ({ id: 1, privileged, subscribe: () => undefined });
+  return { calls, budgets, dispatch, frame, conn };
+}
+
+describe('CONFIG_SET on the public socket', () => {
+  const { calls, budgets, dispatch, frame, conn } = dispatchFixture();
 
   it('is refused with FORBIDDEN and a sentence naming sudo, before params or budgets', async () => {
     for (let i = 0; i < 3; i++) {
@@ -67,12 +73,7 @@ describe('CONFIG_SET on the public socket', () => {
 });
 
 describe('RELEASE with a pid on the public socket', () => {
-  const calls: string[] = [];
-  const handlers = new Proxy({}, { get: (_t, cmd: string) => () => (calls.push(cmd), {}) }) as HandlerTable;
-  const budgets = { holds: new TokenBucket(1, 1), settings: new TokenBucket(1, 1) };
-  const dispatch = createDispatch(handlers, () => undefined, budgets);
-  const frame = (o: unknown) => ({ kind: 'json' as const, text: JSON.stringify(o) });
-  const conn = (privileged: boolean) => ({ id: 1, privileged, subscribe: () => undefined });
+  const { calls, dispatch, frame, conn } = dispatchFixture();
 
   it('is refused with FORBIDDEN before the budget, so the member still has its release', async () => {
     for (let i = 0; i < 3; i++) {
