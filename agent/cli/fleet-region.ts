@@ -1,6 +1,6 @@
 /**
  * The last place a fleet command looks for its region: this instance's own, from instance
- * metadata, and only on EC2 (off EC2, 169.254.169.254 is never contacted).
+ * metadata, and only on EC2 (off EC2, the metadata address is never contacted).
  */
 import { isEc2Host } from '../aws/detect.js';
 import { ImdsClient } from '../aws/imds.js';

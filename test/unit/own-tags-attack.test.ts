@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MAX_OWN_TAGS, tagsFromMetadata } from '../../agent/aws/own-tags.js';
-import type { ImdsClient } from '../../agent/aws/imds.js';
+import { DEFAULT_IMDS_ENDPOINT, type ImdsClient } from '../../agent/aws/imds.js';
 
 function fakeImds(list: string): { client: ImdsClient; asked: string[] } {
   const asked: string[] = [];
@@ -41,8 +41,8 @@ describe('tag keys as metadata paths', () => {
     for (const p of asked.slice(1)) {
       expect(p.startsWith('meta-data/tags/instance/'), p).toBe(true);
       const rest = p.slice('meta-data/tags/instance/'.length);
-      // What the client will send: one segment, nothing that ends or escapes the path.
-      const url = new URL(`/latest/${p}`, 'http://169.254.169.254/');
+      // What the client will send: one segment, nothing that ends or escapes the path (URL parsing only; nothing is contacted).
+      const url = new URL(`/latest/${p}`, `${DEFAULT_IMDS_ENDPOINT}/`);
       expect(url.pathname.startsWith('/latest/meta-data/tags/instance/'), `${p} -> ${url.pathname}`).toBe(true);
       expect(url.pathname.slice('/latest/meta-data/tags/instance/'.length)).not.toContain('/');
       expect(url.search + url.hash, p).toBe('');
