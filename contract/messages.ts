@@ -85,7 +85,7 @@ export const USAGE = {
   format: (entered: string) => `--format must be text, json or csv (you entered "${entered}")`,
   formatTwice: '--json, --csv and --format each choose the output: give one of them',
   since: (entered: string) => `--since must be a duration like 24h or 7d, or a time like 2026-01-31T12:00:00Z (you entered "${entered}")`,
-  pid: (entered: string) => `--while needs a process id, a whole number such as 4242 (you entered "${entered}")`,
+  pid: (flag: string, entered: string) => `${flag} needs a process id, a whole number such as 4242 (you entered "${entered}")`,
   port: (entered: string) => `--port must be a number from 0 to 65535 (you entered "${entered}")`,
   unknownKey: (key: string) => `There is no setting "${key}": see snooze config list for the names (nested ones with a dot, such as logging.log_level)`,
 } as const;

@@ -3,12 +3,11 @@ import { inert, inertJson } from '../../contract/text.js';
 import { AgentError } from '../../lib/client.js';
 import { CONFIG_KEYS } from '../../contract/config-schema.js';
 import { sourceOf } from '../../contract/config-sources.js';
-import { adminSocketPath } from '../../contract/paths.js';
 import type { Status } from '../../contract/protocol.js';
 import { USAGE } from '../../contract/messages.js';
 import { DEFAULT_CONFIG } from '../config.js';
 import { parseFlags } from './args.js';
-import { EXIT, UsageError, type CliIO } from './io.js';
+import { adminRequest, EXIT, UsageError, type CliIO } from './io.js';
 
 /** The value at a dotted key ("logging.log_level") of a config, or undefined when there is no such key. */
 function valueAt(c: Record<string, unknown>, key: string): unknown {
@@ -94,12 +93,8 @@ export async function runConfig(args: string[], io: CliIO): Promise<number> {
     let c;
     try {
       const current = key.includes('.') ? ((await io.request(io.socketPath, 'CONFIG_GET')) as unknown as Record<string, unknown>) : {};
-      c = await io.request(adminSocketPath(io.socketPath), 'CONFIG_SET', { values: patchFor(current, key, coerceValue(key, value)) });
+      c = await adminRequest(io, 'CONFIG_SET', { values: patchFor(current, key, coerceValue(key, value)) }, 'change settings', `sudo snooze config set ${key} ${value}`);
     } catch (err) {
-      if (err instanceof AgentError && (err.code === 'PERMISSION_DENIED' || err.code === 'FORBIDDEN')) {
-        io.err(`snooze: only root (or members of admin_group) can change settings; try: sudo snooze config set ${key} ${value}`);
-        return EXIT.NOT_ADMIN;
-      }
       // The message for this field, in the user's words; the others (a rule across keys) after it.
       if (err instanceof AgentError && err.fields) {
         const own = err.fields[key] ?? Object.values(err.fields)[0] ?? err.message;

@@ -3,21 +3,25 @@
  * process runs) and `release` (root: `release --pid`, over the admin socket). Each prints the
  * agent's own sentence, the one history records, so the two never disagree.
  */
-import { inert } from '../../contract/text.js';
-import { AgentError } from '../../lib/client.js';
-import { adminSocketPath } from '../../contract/paths.js';
 import { POSTPONE_MAX_MINUTES, STAY_AWAKE_MAX_MINUTES } from '../../contract/protocol.js';
 import { issueMessage, USAGE } from '../../contract/messages.js';
 import { durationWords } from '../../contract/time-format.js';
 import { parseFlags } from './args.js';
 import { parseDurationMs } from './duration.js';
 import { localDateTime } from './format.js';
-import { EXIT, RefusedError, UsageError, type CliIO } from './io.js';
+import { adminRequest, EXIT, RefusedError, UsageError, type CliIO } from './io.js';
 
 /** Over the agent's bound: its refusal (exit 4), quoting what was typed ("8d"), not the minutes sent. */
 function refuseOverMax(field: 'POSTPONE.minutes' | 'STAY_AWAKE.minutes', ms: number, maxMinutes: number, text: string): void {
   if (ms / 60_000 <= maxMinutes) return;
   throw new RefusedError(issueMessage(field, { code: 'too_big', path: [], message: '', origin: 'number', maximum: maxMinutes, inclusive: true, input: text }));
+}
+
+/** A process id as typed after `flag`: a whole number from 1. */
+function parsePid(flag: string, text: string): number {
+  const pid = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(pid) || pid < 1) throw new UsageError(USAGE.pid(flag, text));
+  return pid;
 }
 
 export async function postpone(args: string[], io: CliIO): Promise<number> {
@@ -35,8 +39,7 @@ export async function postpone(args: string[], io: CliIO): Promise<number> {
 export async function stayAwake(args: string[], io: CliIO): Promise<number> {
   const { values } = parseFlags(args, { for: { type: 'string' }, reason: { type: 'string' }, while: { type: 'string' } });
   if (values.while !== undefined) {
-    const pid = Number(values.while);
-    if (!/^\d+$/.test(values.while) || !Number.isSafeInteger(pid) || pid < 1) throw new UsageError(USAGE.pid(values.while));
+    const pid = parsePid('--while', values.while);
     if (values.for !== undefined) throw new UsageError('--while and --for cannot be combined: the hold lasts as long as the process');
     const s = await io.request(io.socketPath, 'STAY_AWAKE', { while_pid: pid, reason: values.reason });
     const run = s.runs.find((r) => r.pid === pid);
@@ -81,22 +84,9 @@ export async function release(args: string[], io: CliIO): Promise<number> {
  * not keep the instance up with no one able to end it.
  */
 async function releaseRun(text: string, io: CliIO): Promise<number> {
-  const pid = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(pid) || pid < 1) throw new UsageError(`--pid needs a process id (got "${text}")`);
-  let s;
-  try {
-    s = await io.request(adminSocketPath(io.socketPath), 'RELEASE', { pid });
-  } catch (err) {
-    if (err instanceof AgentError && (err.code === 'PERMISSION_DENIED' || err.code === 'FORBIDDEN')) {
-      io.err(`snooze: only root (or members of admin_group) can end a process hold; try: sudo snooze release --pid ${pid}`);
-      return EXIT.NOT_ADMIN;
-    }
-    if (err instanceof AgentError && err.code === 'INVALID_PARAMS') {
-      io.err(`snooze: ${inert(err.message)}`);
-      return EXIT.REFUSED;
-    }
-    throw err;
-  }
+  const pid = parsePid('--pid', text);
+  // Any other refusal (no hold on that pid) exits 4 with the agent's words, as for every command.
+  const s = await adminRequest(io, 'RELEASE', { pid }, 'end a process hold', `sudo snooze release --pid ${pid}`);
   io.out(`${s.outcome?.message ?? 'Released'}.`);
   return EXIT.OK;
 }

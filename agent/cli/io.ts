@@ -3,7 +3,10 @@
  * environment and the socket client through CliIO, so unit tests run the commands with no
  * process or agent; also the exit codes and the two refusals every command may raise.
  */
-import type { request, subscribe } from '../../lib/client.js';
+import { AgentError, type request, type subscribe } from '../../lib/client.js';
+import { adminSocketPath } from '../../contract/paths.js';
+import type { Command, CommandResults, ParamsIn } from '../../contract/protocol.js';
+import { inert } from '../../contract/text.js';
 
 /** What every CLI command gets, so commands are testable without a real terminal or agent. */
 export interface CliIO {
@@ -46,3 +49,21 @@ export class UsageError extends Error {}
  * the user typed it.
  */
 export class RefusedError extends Error {}
+
+/** The admin socket refused this user (exit 6): the message says who may and what to run. */
+export class NotAdminError extends Error {}
+
+/**
+ * A request on the admin channel beside the usual socket (settings, ending a process hold):
+ * a user it refuses is told who may do `what` and the command to retry with sudo.
+ */
+export async function adminRequest<C extends Command>(io: CliIO, command: C, params: ParamsIn<C>, what: string, retry: string): Promise<CommandResults[C]> {
+  try {
+    return await io.request(adminSocketPath(io.socketPath), command, params);
+  } catch (err) {
+    if (err instanceof AgentError && (err.code === 'PERMISSION_DENIED' || err.code === 'FORBIDDEN')) {
+      throw new NotAdminError(`only root (or members of admin_group) can ${what}; try: ${inert(retry)}`);
+    }
+    throw err;
+  }
+}

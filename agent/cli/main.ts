@@ -24,7 +24,7 @@ import { history } from './history.js';
 import { postpone, release, stayAwake } from './holds.js';
 import { asksHelp, commandHelp, HELP } from './help.js';
 import { status } from './status.js';
-import { EXIT, RefusedError, UsageError, type CliIO } from './io.js';
+import { EXIT, NotAdminError, RefusedError, UsageError, type CliIO } from './io.js';
 
 type Cmd = (args: string[], io: CliIO) => Promise<number>;
 
@@ -145,6 +145,10 @@ export async function runCli(argv: string[], base: CliBase): Promise<number> {
     if (err instanceof RefusedError) {
       base.err(`snooze: ${err.message}`);
       return EXIT.REFUSED;
+    }
+    if (err instanceof NotAdminError) {
+      base.err(`snooze: ${err.message}`);
+      return EXIT.NOT_ADMIN;
     }
     if (err instanceof AgentError) return agentErrorExit(err, io ?? { request, subscribe, ...base, socketPath: '' });
     base.err(`snooze: ${inert((err as Error).message)}`);
