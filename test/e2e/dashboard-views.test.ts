@@ -40,6 +40,15 @@ let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
 
+/** Waits for the agent to hold a postponement; the minutes left in it. */
+async function postponedMinutes(what: string): Promise<number> {
+  const s = await waitFor(async () => {
+    const x = await agent.req('STATUS');
+    return x.postponed_until ? x : null;
+  }, 10_000, what);
+  return (Date.parse(s.postponed_until!) - Date.now()) / 60_000;
+}
+
 async function shot(name: string): Promise<void> {
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(SHOTS, name), fullPage: true });
@@ -159,11 +168,7 @@ describe.skipIf(!haveChromium)('dashboard views at 1280 px and 375 px against a 
 
   it('keeps a postponement in view while the metrics keep the box awake, and Release says what it releases', async () => {
     await page.getByRole('button', { name: 'Postpone 1 h', exact: true }).click();
-    const s = await waitFor(async () => {
-      const st = await agent.req('STATUS');
-      return st.postponed_until ? st : null;
-    }, 10_000, 'the postponement');
-    const minutes = (Date.parse(s.postponed_until!) - Date.now()) / 60_000;
+    const minutes = await postponedMinutes('the postponement');
     expect(minutes).toBeGreaterThan(58);
     expect(minutes).toBeLessThanOrEqual(60.1);
 
@@ -227,11 +232,7 @@ describe.skipIf(!haveChromium)('dashboard views at 1280 px and 375 px against a 
     await input.fill('1.5');
     await page.getByLabel('Unit').selectOption('hours');
     await page.getByRole('form', { name: 'Postpone by another time' }).getByRole('button', { name: 'Postpone', exact: true }).click();
-    const s = await waitFor(async () => {
-      const x = await agent.req('STATUS');
-      return x.postponed_until ? x : null;
-    }, 10_000, 'the custom postponement');
-    const minutes = (Date.parse(s.postponed_until!) - Date.now()) / 60_000;
+    const minutes = await postponedMinutes('the custom postponement');
     expect(minutes).toBeGreaterThan(88);
     expect(minutes).toBeLessThanOrEqual(90.1);
     await page.getByRole('button', { name: 'Release postponement', exact: true }).click();
